@@ -1,0 +1,70 @@
+/* buf.h: a growable byte buffer, and packing/unpacking of integers, doubles
+ * and strings for messages between ranks, the launcher and the journal. */
+#ifndef MB_BUF_H
+#define MB_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A plain struct (not opaque) so buffers can live on the stack and be
+ * reused: zero-initialise, then buf_free() at the end. */
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} buf_t;
+
+/* Make room for `more` bytes.  0 or -1 (ENOMEM). */
+int buf_reserve (buf_t *b, size_t more);
+/* Append bytes / a NUL-terminated string (without its NUL) / formatted
+ * text.  The buffer is kept NUL-terminated after data[len] for text use.
+ * 0 or -1 (ENOMEM). */
+int buf_add (buf_t *b, const void *p, size_t n);
+int buf_adds (buf_t *b, const char *s);
+int buf_printf (buf_t *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+void buf_reset (buf_t *b);
+void buf_free (buf_t *b);
+
+/* Packing, little-endian host order (all ranks of a run share one
+ * architecture).  Strings are packed as u32 length + bytes; NULL packs as
+ * length 0xffffffff.  Each returns 0 or -1 (ENOMEM). */
+int buf_pack_u8 (buf_t *b, uint8_t v);
+int buf_pack_u32 (buf_t *b, uint32_t v);
+int buf_pack_i32 (buf_t *b, int32_t v);
+int buf_pack_u64 (buf_t *b, uint64_t v);
+int buf_pack_i64 (buf_t *b, int64_t v);
+int buf_pack_dbl (buf_t *b, double v);
+int buf_pack_str (buf_t *b, const char *s);
+int buf_pack_bytes (buf_t *b, const void *p, uint32_t n);
+
+/* A read cursor over packed bytes.  Once a read runs past the end, `err`
+ * is set and every later read returns zeros / NULL: check it once at the
+ * end instead of after every field. */
+typedef struct {
+    const char *p;
+    size_t left;
+    int err;
+} unpack_t;
+
+void unpack_init (unpack_t *u, const void *p, size_t n);
+uint8_t unpack_u8 (unpack_t *u);
+uint32_t unpack_u32 (unpack_t *u);
+int32_t unpack_i32 (unpack_t *u);
+uint64_t unpack_u64 (unpack_t *u);
+int64_t unpack_i64 (unpack_t *u);
+double unpack_dbl (unpack_t *u);
+/* Returns a pointer into the packed bytes (not NUL-terminated!) and its
+ * length; NULL for a packed NULL. */
+const char *unpack_bytes (unpack_t *u, uint32_t *len);
+/* Returns a malloc'd NUL-terminated copy (caller frees), NULL for a packed
+ * NULL or on error (then u->err is set). */
+char *unpack_strdup (unpack_t *u);
+
+/* Hashes.  fnv1a64 over bytes; the _ci variant folds ASCII case, for ids
+ * that must be unique ignoring case. */
+uint64_t hash_fnv1a64 (const void *p, size_t n);
+uint64_t hash_fnv1a64_ci (const char *s);
+/* CRC-32C (Castagnoli) of n bytes, continuing from crc (start with 0). */
+uint32_t hash_crc32c (uint32_t crc, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,5 @@
+## common/: error messages, buffers, hashes shared by every module.
+noinst_LIBRARIES += libmbcommon.a
+libmbcommon_a_SOURCES = \
+	common/err.c common/err.h \
+	common/buf.c common/buf.h

@@ -1,0 +1,102 @@
+/* journal.h: the run's append-only journal (spec/records.md): records
+ * with length and checksum, group commit, torn-tail truncation, and the
+ * lock that keeps two runs off one state directory. */
+#ifndef MB_JOURNAL_H
+#define MB_JOURNAL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+enum journal_type {
+    JREC_RUN_START = 1,     /* job_id, job_digest, workers, nodes, slots, ntasks, version, text(job file path) */
+    JREC_WORKER = 2,        /* worker, node, slots, cpus */
+    JREC_ATTEMPT_START = 3, /* task, task_index, task_digest, attempt, worker, node, slots, cpus, ready_time, start_time */
+    JREC_ATTEMPT_END = 4,   /* task, task_index, attempt, outcome, exit_code, signal, timed_out, start/end, usage, bytes, reason, log_cut */
+    JREC_TASK_END = 5,      /* task, task_index, task_digest, state, reason */
+    JREC_RUN_END = 6,       /* status, time */
+    JREC_PREP = 7,          /* node, outcome, exit_code, reason (job preparation/release: attempt = 0 prep, 1 release) */
+};
+
+/* Attempt outcomes (report /attempts outcome column). */
+enum journal_outcome {
+    JOUT_SUCCEEDED = 0,
+    JOUT_FAILED,
+    JOUT_TIMED_OUT,
+    JOUT_INTERRUPTED,
+    JOUT_INPUT_ERROR,
+    JOUT_OUTPUT_ERROR,
+};
+
+/* One record; which fields matter depends on type (above).  Strings are
+ * borrowed: when reading, they point into the reader's buffer and are valid
+ * only during the callback. */
+typedef struct {
+    int type;
+    double time;             /* when the record was made, UNIX seconds */
+    const char *job_id;
+    uint64_t job_digest;
+    int workers, nodes, slots;
+    uint64_t ntasks;
+    const char *version;
+    const char *text;
+    const char *task;        /* task id */
+    uint32_t task_index;
+    uint64_t task_digest;
+    int attempt;
+    int worker;
+    const char *node;
+    const char *cpus;
+    double ready_time, start_time, end_time;
+    int outcome;             /* enum journal_outcome */
+    int exit_code;           /* -1 when killed by a signal */
+    int signal;              /* 0 when none */
+    int timed_out;
+    double user_seconds, system_seconds;
+    int64_t max_rss_kib;
+    int64_t bytes_in, bytes_out;
+    const char *reason;
+    int log_cut;             /* bit 0 stdout cut, bit 1 stderr cut */
+    int state;               /* enum sched_state of a task end */
+    int status;              /* run end: 0 succeeded, 1 failed, 2 interrupted, 3 runtime error */
+} journal_rec_t;
+
+typedef struct journal journal_t;
+
+/* Open <statedir>/journal for appending, creating statedir if needed,
+ * after taking the lock <statedir>/lock (flock, non-blocking: a second run
+ * gets -1 with errno EWOULDBLOCK and err naming the lock holder if known).
+ * truncate != 0 starts an empty journal (--restart); otherwise the valid
+ * prefix is kept and a torn tail is cut off.  Returns NULL with err. */
+journal_t *journal_open (const char *statedir, int truncate, mb_error_t *err);
+
+/* Append a record to the in-memory batch.  It reaches the file (write(2))
+ * at the latest on the next journal_flush(); call journal_flush(j, 0)
+ * before acknowledging what the records say to anyone.  0 or -1. */
+int journal_append (journal_t *j, const journal_rec_t *r);
+
+/* Write batched records to the file; with sync != 0 also fdatasync().
+ * Group commit: the service calls flush(0) every loop turn and flush(1)
+ * about once a second and at exit.  0 or -1 with errno. */
+int journal_flush (journal_t *j, int sync);
+
+/* Flush, sync, release the lock, close.  Accepts NULL. */
+void journal_close (journal_t *j);
+
+/* Read a journal file, calling cb for every valid record in order; stop
+ * at the first torn or corrupt record.  *valid_len (if not NULL) is the
+ * length of the valid prefix.  cb returning non-zero stops the read and
+ * journal_read returns that value.  Returns 0, or -1 with err (the file
+ * cannot be read; a missing file is ENOENT). */
+typedef int (*journal_cb_f) (const journal_rec_t *r, void *arg);
+int journal_read (const char *path, journal_cb_f cb, void *arg,
+                  off_t *valid_len, mb_error_t *err);
+
+/* Encode / decode one record (used by journal_read/append; exposed for the
+ * fuzzer and unit tests).  decode returns bytes consumed, 0 for a torn or
+ * corrupt record. */
+int journal_encode (const journal_rec_t *r, void *bufp /* buf_t * */);
+size_t journal_decode (const void *p, size_t n, journal_rec_t *r);
+
+#endif

@@ -1,0 +1,153 @@
+/* sched.h: the scheduler's pure decisions: the task graph, task states,
+ * the ready queue, placement on workers, retries, and which cores of a
+ * worker a task gets.  No MPI, no I/O: everything here runs in
+ * microseconds and is unit-tested without processes. */
+#ifndef MB_SCHED_H
+#define MB_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ */
+/* The task graph                                                      */
+
+typedef struct sched_graph sched_graph_t;
+
+/* Build the graph of n tasks from prerequisite lists in CSR form: task i
+ * depends on deps[off[i]] .. deps[off[i+1]-1] (off has n+1 entries).
+ * The arrays are copied.  Returns NULL with errno set (ENOMEM, EINVAL for
+ * an index out of range). */
+sched_graph_t *sched_graph_create (size_t n, const uint32_t *off, const uint32_t *deps);
+void sched_graph_destroy (sched_graph_t *g);
+
+size_t sched_graph_size (const sched_graph_t *g);
+size_t sched_graph_edges (const sched_graph_t *g);
+/* Number of prerequisites of task i. */
+uint32_t sched_graph_indegree (const sched_graph_t *g, uint32_t i);
+/* Tasks that depend on task i; *count is set.  Valid for the graph's life. */
+const uint32_t *sched_graph_dependents (const sched_graph_t *g, uint32_t i, uint32_t *count);
+/* Prerequisites of task i; *count is set. */
+const uint32_t *sched_graph_prereqs (const sched_graph_t *g, uint32_t i, uint32_t *count);
+
+/* Look for dependency cycles.  Returns 0 when the graph is acyclic, 1 when
+ * a cycle exists (then *cycle is a malloc'd list of the task indices on one
+ * cycle, in dependency order, caller frees, and *len its length), -1 on
+ * ENOMEM. */
+int sched_graph_find_cycle (const sched_graph_t *g, uint32_t **cycle, size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* Task states and placement                                           */
+
+enum sched_state {
+    SCHED_PENDING = 0,   /* waiting for prerequisites */
+    SCHED_READY,
+    SCHED_RUNNING,
+    SCHED_SUCCEEDED,
+    SCHED_FAILED,
+    SCHED_SKIPPED,
+};
+
+/* How an attempt ended, as far as the scheduler cares. */
+enum sched_outcome {
+    SCHED_OK = 0,          /* exit 0: the task succeeded */
+    SCHED_FAIL,            /* non-zero exit, signal, timeout: retry if left */
+    SCHED_FAIL_FINAL,      /* fail without retry (input staging error) */
+    SCHED_REQUEUE,         /* interrupted or worker lost: ready again, no retry used */
+};
+
+/* Per-task numbers the scheduler needs (copied at creation). */
+typedef struct {
+    int slots;           /* >= 1 */
+    int gpus;
+    int64_t memory;      /* bytes, 0 = none */
+    int priority;        /* higher first; ties in task index order */
+    int max_retries;     /* -1 unlimited */
+    int on_failure;      /* 0 = block dependents, 1 = satisfy them */
+    int instances;       /* >= 1; > 1 places over several workers */
+} sched_task_t;
+
+typedef struct sched sched_t;
+
+enum { SCHED_FILL_SPREAD = 0, SCHED_FILL_PACK = 1 };
+
+/* Create a scheduler over the graph g (borrowed: it must outlive the
+ * scheduler) with the requirements of each task (an array of
+ * sched_graph_size(g) entries, copied).  Every task starts PENDING.
+ * Returns NULL with errno set. */
+sched_t *sched_create (const sched_graph_t *g, const sched_task_t *tasks, int fill);
+void sched_destroy (sched_t *s);
+
+/* Workers.  Ids are the caller's (e.g. MPI ranks), 0 <= id < 1<<20.
+ * node groups workers of one host.  0 or -1 (EEXIST, EINVAL, ENOMEM). */
+int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t memory);
+/* An enabled worker receives tasks; a disabled one (job preparation still
+ * running or failed, worker lost) does not.  Workers start enabled. */
+int sched_worker_enable (sched_t *s, int id, int enabled);
+
+/* Before sched_start(): record a task's final state from an earlier run
+ * (resume).  SUCCEEDED satisfies its dependents; FAILED/SKIPPED block or
+ * satisfy them according to on_failure. `attempts` is how many attempts
+ * were already used (so retries continue counting). */
+int sched_preset (sched_t *s, uint32_t task, enum sched_state state, int attempts);
+
+/* Compute the initial ready set.  Tasks whose blocking prerequisite
+ * already failed become SKIPPED (reported by sched_next_event). */
+int sched_start (sched_t *s);
+
+/* A placement decision.  For a one-instance task nparts == 1. */
+typedef struct {
+    uint32_t task;
+    int attempt;          /* 0 for the first attempt */
+    int nparts;
+    struct { int worker; int slots; int gpus; } parts[64];
+} sched_assign_t;
+
+/* Pop the next placement: the ready task of highest priority (then lowest
+ * index) that fits a worker now, placed by the fill policy (spread: the
+ * worker with most free slots; pack: the lowest id with room).  A task too
+ * big for any worker's free slots now holds back smaller tasks from the
+ * worker it waits for, so it is not starved.  The task becomes RUNNING and
+ * the worker's resources are reserved.  Returns 1 when *a was filled, 0
+ * when nothing can be placed now. */
+int sched_next (sched_t *s, sched_assign_t *a);
+
+/* Stop placing new tasks (drain, on_task_failure = stop). */
+void sched_hold (sched_t *s);
+
+/* An attempt of a RUNNING task ended; its resources are released.  The
+ * task becomes READY again (retry or requeue) or final; dependents are
+ * released or skipped.  Returns the task's new state. */
+enum sched_state sched_attempt_end (sched_t *s, uint32_t task, enum sched_outcome o);
+
+/* Mark every PENDING/READY task SKIPPED (on_task_failure = stop, at the
+ * end of the run).  Each is reported by sched_next_event. */
+void sched_skip_remaining (sched_t *s);
+
+/* Tasks that became final without running (SKIPPED), in order, for the
+ * journal.  Returns 1 and sets *task, or 0 when there are none. */
+int sched_next_event (sched_t *s, uint32_t *task);
+
+enum sched_state sched_state (const sched_t *s, uint32_t task);
+int sched_attempts (const sched_t *s, uint32_t task);   /* attempts started */
+
+/* Counts by state, indexed by enum sched_state (6 entries). */
+void sched_counts (const sched_t *s, size_t counts[6]);
+/* True when no task is PENDING, READY or RUNNING. */
+int sched_finished (const sched_t *s);
+/* Tasks RUNNING on worker id, for requeueing when it is lost. Returns the
+ * count and fills up to max entries of out. */
+size_t sched_worker_tasks (const sched_t *s, int id, uint32_t *out, size_t max);
+
+/* ------------------------------------------------------------------ */
+/* Which cores of a worker a task gets                                 */
+
+/* A worker's slots in topology order; numa[i] and pkg[i] are the locality
+ * groups of slot i.  Pick k free slots (busy[i] == 0) close together:
+ * inside one NUMA node if they fit there, else one package, else the
+ * fewest groups; contiguous runs are preferred.  Writes the chosen slot
+ * numbers to out (ascending) and returns 0, or -1 when fewer than k are
+ * free.  Does not change busy. */
+int sched_pick_slots (int nslots, const int *numa, const int *pkg,
+                      const uint8_t *busy, int k, int *out);
+
+#endif
