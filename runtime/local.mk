@@ -1,8 +1,9 @@
 ## runtime/: the mpibatch program: command line, MPI ranks, processes.
+## libmbrt.a holds the parts without MPI (launcher, environment) so unit
+## tests can link them.
 noinst_LIBRARIES += libmbrt.a
-libmbrt_a_SOURCES = \
-	runtime/launch.h
-libmbrt_a_CFLAGS = $(AM_CFLAGS)
+libmbrt_a_SOURCES = runtime/launch.h
+include runtime/launch.mk
 
 bin_PROGRAMS += mpibatch
 mpibatch_SOURCES = \
@@ -10,3 +11,4 @@ mpibatch_SOURCES = \
 mpibatch_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
 mpibatch_LDADD = libmbrt.a libmbio.a libmbsched.a libmbcommon.a \
 	$(MPI_LIBS) $(HWLOC_LIBS) $(LIBCONFIG_LIBS) $(HDF5_LIBS) -lm
+include runtime/validate.mk

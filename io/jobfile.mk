@@ -1,0 +1,1 @@
+## io/jobfile: sources and unit tests.

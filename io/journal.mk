@@ -1,0 +1,1 @@
+## io/journal: sources and unit tests.

@@ -1,0 +1,1 @@
+## io/report: sources and unit tests.

@@ -1,0 +1,1 @@
+## runtime/launch: the launcher, supervisor and task environment.

@@ -1,0 +1,1 @@
+## runtime/validate: mpibatch validate, and its tests.
