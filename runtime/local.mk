@@ -12,3 +12,6 @@ mpibatch_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
 mpibatch_LDADD = libmbrt.a libmbio.a libmbsched.a libmbcommon.a \
 	$(MPI_LIBS) $(HWLOC_LIBS) $(LIBCONFIG_LIBS) $(HDF5_LIBS) -lm
 include runtime/validate.mk
+include runtime/status.mk
+include runtime/report.mk
+mpibatch_SOURCES += runtime/cmd.h runtime/cmd_run.c runtime/cmd_topology.c

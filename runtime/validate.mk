@@ -1,1 +1,2 @@
 ## runtime/validate: mpibatch validate, and its tests.
+mpibatch_SOURCES += runtime/cmd_validate.c

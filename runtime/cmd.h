@@ -1,0 +1,22 @@
+/* cmd.h: the subcommands of mpibatch.  Each takes the arguments after the
+ * program name (argv[0] is the subcommand's name), prints its usage on
+ * stdout for --help, and returns the process exit code (spec/cli.md:
+ * 0 ok, 1 tasks failed, 2 bad input, 3 runtime failure, 4 interrupted). */
+#ifndef MB_CMD_H
+#define MB_CMD_H
+
+int cmd_run (int argc, char **argv);
+int cmd_validate (int argc, char **argv);
+int cmd_status (int argc, char **argv);
+int cmd_report (int argc, char **argv);
+int cmd_logs (int argc, char **argv);
+int cmd_topology (int argc, char **argv);
+
+/* Resolve a JOBFILE|STATEDIR argument (status, report, logs) to a state
+ * directory: a directory is taken as it is; a file is loaded as a job file
+ * (with --set/--state applied by the caller through opts) and its state
+ * directory used.  Returns a malloc'd path or NULL with a message printed
+ * on stderr ("FILE:LINE: ..." for a bad job file). */
+char *cmd_state_dir (const char *arg, const char *state_opt);
+
+#endif

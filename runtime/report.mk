@@ -1,0 +1,2 @@
+## runtime/report: mpibatch report.
+mpibatch_SOURCES += runtime/cmd_report.c
