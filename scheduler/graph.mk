@@ -1,0 +1,1 @@
+## scheduler/graph: the task graph and its tests.

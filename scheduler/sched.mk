@@ -1,0 +1,1 @@
+## scheduler/sched: task states, ready queue, placement, slot picking, and their tests.
