@@ -1,0 +1,1 @@
+## tests/cli: validate corpus and example checks.
