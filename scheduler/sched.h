@@ -81,13 +81,17 @@ void sched_destroy (sched_t *s);
  * node groups workers of one host.  0 or -1 (EEXIST, EINVAL, ENOMEM). */
 int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t memory);
 /* An enabled worker receives tasks; a disabled one (job preparation still
- * running or failed, worker lost) does not.  Workers start enabled. */
+ * running or failed, worker lost) does not.  Workers start enabled.  Tasks
+ * already running on a disabled worker stay accounted until their
+ * sched_attempt_end.  0, or -1 (ENOENT: unknown id). */
 int sched_worker_enable (sched_t *s, int id, int enabled);
 
 /* Before sched_start(): record a task's final state from an earlier run
  * (resume).  SUCCEEDED satisfies its dependents; FAILED/SKIPPED block or
  * satisfy them according to on_failure. `attempts` is how many attempts
- * were already used (so retries continue counting). */
+ * were already used (so retries continue counting).  state PENDING (or
+ * READY) records only the attempts of a task that is not final yet.
+ * 0, or -1 (EINVAL: after sched_start, bad task, state or attempts). */
 int sched_preset (sched_t *s, uint32_t task, enum sched_state state, int attempts);
 
 /* Compute the initial ready set.  Tasks whose blocking prerequisite
@@ -111,12 +115,32 @@ typedef struct {
  * when nothing can be placed now. */
 int sched_next (sched_t *s, sched_assign_t *a);
 
+/* The READY task of highest priority (then lowest index) that fits no
+ * enabled worker even when the worker is idle (too many slots, gpus or
+ * memory, or instances that would need more than 64 workers); 1 and *task
+ * set, or 0 when there is none.  sched_next leaves such a task READY and
+ * places the others around it, so the runtime asks this when sched_next
+ * returns 0 with tasks READY and nothing RUNNING (or at any time) and
+ * fails the task with sched_fail_ready.  Note that with no enabled worker
+ * every READY task is unplaceable.  O(classes x workers), where classes
+ * is the number of distinct requirement tuples. */
+int sched_unplaceable (const sched_t *s, uint32_t *task);
+
+/* Fail a READY task without running it (e.g. unplaceable): it becomes
+ * FAILED and its dependents are released or skipped as after a failed
+ * attempt.  0, or -1 (EINVAL: not READY). */
+int sched_fail_ready (sched_t *s, uint32_t task);
+
 /* Stop placing new tasks (drain, on_task_failure = stop). */
 void sched_hold (sched_t *s);
 
 /* An attempt of a RUNNING task ended; its resources are released.  The
  * task becomes READY again (retry or requeue) or final; dependents are
- * released or skipped.  Returns the task's new state. */
+ * released or skipped.  Returns the task's new state.  After
+ * sched_skip_remaining nothing becomes READY again: SCHED_FAIL ends
+ * FAILED and SCHED_REQUEUE ends SKIPPED (reported by sched_next_event).
+ * A task that is not RUNNING is left alone: errno = EINVAL and its
+ * current state is returned. */
 enum sched_state sched_attempt_end (sched_t *s, uint32_t task, enum sched_outcome o);
 
 /* Mark every PENDING/READY task SKIPPED (on_task_failure = stop, at the

@@ -1,0 +1,394 @@
+/* jobfile.c: load a job file: parse with libconfig, apply --set, read the job's keys, build the tasks. */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/jobfile_int.h"
+
+static const char *const job_keys[] = {
+    "id", "description", "storage", "state", "node_root", "environment",
+    "env_compat", "max_wall_clock", "max_task_retries", "on_task_failure",
+    "gpus_per_worker", "slots_per_worker", "binding", "fill", "logs",
+    "max_log_size", "retention", "job_preparation", "job_release", "tasks",
+    "sweeps", "command_file", NULL
+};
+/* Job keys --set may override, and those that are always strings. */
+static const char *const set_string_keys[] = {
+    "id", "description", "storage", "state", "node_root", "env_compat",
+    "on_task_failure", "binding", "fill", "logs", "retention", "command_file", NULL
+};
+static const char *const set_group_keys[] = {
+    "environment", "job_preparation", "job_release", "tasks", "sweeps", NULL
+};
+static const char *const env_compat_names[] = { "none", "azure", NULL };
+static const char *const on_task_failure_names[] = { "continue", "stop", NULL };
+static const char *const binding_names[] = { "core", "pu", "none", NULL };
+static const char *const fill_names[] = { "spread", "pack", NULL };
+static const char *const logs_names[] = { "storage", "report", NULL };
+static const char *const retention_names[] = { "none", "failed", "all", NULL };
+
+static int in_list (const char *const *list, const char *s)
+{
+    for (int k = 0; list[k]; k++) {
+        if (!strcmp (list[k], s))
+            return 1;
+    }
+    return 0;
+}
+
+void jobfile_destroy (jobfile_t *jf)
+{
+    if (!jf)
+        return;
+    int saved = errno;
+    for (int s = 0; s < jf->nspecs; s++)
+        jf_spec_destroy (jf->specs[s]);
+    free (jf->specs);
+    free (jf->tasks);
+    free (jf->htab);
+    free (jf->doff);
+    free (jf->deps);
+    for (int v = 0; v < jf->nset; v++) {
+        free (jf->set_names[v]);
+        free (jf->set_values[v]);
+    }
+    free (jf->set_names);
+    free (jf->set_values);
+    jobfile_job_t *j = &jf->job;
+    free (j->id);
+    free (j->description);
+    free (j->file);
+    free (j->dir);
+    free (j->storage);
+    free (j->state);
+    free (j->node_root);
+    jf_env_free (&j->env);
+    jf_prep_destroy (j->prep);
+    jf_prep_destroy (j->release);
+    for (int k = 0; k < j->nsweeps; k++)
+        free (j->sweep_names[k]);
+    free (j->sweep_names);
+    free (jf->config_text);
+    if (jf->cfg_init)
+        config_destroy (&jf->cfg);
+    free (jf);
+    errno = saved;
+}
+
+/* Absolute form of path (relative to base when not absolute), resolved
+ * with realpath when it exists so the state directory has one name. */
+static char *abs_path (const char *base, const char *path)
+{
+    char *joined = jf_path_join (base, path);
+    char *real;
+    if (!joined)
+        return NULL;
+    if ((real = realpath (joined, NULL))) {
+        free (joined);
+        return real;
+    }
+    return joined;
+}
+
+static char *cwd_path (const char *path)
+{
+    char cwd[PATH_MAX];
+    if (path[0] == '/' || !getcwd (cwd, sizeof (cwd)))
+        return abs_path ("/", path);
+    return abs_path (cwd, path);
+}
+
+/* --set KEY=VALUE: a job key is replaced in the tree (so validation and
+ * the config text see it); any other name becomes a template variable. */
+static int apply_set (jobfile_t *jf, const char *arg)
+{
+    config_setting_t *root = config_root_setting (&jf->cfg);
+    const char *eq = strchr (arg, '=');
+    if (!eq || eq == arg)
+        return errlist_add (jf->errs, NULL, 0, "--set: expected KEY=VALUE (got '%s')", arg);
+    char *key = strndup (arg, eq - arg);
+    const char *val = eq + 1;
+    if (!key)
+        return -1;
+    if (in_list (set_group_keys, key)) {
+        errlist_add (jf->errs, NULL, 0, "--set: %s is a group or list and cannot be set", key);
+        free (key);
+        return 0;
+    }
+    if (in_list (job_keys, key)) {
+        char *end;
+        config_setting_t *s;
+        config_setting_remove (root, key);
+        long long iv = strtoll (val, &end, 10);
+        if (!in_list (set_string_keys, key) && *val && !*end) {
+            if ((s = config_setting_add (root, key, CONFIG_TYPE_INT64)))
+                config_setting_set_int64 (s, iv);
+        }
+        else if (!in_list (set_string_keys, key) && *val
+                 && (strtod (val, &end), !*end)) {
+            if ((s = config_setting_add (root, key, CONFIG_TYPE_FLOAT)))
+                config_setting_set_float (s, strtod (val, NULL));
+        }
+        else if (!in_list (set_string_keys, key)
+                 && (!strcmp (val, "true") || !strcmp (val, "false"))) {
+            if ((s = config_setting_add (root, key, CONFIG_TYPE_BOOL)))
+                config_setting_set_bool (s, !strcmp (val, "true"));
+        }
+        else if ((s = config_setting_add (root, key, CONFIG_TYPE_STRING)))
+            config_setting_set_string (s, val);
+        free (key);
+        return s ? 0 : -1;
+    }
+    if (!jf_is_identifier (key)) {
+        errlist_add (jf->errs, NULL, 0, "--set: '%s' is not a job key nor a variable name", key);
+        free (key);
+        return 0;
+    }
+    char **n = realloc (jf->set_names, (jf->nset + 1) * sizeof (char *));
+    if (n)
+        jf->set_names = n;
+    char **v = realloc (jf->set_values, (jf->nset + 1) * sizeof (char *));
+    if (v)
+        jf->set_values = v;
+    if (!n || !v) {
+        free (key);
+        return -1;
+    }
+    /* A later --set of the same variable wins. */
+    for (int k = 0; k < jf->nset; k++) {
+        if (!strcmp (jf->set_names[k], key)) {
+            free (key);
+            free (jf->set_values[k]);
+            return (jf->set_values[k] = strdup (val)) ? 0 : -1;
+        }
+    }
+    jf->set_names[jf->nset] = key;
+    if (!(jf->set_values[jf->nset] = strdup (val)))
+        return -1;
+    jf->nset++;
+    return 0;
+}
+
+static int read_job_keys (jobfile_t *jf, const config_setting_t *root)
+{
+    jobfile_job_t *j = &jf->job;
+    config_setting_t *s;
+    const char *str;
+
+    jf_check_keys (jf, root, job_keys);
+    str = NULL;
+    if (jf_get_str (jf, root, "id", &str) == 0)
+        jf_err (jf, root, "missing required key 'id'");
+    if (str) {
+        const char *why = jobfile_id_problem (str);
+        if (why)
+            jf_err (jf, config_setting_get_member (root, "id"), "invalid id '%s': %s", str, why);
+    }
+    if (!(j->id = strdup (str ? str : "")))
+        return -1;
+    str = "";
+    jf_get_str (jf, root, "description", &str);
+    if (!(j->description = strdup (str)))
+        return -1;
+
+    /* storage: relative to the job file's directory; it must exist. */
+    str = ".";
+    jf_get_str (jf, root, "storage", &str);
+    if (!(j->storage = abs_path (j->dir, str)))
+        return -1;
+    struct stat st;
+    if (stat (j->storage, &st) < 0 || !S_ISDIR (st.st_mode)) {
+        jf_err (jf, config_setting_get_member (root, "storage"),
+                "storage directory not found: %s", j->storage);
+        /* Every input would be "not found": say it once, here. */
+        jf->storage_bad = 1;
+    }
+    str = NULL;
+    jf_get_str (jf, root, "state", &str);
+    if (jf->opts->state)
+        j->state = cwd_path (jf->opts->state);
+    else if (str)
+        j->state = abs_path (j->dir, str);
+    else if (asprintf (&j->state, "%s/jobs/%s", j->storage, j->id) < 0)
+        j->state = NULL;
+    if (!j->state)
+        return -1;
+    str = NULL;
+    jf_get_str (jf, root, "node_root", &str);
+    if (str)
+        j->node_root = abs_path (j->dir, str);
+    else {
+        const char *tmp = getenv ("TMPDIR");
+        if (!tmp || !*tmp)
+            tmp = "/tmp";
+        j->node_root = jf_path_join (tmp, "mpibatch");
+    }
+    if (!j->node_root)
+        return -1;
+
+    if ((s = config_setting_get_member (root, "environment")))
+        jf_parse_env (jf, s, &j->env);
+    j->env_compat = JOB_ENV_NONE;
+    jf_get_enum (jf, root, "env_compat", env_compat_names, &j->env_compat);
+    j->max_wall_clock = JOB_UNLIMITED;
+    jf_get_duration (jf, root, "max_wall_clock", &j->max_wall_clock);
+    j->max_task_retries = 0;
+    jf_get_int (jf, root, "max_task_retries", -1, &j->max_task_retries);
+    j->on_task_failure = JOB_ON_FAILURE_CONTINUE;
+    jf_get_enum (jf, root, "on_task_failure", on_task_failure_names, &j->on_task_failure);
+    j->gpus_per_worker = -1;
+    if ((s = config_setting_get_member (root, "gpus_per_worker"))
+        && !(config_setting_type (s) == CONFIG_TYPE_STRING
+             && !strcmp (config_setting_get_string (s), "auto")))
+        jf_get_int (jf, root, "gpus_per_worker", 0, &j->gpus_per_worker);
+    j->slots_kind = JOB_SLOTS_CORES;
+    if ((s = config_setting_get_member (root, "slots_per_worker"))) {
+        if (config_setting_type (s) == CONFIG_TYPE_STRING) {
+            static const char *const kinds[] = { "cores", "pus", NULL };
+            jf_get_enum (jf, root, "slots_per_worker", kinds, &j->slots_kind);
+        }
+        else if (jf_get_int (jf, root, "slots_per_worker", 1, &j->slots_per_worker) > 0)
+            j->slots_kind = JOB_SLOTS_NUMBER;
+    }
+    j->binding = JOB_BIND_CORE;
+    jf_get_enum (jf, root, "binding", binding_names, &j->binding);
+    j->fill = JOB_FILL_SPREAD;
+    jf_get_enum (jf, root, "fill", fill_names, &j->fill);
+    j->logs = JOB_LOGS_STORAGE;
+    jf_get_enum (jf, root, "logs", logs_names, &j->logs);
+    j->max_log_size = (int64_t)1 << 30;
+    jf_get_size (jf, root, "max_log_size", &j->max_log_size);
+    j->retention = JOB_RETAIN_FAILED;
+    jf_get_enum (jf, root, "retention", retention_names, &j->retention);
+    if ((s = config_setting_get_member (root, "job_preparation")))
+        j->prep = jf_parse_prep (jf, s, 0);
+    if ((s = config_setting_get_member (root, "job_release")))
+        j->release = jf_parse_prep (jf, s, 1);
+    return 0;
+}
+
+/* Tasks in file order: the root's settings as written, wherever tasks,
+ * sweeps and command_file appear. */
+static int read_tasks (jobfile_t *jf, const config_setting_t *root)
+{
+    int n = config_setting_length (root);
+    for (int i = 0; i < n && !jf_full (jf); i++) {
+        config_setting_t *s = config_setting_get_elem (root, i);
+        const char *name = config_setting_name (s);
+        int rc = 0;
+        if (!strcmp (name, "tasks"))
+            rc = jf_parse_tasks (jf, s);
+        else if (!strcmp (name, "sweeps"))
+            rc = jf_parse_sweeps (jf, s);
+        else if (!strcmp (name, "command_file"))
+            rc = jf_parse_cmdfile (jf, s);
+        if (rc < 0 && errno == ENOMEM)
+            return -1;
+    }
+    return 0;
+}
+
+static int config_text (jobfile_t *jf)
+{
+    size_t len;
+    FILE *f = open_memstream (&jf->config_text, &len);
+    if (!f)
+        return -1;
+    config_write (&jf->cfg, f);
+    return fclose (f) == 0 ? 0 : -1;
+}
+
+jobfile_t *jobfile_load (const char *path, const jobfile_opts_t *opts, errlist_t *errs)
+{
+    jobfile_opts_t o = { 0 };
+    jobfile_t *jf = calloc (1, sizeof (*jf));
+    int before = errlist_count (errs);
+    int syserr = 0;
+
+    if (opts)
+        o = *opts;
+    if (!jf)
+        return NULL;
+    jf->opts = &o;
+    jf->errs = errs;
+    if (!(jf->job.file = strdup (path)))
+        goto nomem;
+    char *dirc = strdup (path);
+    if (!dirc)
+        goto nomem;
+    char *slash = strrchr (dirc, '/');
+    if (slash)
+        *(slash == dirc ? slash + 1 : slash) = '\0';
+    jf->job.dir = cwd_path (slash ? dirc : ".");
+    free (dirc);
+    if (!jf->job.dir)
+        goto nomem;
+    FILE *probe = fopen (path, "r");
+    if (!probe) {
+        errlist_add (errs, path, 0, "cannot read job file: %s", strerror (errno));
+        goto invalid;
+    }
+    fclose (probe);
+
+    config_init (&jf->cfg);
+    jf->cfg_init = 1;
+    /* @include "x.cfg" is relative to the job file, not to the cwd. */
+    config_set_include_dir (&jf->cfg, jf->job.dir);
+    if (config_read_file (&jf->cfg, path) != CONFIG_TRUE) {
+        const char *ef = config_error_file (&jf->cfg);
+        errlist_add (errs, ef ? ef : path, config_error_line (&jf->cfg), "%s",
+                     config_error_text (&jf->cfg));
+        goto invalid;
+    }
+    for (int k = 0; k < o.nset; k++) {
+        if (apply_set (jf, o.set[k]) < 0 && errno == ENOMEM)
+            goto nomem;
+    }
+    config_setting_t *root = config_root_setting (&jf->cfg);
+    if (read_job_keys (jf, root) < 0)
+        goto nomem;
+    if (read_tasks (jf, root) < 0)
+        goto nomem;
+    if (!jf_full (jf) && jf_build (jf) < 0) {
+        syserr = errno ? errno : ENOMEM;
+        goto error;
+    }
+    if (errlist_count (errs) > before)
+        goto invalid;
+    if (config_text (jf) < 0)
+        goto nomem;
+    jf->opts = NULL;
+    jf->errs = NULL;
+    return jf;
+invalid:
+    jobfile_destroy (jf);
+    errno = EINVAL;
+    return NULL;
+nomem:
+    syserr = ENOMEM;
+error:
+    jobfile_destroy (jf);
+    errno = syserr;
+    return NULL;
+}
+
+const jobfile_job_t *jobfile_job (const jobfile_t *jf)
+{
+    return &jf->job;
+}
+
+const char *jobfile_config_text (const jobfile_t *jf)
+{
+    return jf->config_text ? jf->config_text : "";
+}
+
+size_t jobfile_ntasks (const jobfile_t *jf)
+{
+    return jf ? jf->ntasks : 0;
+}

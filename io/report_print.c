@@ -1,0 +1,307 @@
+/* report_print.c: prints a report as a text summary, a JSON summary or the
+ * /tasks table as CSV (mpibatch report --format). */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/report.h"
+#include "io/report_int.h"
+
+#define MAX_FAILURES REPORT_MAX_FAILURES
+#define MAX_SLOWEST REPORT_MAX_SLOWEST
+
+static const char *state_names[6] = {
+    "pending", "ready", "running", "succeeded", "failed", "skipped",
+};
+
+static const char *nz (const char *s)
+{
+    return s ? s : "";
+}
+
+/* A reason may hold line breaks; a table row must stay one line. */
+static void put_line (FILE *f, const char *s)
+{
+    for (s = nz (s); *s; s++)
+        fputc (*s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s, f);
+}
+
+static int finish (FILE *f)
+{
+    if (ferror (f)) {
+        errno = EIO;
+        return -1;
+    }
+    return 0;
+}
+
+void report_iso8601 (double t, char *out, size_t size)
+{
+    time_t s = (time_t)t;
+    struct tm tm;
+    if (t <= 0 || !gmtime_r (&s, &tm) || !strftime (out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf (out, size, "-");
+}
+
+double report_wall (const report_t *r)
+{
+    return r->finished > r->started && r->started > 0 ? r->finished - r->started : 0;
+}
+
+double report_utilisation (const report_t *r, const report_worker_t *w)
+{
+    double cap = (double)w->slots * report_wall (r);
+    return cap > 0 ? w->busy_seconds / cap : 0;
+}
+
+int report_is_failure (const report_task_t *t)
+{
+    return t->state && (!strcmp (t->state, "failed") || !strcmp (t->state, "skipped"));
+}
+
+/* Rows of the (at most MAX_SLOWEST) tasks with the longest wall time, the
+ * slowest first: one pass keeping a small sorted list, no allocation. */
+size_t report_slowest (const report_t *r, size_t *idx)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->ntasks; i++) {
+        double w = r->tasks[i].wall_seconds;
+        size_t k;
+        if (!(w > 0))
+            continue;
+        if (n == MAX_SLOWEST && w <= r->tasks[idx[n - 1]].wall_seconds)
+            continue;
+        if (n < MAX_SLOWEST)
+            n++;
+        for (k = n - 1; k > 0 && r->tasks[idx[k - 1]].wall_seconds < w; k--)
+            idx[k] = idx[k - 1];
+        idx[k] = i;
+    }
+    return n;
+}
+
+static size_t count_failures (const report_t *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->ntasks; i++)
+        n += report_is_failure (&r->tasks[i]);
+    return n;
+}
+
+static int id_width (const report_t *r, int min)
+{
+    size_t w = (size_t)min;
+    for (size_t i = 0; i < r->ntasks; i++) {
+        size_t l = strlen (nz (r->tasks[i].id));
+        if (l > w)
+            w = l;
+    }
+    return w > 40 ? 40 : (int)w;
+}
+
+int report_print_text (FILE *f, const report_t *r)
+{
+    char started[32], finished[32];
+    size_t idx[MAX_SLOWEST];
+    size_t nfail = count_failures (r);
+    int idw = id_width (r, 4);
+
+    report_iso8601 (r->started, started, sizeof (started));
+    report_iso8601 (r->finished, finished, sizeof (finished));
+    fprintf (f, "job %s: %s\n", nz (r->job_id), nz (r->status));
+    fprintf (f, "  started %s, finished %s, wall time %.1f s (mpibatch %s)\n",
+             started, finished, report_wall (r), nz (r->version));
+    fprintf (f, "  workers %d, nodes %d, slots %d\n", r->workers, r->nodes, r->slots);
+    fprintf (f, "  tasks %zu:", r->ntasks);
+    for (int i = 0; i < 6; i++)
+        fprintf (f, "%s %zu %s", i ? "," : "", r->counts[i], state_names[i]);
+    fprintf (f, "\n  attempts %zu\n", r->nattempts);
+
+    if (nfail > 0) {
+        size_t shown = 0;
+        fprintf (f, "\nfailures (%zu):\n", nfail);
+        fprintf (f, "  %-*s  %-9s  %8s  %s\n", idw, "TASK", "STATE", "ATTEMPTS", "REASON");
+        for (size_t i = 0; i < r->ntasks && shown < MAX_FAILURES; i++) {
+            const report_task_t *t = &r->tasks[i];
+            if (!report_is_failure (t))
+                continue;
+            fprintf (f, "  %-*s  %-9s  %8d  ", idw, nz (t->id), nz (t->state),
+                     t->attempts);
+            put_line (f, t->reason);
+            fputc ('\n', f);
+            shown++;
+        }
+        if (nfail > shown)
+            fprintf (f, "  ... and %zu more\n", nfail - shown);
+    }
+
+    if (r->nworkers > 0) {
+        fprintf (f, "\nworkers:\n");
+        fprintf (f, "  %6s  %-20s  %5s  %9s  %12s  %11s\n", "RANK", "NODE", "SLOTS",
+                 "TASKS_RUN", "BUSY_SECONDS", "UTILISATION");
+        for (size_t i = 0; i < r->nworkers; i++) {
+            const report_worker_t *w = &r->workers_rows[i];
+            fprintf (f, "  %6d  %-20s  %5d  %9d  %12.1f  %10.1f%%\n", w->rank,
+                     nz (w->node), w->slots, w->tasks_run, w->busy_seconds,
+                     100.0 * report_utilisation (r, w));
+        }
+    }
+
+    size_t ns = report_slowest (r, idx);
+    if (ns > 0) {
+        fprintf (f, "\nslowest tasks:\n");
+        fprintf (f, "  %-*s  %12s  %6s\n", idw, "TASK", "WALL_SECONDS", "WORKER");
+        for (size_t k = 0; k < ns; k++) {
+            const report_task_t *t = &r->tasks[idx[k]];
+            fprintf (f, "  %-*s  %12.3f  %6d\n", idw, nz (t->id), t->wall_seconds, t->worker);
+        }
+    }
+    return finish (f);
+}
+
+static void json_str (FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)nz (s);
+    fputc ('"', f);
+    for (; *p; p++) {
+        switch (*p) {
+        case '"': fputs ("\\\"", f); break;
+        case '\\': fputs ("\\\\", f); break;
+        case '\n': fputs ("\\n", f); break;
+        case '\r': fputs ("\\r", f); break;
+        case '\t': fputs ("\\t", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf (f, "\\u%04x", *p);
+            else
+                fputc (*p, f);
+        }
+    }
+    fputc ('"', f);
+}
+
+/* JSON has no NaN or infinity. */
+static void json_num (FILE *f, const char *fmt, double v)
+{
+    if (isfinite (v))
+        fprintf (f, fmt, v);
+    else
+        fputs ("null", f);
+}
+
+int report_print_json (FILE *f, const report_t *r)
+{
+    char started[32], finished[32];
+    size_t idx[MAX_SLOWEST];
+    size_t ns = report_slowest (r, idx), shown = 0;
+
+    report_iso8601 (r->started, started, sizeof (started));
+    report_iso8601 (r->finished, finished, sizeof (finished));
+    fputs ("{\"job_id\": ", f);
+    json_str (f, r->job_id);
+    fputs (", \"mpibatch_version\": ", f);
+    json_str (f, r->version);
+    fputs (", \"status\": ", f);
+    json_str (f, r->status);
+    fputs (", \"started\": ", f);
+    json_str (f, r->started > 0 ? started : "");
+    fputs (", \"finished\": ", f);
+    json_str (f, r->finished > 0 ? finished : "");
+    fputs (", \"wall_seconds\": ", f);
+    json_num (f, "%.3f", report_wall (r));
+    fprintf (f, ", \"worker_count\": %d, \"nodes\": %d, \"slots\": %d", r->workers,
+             r->nodes, r->slots);
+    fprintf (f, ", \"tasks\": %zu, \"counts\": {", r->ntasks);
+    for (int i = 0; i < 6; i++)
+        fprintf (f, "%s\"%s\": %zu", i ? ", " : "", state_names[i], r->counts[i]);
+    fprintf (f, "}, \"attempts\": %zu", r->nattempts);
+
+    fputs (",\n \"workers\": [", f);
+    for (size_t i = 0; i < r->nworkers; i++) {
+        const report_worker_t *w = &r->workers_rows[i];
+        fprintf (f, "%s\n  {\"rank\": %d, \"node\": ", i ? "," : "", w->rank);
+        json_str (f, w->node);
+        fprintf (f, ", \"slots\": %d, \"cpus\": ", w->slots);
+        json_str (f, w->cpus);
+        fprintf (f, ", \"tasks_run\": %d, \"busy_seconds\": ", w->tasks_run);
+        json_num (f, "%.3f", w->busy_seconds);
+        fputs (", \"utilisation\": ", f);
+        json_num (f, "%.4f", report_utilisation (r, w));
+        fputc ('}', f);
+    }
+    fprintf (f, "],\n \"failures_total\": %zu,\n \"failures\": [", count_failures (r));
+    for (size_t i = 0; i < r->ntasks && shown < MAX_FAILURES; i++) {
+        const report_task_t *t = &r->tasks[i];
+        if (!report_is_failure (t))
+            continue;
+        fprintf (f, "%s\n  {\"id\": ", shown ? "," : "");
+        json_str (f, t->id);
+        fputs (", \"state\": ", f);
+        json_str (f, t->state);
+        fprintf (f, ", \"attempts\": %d, \"exit_code\": %d, \"signal\": %d, \"reason\": ",
+                 t->attempts, t->exit_code, t->signal);
+        json_str (f, t->reason);
+        fputc ('}', f);
+        shown++;
+    }
+    fputs ("],\n \"slowest\": [", f);
+    for (size_t k = 0; k < ns; k++) {
+        const report_task_t *t = &r->tasks[idx[k]];
+        fprintf (f, "%s\n  {\"id\": ", k ? "," : "");
+        json_str (f, t->id);
+        fputs (", \"wall_seconds\": ", f);
+        json_num (f, "%.3f", t->wall_seconds);
+        fprintf (f, ", \"worker\": %d, \"node\": ", t->worker);
+        json_str (f, t->node);
+        fputc ('}', f);
+    }
+    fputs ("]}\n", f);
+    return finish (f);
+}
+
+/* RFC 4180: quote a field holding a comma, a quote or a line break, and
+ * double the quotes inside. */
+static void csv_str (FILE *f, const char *s)
+{
+    s = nz (s);
+    if (!strpbrk (s, ",\"\r\n")) {
+        fputs (s, f);
+        return;
+    }
+    fputc ('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc ('"', f);
+        fputc (*s, f);
+    }
+    fputc ('"', f);
+}
+
+int report_print_csv (FILE *f, const report_t *r)
+{
+    fputs ("id,state,attempts,exit_code,signal,timed_out,worker,node,slots,cpus,"
+           "ready_time,start_time,end_time,wall_seconds,user_seconds,system_seconds,"
+           "max_rss_kib,bytes_in,bytes_out,reason\r\n", f);
+    for (size_t i = 0; i < r->ntasks; i++) {
+        const report_task_t *t = &r->tasks[i];
+        csv_str (f, t->id);
+        fputc (',', f);
+        csv_str (f, t->state);
+        fprintf (f, ",%d,%d,%d,%d,%d,", t->attempts, t->exit_code, t->signal,
+                 t->timed_out ? 1 : 0, t->worker);
+        csv_str (f, t->node);
+        fprintf (f, ",%d,", t->slots);
+        csv_str (f, t->cpus);
+        fprintf (f, ",%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%lld,%lld,%lld,", t->ready_time,
+                 t->start_time, t->end_time, t->wall_seconds, t->user_seconds,
+                 t->system_seconds, (long long)t->max_rss_kib, (long long)t->bytes_in,
+                 (long long)t->bytes_out);
+        csv_str (f, t->reason);
+        fputs ("\r\n", f);
+    }
+    return finish (f);
+}

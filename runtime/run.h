@@ -1,0 +1,32 @@
+/* run.h: the parts of `mpibatch run` shared by rank 0 and the workers:
+ * signals, waiting without spinning, and the two main loops. */
+#ifndef MB_RUN_H
+#define MB_RUN_H
+
+#include <signal.h>
+
+#include "runtime/service.h"
+
+/* Signals seen so far (set by the handlers). */
+extern volatile sig_atomic_t run_sigint, run_sigterm, run_sigusr1;
+
+/* Install the handlers; a byte is written to a self-pipe so a wait wakes
+ * up.  Returns the pipe's read end, or -1. */
+int run_signals_install (void);
+int run_signal_fd (void);
+void run_signal_drain_pipe (void);
+
+/* Sleep until fd (may be -1) or the signal pipe is readable, or `usec`
+ * microseconds pass.  Returns 1 if something is readable. */
+int run_wait (int fd, long usec);
+
+/* The service on rank 0.  Returns the exit code. */
+int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji,
+                  const topo_share_t *share, int fake, const char *node);
+
+/* A worker rank.  Returns the exit code. */
+int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
+                 const topo_share_t *share, int fake, const char *node,
+                 const char *sizing_error);
+
+#endif

@@ -1,0 +1,174 @@
+/* run_loop.c: signals, sleeping without spinning, and the worker rank's loop. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mpi.h>
+
+#include "runtime/run.h"
+
+volatile sig_atomic_t run_sigint, run_sigterm, run_sigusr1;
+static int sigpipe[2] = { -1, -1 };
+
+static void on_signal (int sig)
+{
+    int saved = errno;
+    if (sig == SIGINT)
+        run_sigint++;
+    else if (sig == SIGTERM)
+        run_sigterm++;
+    else if (sig == SIGUSR1)
+        run_sigusr1++;
+    if (sigpipe[1] >= 0) {
+        char c = (char)sig;
+        ssize_t n = write (sigpipe[1], &c, 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+int run_signals_install (void)
+{
+    if (sigpipe[0] < 0 && pipe2 (sigpipe, O_NONBLOCK | O_CLOEXEC) < 0)
+        return -1;
+    struct sigaction sa;
+    memset (&sa, 0, sizeof (sa));
+    sa.sa_handler = on_signal;
+    sigemptyset (&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    sigaction (SIGUSR1, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    return sigpipe[0];
+}
+
+int run_signal_fd (void) { return sigpipe[0]; }
+
+void run_signal_drain_pipe (void)
+{
+    char b[64];
+    while (sigpipe[0] >= 0 && read (sigpipe[0], b, sizeof (b)) > 0)
+        ;
+}
+
+int run_wait (int fd, long usec)
+{
+    struct pollfd p[2];
+    int n = 0;
+    p[n].fd = sigpipe[0];
+    p[n++].events = POLLIN;
+    if (fd >= 0) {
+        p[n].fd = fd;
+        p[n++].events = POLLIN;
+    }
+    struct timespec ts = { usec / 1000000, (usec % 1000000) * 1000 };
+    int rc = ppoll (p, (nfds_t)n, usec < 0 ? NULL : &ts, NULL);
+    return rc > 0;
+}
+
+/* A worker rank: HELLO, then start what rank 0 assigns and send back what
+ * ended, until SHUTDOWN.  Between messages it sleeps on the launcher's
+ * descriptor (a finished task wakes it at once) and probes MPI with a
+ * growing interval, so an idle worker costs next to no CPU. */
+int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
+                 const topo_share_t *share, int fake, const char *node,
+                 const char *sizing_error)
+{
+    hello_t h;
+    memset (&h, 0, sizeof (h));
+    h.rank = rank;
+    snprintf (h.node, sizeof (h.node), "%s", node);
+    mb_error_t err = { "" };
+    worker_t *w = NULL;
+    if (sizing_error && *sizing_error)
+        snprintf (h.error, sizeof (h.error), "%s", sizing_error);
+    else if (!(w = worker_create (l, ji, share, fake, rank, node, &err)))
+        snprintf (h.error, sizeof (h.error), "%s", err.text);
+    else {
+        h.slots = share->nslots;
+        h.ncores = share->ncores;
+        h.npus = share->npus;
+        h.memory = share->memory;
+        snprintf (h.cpus, sizeof (h.cpus), "%s", share->cpus);
+    }
+    buf_t b = { 0 };
+    hello_pack (&h, &b);
+    MPI_Send (b.data, (int)b.len, MPI_BYTE, 0, TAG_HELLO, MPI_COMM_WORLD);
+
+    /* Only rank 0 returns the run's exit code: a worker exiting non-zero
+     * first would make mpirun abort rank 0 while it finishes its records. */
+    int code = 0, done = 0, drain_sent = 0;
+    long backoff = 0;
+    buf_t msg = { 0 }, out = { 0 };
+    while (!done) {
+        int active = 0;
+        /* A signal to a worker (mpirun forwards SIGUSR1 to every rank) asks
+         * the service to drain. */
+        if ((run_sigusr1 || run_sigterm || run_sigint) && !drain_sent) {
+            int sig = run_sigusr1 ? SIGUSR1 : run_sigterm ? SIGTERM : SIGINT;
+            buf_reset (&b);
+            buf_pack_u32 (&b, PROTO_VERSION);
+            buf_pack_i32 (&b, sig);
+            MPI_Send (b.data, (int)b.len, MPI_BYTE, 0, TAG_CTRL, MPI_COMM_WORLD);
+            drain_sent = 1;
+            run_signal_drain_pipe ();
+        }
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe (0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+        if (flag) {
+            int len;
+            MPI_Get_count (&st, MPI_BYTE, &len);
+            buf_reset (&msg);
+            buf_reserve (&msg, (size_t)len);
+            MPI_Recv (msg.data, len, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            msg.len = (size_t)len;
+            active = 1;
+            if (st.MPI_TAG == TAG_ASSIGN && w)
+                worker_assign (w, msg.data, msg.len);
+            else if (st.MPI_TAG == TAG_CTRL) {
+                unpack_t u;
+                unpack_init (&u, msg.data, msg.len);
+                unpack_u32 (&u);
+                int op = unpack_i32 (&u);
+                if (op == CTRL_INTERRUPT && w)
+                    worker_interrupt_all (w);
+                else if (op == CTRL_SHUTDOWN)
+                    done = 1;
+            }
+        }
+        if (w) {
+            proto_batch_begin (&out);
+            int n = worker_collect (w, &out);
+            if (n > 0) {
+                proto_batch_end (&out, (uint32_t)n);
+                MPI_Send (out.data, (int)out.len, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+                active = 1;
+            }
+        }
+        if (done)
+            break;
+        if (active)
+            backoff = 0;
+        else {
+            backoff = backoff ? backoff * 2 : 50;
+            if (backoff > 20000)
+                backoff = 20000;
+            run_wait (w ? worker_fd (w) : -1, backoff);
+        }
+    }
+    buf_free (&b);
+    buf_free (&msg);
+    buf_free (&out);
+    worker_destroy (w);
+    return code;
+}

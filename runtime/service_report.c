@@ -1,0 +1,244 @@
+/* service_report.c: the run's HDF5 report, built from what the service
+ * keeps in memory: one row per task, attempt and worker, and the sweep
+ * parameters beside the task rows. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/report.h"
+#include "runtime/service.h"
+
+/* Ids are written into one arena so a large run makes few allocations. */
+typedef struct {
+    char *mem;
+    size_t len, cap;
+} arena_t;
+
+static const char *arena_put (arena_t *a, const char *s)
+{
+    size_t n = strlen (s) + 1;
+    if (a->len + n > a->cap)
+        return NULL;
+    char *p = a->mem + a->len;
+    memcpy (p, s, n);
+    a->len += n;
+    return p;
+}
+
+static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_out,
+                         void ***frees, size_t *nfrees)
+{
+    int ns = svc->job->nsweeps;
+    *sweeps_out = NULL;
+    if (ns <= 0)
+        return 0;
+    report_sweep_t *sw = calloc ((size_t)ns, sizeof (*sw));
+    size_t *cap = calloc ((size_t)ns, sizeof (size_t));
+    void **fl = calloc (1024, sizeof (void *));
+    size_t nf = 0, flcap = 1024;
+    if (!sw || !cap || !fl)
+        goto error;
+    jobfile_task_t t = { 0 };
+    for (size_t i = 0; i < svc->ntasks; i++) {
+        if (jobfile_task_get (svc->jf, i, &t) < 0 || t.sweep < 0 || t.sweep >= ns)
+            continue;
+        report_sweep_t *s = &sw[t.sweep];
+        if (s->ntasks == 0 && !s->rows) {
+            s->name = svc->job->sweep_names[t.sweep];
+            s->nparams = t.nparams;
+            s->param_names = calloc ((size_t)t.nparams + 1, sizeof (char *));
+            s->values = calloc ((size_t)t.nparams + 1, sizeof (char **));
+            if (!s->param_names || !s->values)
+                goto error_t;
+            for (int p = 0; p < t.nparams; p++)
+                s->param_names[p] = strdup (t.param_names[p]);
+        }
+        if (s->ntasks == cap[t.sweep]) {
+            size_t c = cap[t.sweep] ? cap[t.sweep] * 2 : 256;
+            uint32_t *rows = realloc ((void *)s->rows, c * sizeof (uint32_t));
+            if (!rows)
+                goto error_t;
+            s->rows = rows;
+            for (int p = 0; p < s->nparams; p++) {
+                const char **v = realloc (s->values[p], c * sizeof (char *));
+                if (!v)
+                    goto error_t;
+                s->values[p] = v;
+            }
+            cap[t.sweep] = c;
+        }
+        ((uint32_t *)s->rows)[s->ntasks] = (uint32_t)i;
+        for (int p = 0; p < s->nparams && p < t.nparams; p++) {
+            char *v = strdup (t.param_values[p]);
+            s->values[p][s->ntasks] = v;
+            if (nf == flcap) {
+                void **f2 = realloc (fl, flcap * 2 * sizeof (void *));
+                if (!f2)
+                    goto error_t;
+                fl = f2;
+                flcap *= 2;
+            }
+            fl[nf++] = v;
+        }
+        s->ntasks++;
+    }
+    jobfile_task_clear (&t);
+    free (cap);
+    *sweeps_out = sw;
+    r->sweeps = sw;
+    r->nsweeps = (size_t)ns;
+    *frees = fl;
+    *nfrees = nf;
+    return 0;
+error_t:
+    jobfile_task_clear (&t);
+error:
+    free (cap);
+    free (fl);
+    free (sw);
+    return -1;
+}
+
+static void free_sweeps (report_sweep_t *sw, int ns, void **fl, size_t nf)
+{
+    for (size_t i = 0; i < nf; i++)
+        free (fl[i]);
+    free (fl);
+    for (int s = 0; sw && s < ns; s++) {
+        for (int p = 0; p < sw[s].nparams; p++) {
+            free ((void *)sw[s].param_names[p]);
+            free ((void *)sw[s].values[p]);
+        }
+        free ((void *)sw[s].param_names);
+        free ((void *)sw[s].values);
+        free ((void *)sw[s].rows);
+    }
+    free (sw);
+}
+
+int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
+{
+    size_t n = svc->ntasks;
+    report_t r;
+    memset (&r, 0, sizeof (r));
+    report_task_t *tasks = calloc (n + 1, sizeof (*tasks));
+    report_attempt_t *atts = calloc (svc->natt + 1, sizeof (*atts));
+    report_worker_t *ws = calloc ((size_t)svc->nworkers + 1, sizeof (*ws));
+    uint16_t *count = calloc (n + 1, sizeof (uint16_t));
+    const char **why = calloc (n + 1, sizeof (char *));
+    arena_t ids = { NULL, 0, 0 };
+    report_sweep_t *sw = NULL;
+    void **fl = NULL;
+    size_t nf = 0;
+    int rc = -1;
+    ids.cap = n * 65 + 1;
+    ids.mem = malloc (ids.cap);
+    if (!tasks || !atts || !ws || !count || !why || !ids.mem) {
+        errprintf (err, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < svc->natt; i++)
+        if (svc->att[i].task < n)
+            count[svc->att[i].task]++;
+    for (size_t i = 0; i < svc->nwhy; i++)
+        if (svc->why_task[i] < n)
+            why[svc->why_task[i]] = svc->why[i];
+    char id[80];
+    for (size_t i = 0; i < n; i++) {
+        report_task_t *t = &tasks[i];
+        jobfile_task_id (svc->jf, i, id, sizeof (id));
+        t->id = arena_put (&ids, id);
+        int st = svc->s ? (int)sched_state (svc->s, (uint32_t)i) : SCHED_PENDING;
+        t->state = svc_state_name (st);
+        t->attempts = count[i];
+        t->exit_code = -1;
+        t->worker = -1;
+        t->node = "";
+        t->cpus = "";
+        t->reason = why[i] ? why[i] : "";
+        t->ready_time = svc->ready_time[i];
+        jobfile_reqs_t rq;
+        jobfile_task_reqs (svc->jf, i, &rq);
+        t->slots = rq.slots;
+        int32_t la = svc->last_attempt[i];
+        if (la >= 0) {
+            const attempt_t *a = &svc->att[la];
+            t->exit_code = a->exit_code;
+            t->signal = a->signal;
+            t->timed_out = a->timed_out;
+            t->worker = a->worker;
+            t->node = a->node ? a->node : "";
+            t->cpus = a->cpus ? a->cpus : "";
+            t->start_time = a->start_time;
+            t->end_time = a->end_time;
+            t->wall_seconds = a->end_time - a->start_time;
+            t->user_seconds = a->user_seconds;
+            t->system_seconds = a->system_seconds;
+            t->max_rss_kib = a->max_rss_kib;
+            t->bytes_in = a->bytes_in;
+            t->bytes_out = a->bytes_out;
+            if (!why[i] || st != SCHED_SKIPPED)
+                t->reason = a->reason ? a->reason : "";
+        }
+        else if (st == SCHED_SKIPPED && !why[i])
+            t->reason = "a dependency failed";
+    }
+    for (size_t i = 0; i < svc->natt; i++) {
+        const attempt_t *a = &svc->att[i];
+        report_attempt_t *x = &atts[i];
+        x->task = a->task;
+        x->attempt = a->attempt;
+        x->worker = a->worker;
+        x->node = a->node ? a->node : "";
+        x->start_time = a->start_time;
+        x->end_time = a->end_time;
+        x->exit_code = a->exit_code;
+        x->signal = a->signal;
+        x->outcome = svc_outcome_name (a->outcome);
+        x->reason = a->reason ? a->reason : "";
+    }
+    for (int i = 0; i < svc->nworkers; i++) {
+        ws[i].rank = svc->w[i].rank;
+        ws[i].node = svc->nodes[svc->w[i].node].name;
+        ws[i].slots = svc->w[i].slots;
+        ws[i].cpus = svc->w[i].cpus ? svc->w[i].cpus : "";
+        ws[i].tasks_run = svc->w[i].tasks_run;
+        ws[i].busy_seconds = svc->w[i].busy_seconds;
+    }
+    r.job_id = svc->job->id;
+    r.version = PACKAGE_VERSION;
+    r.started = svc->started;
+    r.finished = svc->finished ? svc->finished : svc_now ();
+    r.status = status;
+    r.workers = svc->nworkers;
+    r.nodes = svc->nnodes;
+    r.slots = svc->total_slots;
+    if (svc->s)
+        sched_counts (svc->s, r.counts);
+    r.config = jobfile_config_text (svc->jf);
+    r.ntasks = n;
+    r.tasks = tasks;
+    r.nattempts = svc->natt;
+    r.attempts = atts;
+    r.nworkers = (size_t)svc->nworkers;
+    r.workers_rows = ws;
+    if (build_sweeps (svc, &r, &sw, &fl, &nf) < 0) {
+        errprintf (err, "out of memory");
+        goto out;
+    }
+    char path[4200];
+    snprintf (path, sizeof (path), "%s/report.h5", svc->job->state);
+    rc = report_write (path, &r, err);
+out:
+    free_sweeps (sw, svc->job->nsweeps, fl, nf);
+    free (tasks);
+    free (atts);
+    free (ws);
+    free (count);
+    free (why);
+    free (ids.mem);
+    return rc;
+}

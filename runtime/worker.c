@@ -1,0 +1,428 @@
+/* worker.c: starting attempts on a worker's slots: cores, environment,
+ * directories, and the results that go back to the service. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/stage.h"
+#include "runtime/env.h"
+#include "runtime/worker.h"
+#include "scheduler/sched.h"
+
+extern char **environ;
+
+typedef struct {
+    int used;
+    uint64_t tag;
+    uint32_t task;
+    int attempt;
+    int kind;
+    int nslots;
+    int *slots;
+    char *cpus;
+} running_t;
+
+struct worker {
+    launcher_t *l;
+    const jobinfo_t *ji;
+    const topo_share_t *share;
+    int fake;
+    int rank;
+    char *node;
+    char *node_dir;     /* <node_root>/<node> */
+    char *shared_dir;   /* <node_dir>/shared */
+    char *job_dir;      /* <node_dir>/<job> */
+    envb_t *env;
+    uint8_t *busy;
+    int *pick;
+    int *cpus;
+    running_t *run;
+    int nrun_cap;
+    int nrunning;
+    buf_t pending;      /* results made without the launcher (errors) */
+    int npending;
+    launch_result_t rbuf[64];
+};
+
+static char *joinpath (const char *a, const char *b)
+{
+    char *s = NULL;
+    if (asprintf (&s, "%s/%s", a, b) < 0)
+        return NULL;
+    return s;
+}
+
+worker_t *worker_create (launcher_t *l, const jobinfo_t *ji, const topo_share_t *share,
+                         int fake, int rank, const char *node, mb_error_t *err)
+{
+    worker_t *w = calloc (1, sizeof (*w));
+    if (!w) {
+        errprintf (err, "out of memory");
+        return NULL;
+    }
+    w->l = l;
+    w->ji = ji;
+    w->share = share;
+    w->fake = fake;
+    w->rank = rank;
+    w->nrun_cap = share->nslots + 8;
+    if (!(w->node = strdup (node))
+        || !(w->node_dir = joinpath (ji->node_root, node))
+        || !(w->shared_dir = joinpath (w->node_dir, "shared"))
+        || !(w->job_dir = joinpath (w->node_dir, ji->job_id))
+        || !(w->env = envb_create (environ))
+        || !(w->busy = calloc ((size_t)share->nslots + 1, 1))
+        || !(w->pick = calloc ((size_t)share->nslots + 1, sizeof (int)))
+        || !(w->cpus = calloc ((size_t)share->pu_off[share->nslots] + (size_t)share->nnode_pus + 1,
+                               sizeof (int)))
+        || !(w->run = calloc ((size_t)w->nrun_cap, sizeof (running_t)))) {
+        errprintf (err, "out of memory");
+        goto error;
+    }
+    if (stage_mkdirs (w->shared_dir) < 0) {
+        errprintf (err, "cannot create %s: %s", w->shared_dir, strerror (errno));
+        goto error;
+    }
+    return w;
+error:
+    worker_destroy (w);
+    return NULL;
+}
+
+void worker_destroy (worker_t *w)
+{
+    if (!w)
+        return;
+    int saved = errno;
+    for (int i = 0; i < w->nrun_cap && w->run; i++) {
+        free (w->run[i].slots);
+        free (w->run[i].cpus);
+    }
+    free (w->run);
+    free (w->busy);
+    free (w->pick);
+    free (w->cpus);
+    envb_destroy (w->env);
+    free (w->node);
+    free (w->node_dir);
+    free (w->shared_dir);
+    free (w->job_dir);
+    buf_free (&w->pending);
+    free (w);
+    errno = saved;
+}
+
+int worker_fd (const worker_t *w) { return launcher_fd (w->l); }
+int worker_running (const worker_t *w) { return w->nrunning + w->npending; }
+
+static int cmp_int (const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Choose the slots and PUs of an attempt; returns the number of PUs in
+ * w->cpus, or -1 when the slots are not free. */
+static int choose (worker_t *w, int nslots, int *chosen)
+{
+    const topo_share_t *s = w->share;
+    if (nslots <= 0)
+        return 0;
+    if (sched_pick_slots (s->nslots, s->numa, s->pkg, w->busy, nslots, chosen) < 0)
+        return -1;
+    int n = 0;
+    for (int i = 0; i < nslots; i++)
+        for (int k = s->pu_off[chosen[i]]; k < s->pu_off[chosen[i] + 1]; k++)
+            w->cpus[n++] = s->pus[k];
+    qsort (w->cpus, (size_t)n, sizeof (int), cmp_int);
+    int m = 0;   /* slots may share a core when there are more slots than cores */
+    for (int i = 0; i < n; i++)
+        if (m == 0 || w->cpus[m - 1] != w->cpus[i])
+            w->cpus[m++] = w->cpus[i];
+    return m;
+}
+
+static void setenv_int (envb_t *e, const char *name, long long v)
+{
+    char s[32];
+    snprintf (s, sizeof (s), "%lld", v);
+    envb_set (e, name, s);
+}
+
+static void set_env_list (envb_t *e, const jobfile_env_t *l)
+{
+    for (int i = 0; i < l->n; i++)
+        envb_set (e, l->names[i], l->values[i]);
+}
+
+/* MPIBATCH_PARAM_<NAME>: upper case, non-alphanumerics as '_'. */
+static void set_param (envb_t *e, const char *name, const char *value)
+{
+    char var[160] = "MPIBATCH_PARAM_";
+    size_t n = strlen (var);
+    for (const char *p = name; *p && n < sizeof (var) - 1; p++) {
+        char c = *p;
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            c = '_';
+        var[n++] = c;
+    }
+    var[n] = '\0';
+    envb_set (e, var, value);
+}
+
+static int env_in (const jobfile_env_t *l, const char *name)
+{
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp (l->names[i], name))
+            return 1;
+    return 0;
+}
+
+static void build_env (worker_t *w, const assign_t *a, const char *task_dir,
+                       const char *wd, const char *cpus)
+{
+    const jobinfo_t *ji = w->ji;
+    envb_t *e = w->env;
+    int azure = ji->env_compat == JOB_ENV_AZURE;
+    envb_reset (e);
+    set_env_list (e, &ji->env);
+    set_env_list (e, &a->env);
+    if (!env_in (&ji->env, "OMP_NUM_THREADS") && !env_in (&a->env, "OMP_NUM_THREADS"))
+        setenv_int (e, "OMP_NUM_THREADS", a->slots > 0 ? a->slots : 1);
+    envb_set (e, "MPIBATCH_JOB_ID", ji->job_id);
+    envb_set (e, "MPIBATCH_TASK_ID", a->id);
+    setenv_int (e, "MPIBATCH_TASK_ATTEMPT", a->attempt);
+    setenv_int (e, "MPIBATCH_TASK_SLOTS", a->slots);
+    envb_set (e, "MPIBATCH_TASK_CPUS", cpus);
+    envb_set (e, "MPIBATCH_NODE_ID", w->node);
+    setenv_int (e, "MPIBATCH_WORKER_RANK", w->rank);
+    setenv_int (e, "MPIBATCH_NUM_WORKERS", ji->nworkers);
+    envb_set (e, "MPIBATCH_STORAGE_DIR", ji->storage);
+    envb_set (e, "MPIBATCH_NODE_ROOT_DIR", w->node_dir);
+    envb_set (e, "MPIBATCH_NODE_SHARED_DIR", w->shared_dir);
+    envb_set (e, "MPIBATCH_TASK_DIR", task_dir);
+    envb_set (e, "MPIBATCH_TASK_WORKING_DIR", wd);
+    char prep[4096] = "", prepwd[4096] = "";
+    if (ji->has_prep) {
+        snprintf (prep, sizeof (prep), "%s/prep", w->job_dir);
+        snprintf (prepwd, sizeof (prepwd), "%s/prep/wd", w->job_dir);
+        envb_set (e, "MPIBATCH_JOB_PREP_DIR", prep);
+        envb_set (e, "MPIBATCH_JOB_PREP_WORKING_DIR", prepwd);
+    }
+    if (a->sweep_index >= 0) {
+        setenv_int (e, "MPIBATCH_SWEEP_INDEX", a->sweep_index);
+        for (int i = 0; i < a->nparams; i++)
+            set_param (e, a->param_names[i], a->param_values[i]);
+    }
+    if (azure) {
+        envb_set (e, "AZ_BATCH_JOB_ID", ji->job_id);
+        envb_set (e, "AZ_BATCH_POOL_ID", ji->job_id);
+        envb_set (e, "AZ_BATCH_TASK_ID", a->id);
+        envb_set (e, "AZ_BATCH_NODE_ID", w->node);
+        envb_set (e, "AZ_BATCH_NODE_ROOT_DIR", w->node_dir);
+        envb_set (e, "AZ_BATCH_NODE_SHARED_DIR", w->shared_dir);
+        envb_set (e, "AZ_BATCH_TASK_DIR", task_dir);
+        envb_set (e, "AZ_BATCH_TASK_WORKING_DIR", wd);
+        if (ji->has_prep) {
+            envb_set (e, "AZ_BATCH_JOB_PREP_DIR", prep);
+            envb_set (e, "AZ_BATCH_JOB_PREP_WORKING_DIR", prepwd);
+        }
+    }
+}
+
+/* A result for an attempt that never reached the launcher. */
+static void fail_now (worker_t *w, const assign_t *a, int outcome, const char *reason)
+{
+    result_t res;
+    memset (&res, 0, sizeof (res));
+    res.task = a->task;
+    res.attempt = a->attempt;
+    res.kind = a->kind;
+    res.r.tag = a->tag;
+    res.r.outcome = outcome;
+    res.r.exit_code = -1;
+    snprintf (res.r.reason, sizeof (res.r.reason), "%s", reason);
+    result_pack (&res, &w->pending);
+    w->npending++;
+}
+
+static running_t *slot_entry (worker_t *w)
+{
+    for (int i = 0; i < w->nrun_cap; i++)
+        if (!w->run[i].used)
+            return &w->run[i];
+    running_t *r = realloc (w->run, (size_t)w->nrun_cap * 2 * sizeof (running_t));
+    if (!r)
+        return NULL;
+    memset (r + w->nrun_cap, 0, (size_t)w->nrun_cap * sizeof (running_t));
+    w->run = r;
+    w->nrun_cap *= 2;
+    return &w->run[w->nrun_cap / 2];
+}
+
+static int start_one (worker_t *w, const assign_t *a)
+{
+    const jobinfo_t *ji = w->ji;
+    char task_dir[4096], wd[4200], dest[4200], lout[4200], lerr[4200];
+    int nslots = a->kind == LAUNCH_TASK ? a->slots : 0;
+    running_t *r = slot_entry (w);
+    if (!r) {
+        fail_now (w, a, LAUNCH_INTERRUPTED, "out of memory on the worker");
+        return 0;
+    }
+    free (r->slots);
+    free (r->cpus);
+    r->slots = NULL;
+    r->cpus = NULL;
+    if (nslots > 0 && !(r->slots = calloc ((size_t)nslots, sizeof (int)))) {
+        fail_now (w, a, LAUNCH_INTERRUPTED, "out of memory on the worker");
+        return 0;
+    }
+    int ncpus = choose (w, nslots, r->slots);
+    if (ncpus < 0) {
+        /* The service counts slots, so this is a disagreement between the
+         * two: requeue rather than fail the task. */
+        fail_now (w, a, LAUNCH_INTERRUPTED, "worker had no free slots");
+        return 0;
+    }
+    for (int i = 0; i < nslots; i++)
+        w->busy[r->slots[i]] = 1;
+    r->cpus = topo_list_format (w->cpus, ncpus);
+
+    if (a->kind == LAUNCH_PREP)
+        snprintf (task_dir, sizeof (task_dir), "%s/prep", w->job_dir);
+    else if (a->kind == LAUNCH_RELEASE)
+        snprintf (task_dir, sizeof (task_dir), "%s/release", w->job_dir);
+    else
+        snprintf (task_dir, sizeof (task_dir), "%s/tasks/%s", w->job_dir, a->id);
+    snprintf (wd, sizeof (wd), "%s/wd", task_dir);
+    snprintf (dest, sizeof (dest), "%s/outputs/%s/", ji->state, a->id);
+    int bound = ji->binding != JOB_BIND_NONE && a->kind == LAUNCH_TASK;
+    build_env (w, a, task_dir, wd, bound ? r->cpus : "");
+
+    launch_req_t req;
+    memset (&req, 0, sizeof (req));
+    req.tag = a->tag;
+    req.kind = a->kind;
+    req.command = a->command;
+    req.task_dir = task_dir;
+    req.envp = envb_envp (w->env);
+    /* A simulated topology names CPUs this machine may not have: bind
+     * nothing.  An unbound task gets every allowed PU of the node, which
+     * undoes a per-rank binding that mpirun may have given the worker. */
+    if (!w->fake) {
+        if (bound) {
+            req.cpus = w->cpus;
+            req.ncpus = ncpus;
+        }
+        else {
+            req.cpus = w->share->node_pus;
+            req.ncpus = w->share->nnode_pus;
+        }
+    }
+    req.max_wall_clock = a->max_wall_clock;
+    req.kill_grace = ji->kill_grace;
+    req.memory = a->memory;
+    req.max_log_size = ji->max_log_size;
+    req.storage = ji->storage;
+    req.inputs = a->inputs;
+    req.ninputs = a->ninputs;
+    req.outputs = a->outputs;
+    req.noutputs = a->noutputs;
+    req.default_dest = dest;
+    req.retention = a->kind == LAUNCH_TASK ? ji->retention : JOB_RETAIN_ALL;
+    if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_STORAGE) {
+        snprintf (lout, sizeof (lout), "%s/logs/%s/%d.stdout", ji->state, a->id, a->attempt);
+        snprintf (lerr, sizeof (lerr), "%s/logs/%s/%d.stderr", ji->state, a->id, a->attempt);
+        req.log_stdout = lout;
+        req.log_stderr = lerr;
+    }
+    if (!req.envp || launcher_submit (w->l, &req) < 0) {
+        for (int i = 0; i < nslots; i++)
+            w->busy[r->slots[i]] = 0;
+        fail_now (w, a, LAUNCH_INTERRUPTED, "the worker's launcher is gone");
+        return -1;
+    }
+    r->used = 1;
+    r->tag = a->tag;
+    r->task = a->task;
+    r->attempt = a->attempt;
+    r->kind = a->kind;
+    r->nslots = nslots;
+    w->nrunning++;
+    return 0;
+}
+
+int worker_assign (worker_t *w, const void *msg, size_t len)
+{
+    unpack_t u;
+    int n = proto_batch_read (&u, msg, len);
+    if (n < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        assign_t a;
+        if (assign_unpack (&u, &a) < 0) {
+            assign_free (&a);
+            return -1;
+        }
+        start_one (w, &a);
+        assign_free (&a);
+    }
+    return 0;
+}
+
+void worker_interrupt_all (worker_t *w)
+{
+    for (int i = 0; i < w->nrun_cap; i++)
+        if (w->run[i].used)
+            launcher_interrupt (w->l, w->run[i].tag);
+}
+
+int worker_collect (worker_t *w, buf_t *out)
+{
+    int count = 0;
+    if (w->npending) {
+        /* The pending buffer holds packed items only (no header). */
+        buf_add (out, w->pending.data, w->pending.len);
+        count += w->npending;
+        w->npending = 0;
+        buf_reset (&w->pending);
+    }
+    for (;;) {
+        int n = launcher_read (w->l, w->rbuf, 64);
+        if (n < 0)
+            return count ? count : -1;
+        if (n == 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            running_t *r = NULL;
+            for (int k = 0; k < w->nrun_cap; k++)
+                if (w->run[k].used && w->run[k].tag == w->rbuf[i].tag) {
+                    r = &w->run[k];
+                    break;
+                }
+            if (!r)
+                continue;
+            result_t res;
+            memset (&res, 0, sizeof (res));
+            res.task = r->task;
+            res.attempt = r->attempt;
+            res.kind = r->kind;
+            res.r = w->rbuf[i];
+            snprintf (res.cpus, sizeof (res.cpus), "%s", r->cpus ? r->cpus : "");
+            result_pack (&res, out);
+            for (int k = 0; k < r->nslots; k++)
+                w->busy[r->slots[k]] = 0;
+            r->used = 0;
+            w->nrunning--;
+            count++;
+        }
+    }
+    return count;
+}

@@ -1,0 +1,41 @@
+/* worker.h: a worker's share of its node and the attempts it runs.  No
+ * MPI here: a worker rank drives it from MPI messages, and rank 0 drives a
+ * local one directly when it runs alone (singleton mode). */
+#ifndef MB_WORKER_H
+#define MB_WORKER_H
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "runtime/launch.h"
+#include "runtime/proto.h"
+#include "runtime/topo.h"
+
+typedef struct worker worker_t;
+
+/* Create a worker of MPI rank `rank` on node `node` with its share of the
+ * node.  The launcher, jobinfo and share are borrowed and must outlive the
+ * worker.  fake != 0: the topology is simulated, so nothing is bound.
+ * Makes the node's directories.  NULL with err on failure. */
+worker_t *worker_create (launcher_t *l, const jobinfo_t *ji, const topo_share_t *share,
+                         int fake, int rank, const char *node, mb_error_t *err);
+void worker_destroy (worker_t *w);
+
+/* Start the attempts of an ASSIGN batch.  Attempts that cannot be started
+ * at all produce an immediate result (read by worker_collect).  0 or -1
+ * (malformed batch). */
+int worker_assign (worker_t *w, const void *msg, size_t len);
+
+/* Interrupt every running attempt (drain). */
+void worker_interrupt_all (worker_t *w);
+
+/* Append the results of finished attempts to `out` as result items and
+ * return how many were added (0 when none), or -1 when the launcher died. */
+int worker_collect (worker_t *w, buf_t *out);
+
+/* Attempts started and not yet collected. */
+int worker_running (const worker_t *w);
+
+/* The launcher's descriptor, to poll for finished attempts. */
+int worker_fd (const worker_t *w);
+
+#endif

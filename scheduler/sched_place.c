@@ -1,0 +1,397 @@
+/* sched_place.c: workers, and the placement of ready tasks on them (fill policy, reservations, multi-instance). */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/sched.h"
+#include "scheduler/sched_priv.h"
+
+#define MAX_PARTS 64
+
+/* ------------------------------------------------------------------ */
+/* Workers                                                             */
+
+static struct sched_worker *worker_find (const sched_t *s, int id)
+{
+    uint32_t lo = 0, hi = s->nworkers;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        struct sched_worker *w = &s->workers[s->byid[mid]];
+        if (w->id == id)
+            return w;
+        if (w->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t memory)
+{
+    uint32_t *list = NULL;
+
+    if (!s || id < 0 || id >= (1 << 20) || slots < 1 || gpus < 0 || memory < 0
+        || (uint64_t)s->partcap + (uint64_t)slots >= SCHED_NONE) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (worker_find (s, id)) {
+        errno = EEXIST;
+        return -1;
+    }
+    /* Allocate everything first: a failed call changes nothing (arrays
+     * that grew but are not used yet are harmless). */
+    if (!(list = malloc ((size_t)slots * sizeof (*list))))
+        goto error;
+    struct sched_worker *ws = realloc (s->workers, (s->nworkers + 1) * sizeof (*ws));
+    if (!ws)
+        goto error;
+    s->workers = ws;
+    uint32_t *byid = realloc (s->byid, (s->nworkers + 1) * sizeof (*byid));
+    if (!byid)
+        goto error;
+    s->byid = byid;
+    /* Every running part holds at least one slot, so the part pool never
+     * needs more entries than the workers have slots. */
+    uint32_t ncap = s->partcap + (uint32_t)slots;
+    struct sched_part *parts = realloc (s->parts, ncap * sizeof (*parts));
+    if (!parts)
+        goto error;
+    s->parts = parts;
+    for (uint32_t p = ncap; p-- > s->partcap;) {
+        s->parts[p].next = s->partfree;
+        s->partfree = p;
+    }
+    s->partcap = ncap;
+
+    uint32_t wi = s->nworkers++;
+    struct sched_worker *w = &s->workers[wi];
+    memset (w, 0, sizeof (*w));
+    w->id = id;
+    w->node = node;
+    w->slots = w->free_slots = slots;
+    w->gpus = w->free_gpus = gpus;
+    w->memory = w->free_memory = memory;
+    w->enabled = 1;
+    w->parts = list;
+    uint32_t i = wi;
+    while (i > 0 && s->workers[s->byid[i - 1]].id > id) {
+        s->byid[i] = s->byid[i - 1];
+        i--;
+    }
+    s->byid[i] = wi;
+    return 0;
+error:
+    free (list);
+    return -1;
+}
+
+int sched_worker_enable (sched_t *s, int id, int enabled)
+{
+    struct sched_worker *w = s ? worker_find (s, id) : NULL;
+    if (!w) {
+        errno = ENOENT;
+        return -1;
+    }
+    w->enabled = enabled ? 1 : 0;
+    return 0;
+}
+
+void sched_workers_destroy (sched_t *s)
+{
+    for (uint32_t i = 0; i < s->nworkers; i++)
+        free (s->workers[i].parts);
+    free (s->workers);
+    free (s->byid);
+    free (s->parts);
+}
+
+size_t sched_worker_tasks (const sched_t *s, int id, uint32_t *out, size_t max)
+{
+    const struct sched_worker *w = s ? worker_find (s, id) : NULL;
+    if (!w)
+        return 0;
+    for (uint32_t i = 0; i < w->nparts && i < max; i++)
+        out[i] = s->parts[w->parts[i]].task;
+    return w->nparts;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fitting                                                             */
+
+/* How many instances of class k the worker holds now (idle = 0) or when
+ * nothing runs on it (idle = 1). */
+static int64_t capacity (const struct sched_worker *w, const struct sched_class *k, int idle)
+{
+    int64_t n = (idle ? w->slots : w->free_slots) / k->slots;
+    if (k->gpus > 0) {
+        int64_t g = (idle ? w->gpus : w->free_gpus) / k->gpus;
+        if (g < n)
+            n = g;
+    }
+    /* Unknown worker memory (0) constrains nothing. */
+    if (k->memory > 0 && w->memory > 0) {
+        int64_t m = (idle ? w->memory : w->free_memory) / k->memory;
+        if (m < n)
+            n = m;
+    }
+    return n;
+}
+
+/* Choose up to MAX_PARTS workers for the instances of class k, most
+ * instances first (counting at most what is still needed, so any worker
+ * able to take the rest is as good as another), then most slots (free, or
+ * total when idle), then lowest id.  Workers reserved by a task ahead are
+ * left out when skip_reserved.  Fills w[] and take[] and *np; returns the
+ * instances covered (at most k->instances). */
+static int64_t choose (sched_t *s, const struct sched_class *k, int idle, int skip_reserved,
+                       uint32_t *w, int *take, int *np)
+{
+    int64_t rem = k->instances;
+    int n = 0;
+    while (n < MAX_PARTS && rem > 0) {
+        uint32_t best = SCHED_NONE;
+        int64_t bcap = 0;
+        int bslots = 0;
+        for (uint32_t i = 0; i < s->nworkers; i++) {
+            uint32_t wi = s->byid[i];
+            struct sched_worker *x = &s->workers[wi];
+            if (!x->enabled || x->mark || (skip_reserved && x->reserved))
+                continue;
+            int64_t c = capacity (x, k, idle);
+            if (c > rem)
+                c = rem;
+            int sl = idle ? x->slots : x->free_slots;
+            if (c > bcap || (c == bcap && c > 0 && sl > bslots)) {
+                best = wi;
+                bcap = c;
+                bslots = sl;
+            }
+        }
+        if (best == SCHED_NONE)
+            break;
+        s->workers[best].mark = 1;
+        w[n] = best;
+        take[n] = (int)bcap;
+        rem -= bcap;
+        n++;
+    }
+    for (int i = 0; i < n; i++)
+        s->workers[w[i]].mark = 0;
+    *np = n;
+    return k->instances - rem;
+}
+
+/* Where class k goes now, by the fill policy, avoiding reserved workers.
+ * Returns the number of parts, 0 if it does not fit now. */
+static int place (sched_t *s, const struct sched_class *k, uint32_t *w, int *take)
+{
+    int np;
+    if (k->instances == 1 && s->fill == SCHED_FILL_PACK) {
+        for (uint32_t i = 0; i < s->nworkers; i++) {
+            uint32_t wi = s->byid[i];
+            struct sched_worker *x = &s->workers[wi];
+            if (x->enabled && !x->reserved && capacity (x, k, 0) >= 1) {
+                w[0] = wi;
+                take[0] = 1;
+                return 1;
+            }
+        }
+        return 0;
+    }
+    /* Spread for one instance is "most free slots, then lowest id", which
+     * is what choose() prefers among workers that fit. */
+    if (choose (s, k, 0, 1, w, take, &np) < k->instances)
+        return 0;
+    return np;
+}
+
+/* Class k's head does not fit now: hold back the workers it will need
+ * (the largest first) so that smaller tasks do not keep them busy for
+ * ever.  Nothing is reserved when the unreserved workers could not hold
+ * it even idle: then it waits behind the tasks holding the others. */
+static void reserve (sched_t *s, const struct sched_class *k)
+{
+    uint32_t w[MAX_PARTS];
+    int take[MAX_PARTS];
+    int np;
+    if (choose (s, k, 1, 1, w, take, &np) < k->instances)
+        return;
+    for (int i = 0; i < np; i++)
+        s->workers[w[i]].reserved = 1;
+}
+
+/* True while some enabled, unreserved worker has a free slot: otherwise
+ * nothing more can be placed in this call. */
+static int any_room (const sched_t *s)
+{
+    for (uint32_t i = 0; i < s->nworkers; i++) {
+        const struct sched_worker *x = &s->workers[i];
+        if (x->enabled && !x->reserved && x->free_slots > 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The scratch heap `walk` visits the class queue in priority order without
+ * changing it: pop the best position, push its two children. */
+static int walk_better (const sched_t *s, uint32_t p1, uint32_t p2)
+{
+    return sched_better (s, sched_class_head (s, s->queue[p1]),
+                         sched_class_head (s, s->queue[p2]));
+}
+
+static void walk_push (sched_t *s, uint32_t *len, uint32_t pos)
+{
+    uint32_t i = (*len)++;
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (!walk_better (s, pos, s->walk[p]))
+            break;
+        s->walk[i] = s->walk[p];
+        i = p;
+    }
+    s->walk[i] = pos;
+}
+
+static uint32_t walk_pop (sched_t *s, uint32_t *len)
+{
+    uint32_t top = s->walk[0];
+    uint32_t last = s->walk[--(*len)];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t l = 2 * i + 1;
+        if (l >= *len)
+            break;
+        if (l + 1 < *len && walk_better (s, s->walk[l + 1], s->walk[l]))
+            l++;
+        if (!walk_better (s, s->walk[l], last))
+            break;
+        s->walk[i] = s->walk[l];
+        i = l;
+    }
+    if (*len > 0)
+        s->walk[i] = last;
+    return top;
+}
+
+/* Commit: the head of class c runs on the chosen workers. */
+static void assign (sched_t *s, uint32_t c, const uint32_t *w, const int *take, int np,
+                    sched_assign_t *a)
+{
+    const struct sched_class *k = &s->classes[c];
+    uint32_t t = sched_class_head (s, c);
+    sched_class_pop (s, c);
+    sched_set_state (s, t, SCHED_RUNNING);
+    a->task = t;
+    a->attempt = s->attempts[t];
+    a->nparts = np;
+    if (s->attempts[t] < UINT16_MAX)
+        s->attempts[t]++;
+    uint32_t first = SCHED_NONE;
+    for (int i = np; i-- > 0;) {
+        struct sched_worker *x = &s->workers[w[i]];
+        uint32_t p = s->partfree;
+        struct sched_part *pt = &s->parts[p];
+        s->partfree = pt->next;
+        pt->task = t;
+        pt->worker = w[i];
+        pt->next = first;
+        pt->slots = take[i] * k->slots;
+        pt->gpus = take[i] * k->gpus;
+        pt->memory = x->memory > 0 ? take[i] * k->memory : 0;
+        pt->wpos = x->nparts;
+        x->parts[x->nparts++] = p;
+        x->free_slots -= pt->slots;
+        x->free_gpus -= pt->gpus;
+        x->free_memory -= pt->memory;
+        first = p;
+        a->parts[i].worker = x->id;
+        a->parts[i].slots = pt->slots;
+        a->parts[i].gpus = pt->gpus;
+    }
+    s->aux[t] = first;
+}
+
+int sched_next (sched_t *s, sched_assign_t *a)
+{
+    uint32_t w[MAX_PARTS];
+    int take[MAX_PARTS];
+    uint32_t nw = 0;
+
+    if (!s || !a || !s->started || s->held || s->qlen == 0)
+        return 0;
+    for (uint32_t i = 0; i < s->nworkers; i++)
+        s->workers[i].reserved = 0;
+    /* Reservations are worked out afresh on each call from the tasks in
+     * priority order, which gives the same answer as keeping them, without
+     * state to undo when a worker is lost or a task fails. */
+    walk_push (s, &nw, 0);
+    while (nw > 0 && any_room (s)) {
+        uint32_t pos = walk_pop (s, &nw);
+        if (2 * pos + 1 < s->qlen)
+            walk_push (s, &nw, 2 * pos + 1);
+        if (2 * pos + 2 < s->qlen)
+            walk_push (s, &nw, 2 * pos + 2);
+        uint32_t c = s->queue[pos];
+        const struct sched_class *k = &s->classes[c];
+        int np = place (s, k, w, take);
+        if (np > 0) {
+            assign (s, c, w, take, np, a);
+            return 1;
+        }
+        reserve (s, k);
+    }
+    return 0;
+}
+
+void sched_release (sched_t *s, uint32_t task)
+{
+    uint32_t p = s->aux[task];
+    while (p != SCHED_NONE) {
+        struct sched_part *pt = &s->parts[p];
+        struct sched_worker *x = &s->workers[pt->worker];
+        x->free_slots += pt->slots;
+        x->free_gpus += pt->gpus;
+        x->free_memory += pt->memory;
+        /* Swap-remove from the worker's list. */
+        uint32_t last = x->parts[--x->nparts];
+        x->parts[pt->wpos] = last;
+        s->parts[last].wpos = pt->wpos;
+        uint32_t next = pt->next;
+        pt->next = s->partfree;
+        s->partfree = p;
+        p = next;
+    }
+    s->aux[task] = 0;
+}
+
+int sched_unplaceable (const sched_t *s, uint32_t *task)
+{
+    uint32_t w[MAX_PARTS];
+    int take[MAX_PARTS];
+    int np;
+    uint32_t best = SCHED_NONE;
+
+    if (!s)
+        return 0;
+    /* Only class heads matter: a class's tasks all fit alike, and its head
+     * is its best task.  choose() only uses the scratch marks, which it
+     * clears again, so the scheduler is unchanged. */
+    for (uint32_t i = 0; i < s->qlen; i++) {
+        uint32_t c = s->queue[i];
+        uint32_t t = sched_class_head (s, c);
+        const struct sched_class *k = &s->classes[c];
+        if (best != SCHED_NONE && !sched_better (s, t, best))
+            continue;
+        if (choose ((sched_t *)s, k, 1, 0, w, take, &np) < k->instances)
+            best = t;
+    }
+    if (best == SCHED_NONE)
+        return 0;
+    *task = best;
+    return 1;
+}
