@@ -1,4 +1,6 @@
 /* buf.c: growable buffers, packing for messages and records, hashes. */
+#include <config.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,6 @@
 /* err.c: error message formatting and the capped error list. */
+#include <config.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

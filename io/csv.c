@@ -32,7 +32,7 @@ static int push_field (char ***row, int *n, buf_t *f)
     if (!p)
         return -1;
     *row = p;
-    if (!(p[*n] = strdup (f->data ? f->data : "")))
+    if (!(p[*n] = strndup (f->len ? f->data : "", f->len)))
         return -1;
     (*n)++;
     buf_reset (f);

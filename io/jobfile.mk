@@ -11,3 +11,7 @@ tests_unit_test_template_LDADD = $(unit_libs)
 tests_unit_test_jobfile_SOURCES = tests/unit/test_jobfile.c
 tests_unit_test_jobfile_CFLAGS = $(unit_cflags)
 tests_unit_test_jobfile_LDADD = $(unit_libs)
+EXTRA_DIST += tests/unit/data/jf_basic.cfg tests/unit/data/jf_inc.cfg \
+	tests/unit/data/jf_cmds.txt tests/unit/data/jf_params.csv \
+	tests/unit/data/jf_sweep.cfg tests/unit/data/jf_bad.cfg \
+	tests/unit/data/jf_cycle.cfg

@@ -417,32 +417,49 @@ static int edge_add (struct edges *e, uint32_t x)
     return 0;
 }
 
-/* Resolve one depends_on entry of task i into edges. */
-static int resolve_dep (jobfile_t *jf, struct pat **tab, size_t i, const char *text,
-                        const char *file, int line, struct edges *e)
+/* A depends_on entry resolved: an exact task, or a pattern's matches. */
+struct res {
+    long exact;          /* -1: none */
+    struct pat *pat;     /* NULL: not a pattern */
+};
+
+static int resolve_text (jobfile_t *jf, struct pat **tab, const char *text, struct res *r)
 {
+    r->exact = -1;
+    r->pat = NULL;
     if (strpbrk (text, "*?[")) {
-        struct pat *p = pattern_resolve (jf, tab, text);
-        if (!p)
+        if (!(r->pat = pattern_resolve (jf, tab, text)))
             return -1;
+    }
+    else
+        r->exact = jobfile_task_find (jf, text);
+    return 0;
+}
+
+/* Add the edges of a resolved entry for task i; report a miss when
+ * `report` (fixed entries are reported once per spec, not per task). */
+static int add_res (jobfile_t *jf, const struct res *r, size_t i, const char *text,
+                    const char *file, int line, int report, struct edges *e)
+{
+    if (r->pat) {
         size_t added = 0;
-        for (size_t m = 0; m < p->n; m++) {
-            if (p->match[m] == i)
+        for (size_t m = 0; m < r->pat->n; m++) {
+            if (r->pat->match[m] == i)
                 continue;   /* a pattern never matches its own task */
-            if (edge_add (e, p->match[m]) < 0)
+            if (edge_add (e, r->pat->match[m]) < 0)
                 return -1;
             added++;
         }
-        if (added == 0)
+        if (added == 0 && report)
             jf_errl (jf, file, line, "pattern '%s' matches no task", text);
         return 0;
     }
-    long j = jobfile_task_find (jf, text);
-    if (j < 0) {
-        jf_errl (jf, file, line, "unknown task '%s' in depends_on", text);
+    if (r->exact < 0) {
+        if (report)
+            jf_errl (jf, file, line, "unknown task '%s' in depends_on", text);
         return 0;
     }
-    return edge_add (e, (uint32_t)j);
+    return edge_add (e, (uint32_t)r->exact);
 }
 
 static int build_deps (jobfile_t *jf)
@@ -451,6 +468,9 @@ static int build_deps (jobfile_t *jf)
     struct edges e = { 0 };
     const char *vals[JF_MAXVARS];
     char num[JF_MAXVARS][32];
+    struct res *fixed = NULL;      /* the current spec's fixed entries */
+    const struct spec *cur = NULL;
+    buf_t id = { 0 };
     int rc = -1;
 
     if (!tab || !(jf->doff = malloc ((jf->ntasks + 1) * sizeof (uint32_t))))
@@ -459,31 +479,43 @@ static int build_deps (jobfile_t *jf)
     for (size_t i = 0; i < jf->ntasks; i++) {
         const struct spec *sp = jf->specs[jf->tasks[i].spec];
         size_t start = e.n;
-        if (sp->ndeps > 0 && !jf_full (jf)) {
-            buf_t id = { 0 };
-            if (sp->kind == SPEC_SWEEP) {
+        int first = sp != cur;
+        if (first) {
+            /* Tasks of a spec are consecutive: resolve its fixed entries
+             * once, not once per task of a big sweep. */
+            cur = sp;
+            free (fixed);
+            if (!(fixed = calloc (sp->ndeps + 1, sizeof (*fixed))))
+                goto out;
+            for (int d = 0; d < sp->ndeps; d++) {
+                if (!tmpl_has_vars (sp->deps[d])
+                    && resolve_text (jf, tab, tmpl_text (sp->deps[d]), &fixed[d]) < 0)
+                    goto out;
+            }
+        }
+        int vals_ready = 0;
+        for (int d = 0; d < sp->ndeps && !jf_full (jf); d++) {
+            if (!tmpl_has_vars (sp->deps[d])) {
+                if (add_res (jf, &fixed[d], i, tmpl_text (sp->deps[d]), sp->file,
+                             sp->dep_lines[d], first, &e) < 0)
+                    goto out;
+                continue;
+            }
+            if (!vals_ready) {
                 jf_values (jf, sp, jf->tasks[i].k, vals, num);
+                buf_reset (&id);
                 if (jf_expand_id (jf, i, &id) < 0)
                     goto out;
                 vals[sp->nparams + 1] = id.data;
+                vals_ready = 1;
             }
-            for (int d = 0; d < sp->ndeps; d++) {
-                /* Errors of a fixed entry are reported once, for the
-                 * spec's first task; later tasks resolve it silently. */
-                int fixed = !tmpl_has_vars (sp->deps[d]);
-                if (fixed && jf->tasks[i].k > 0 && errlist_count (jf->errs) > 0) {
-                    continue;
-                }
-                char *text = fixed ? NULL : jf_expand (sp->deps[d], vals);
-                const char *t = fixed ? tmpl_text (sp->deps[d]) : text;
-                int r = t ? resolve_dep (jf, tab, i, t, sp->file, sp->dep_lines[d], &e) : -1;
-                free (text);
-                if (r < 0) {
-                    buf_free (&id);
-                    goto out;
-                }
-            }
-            buf_free (&id);
+            char *text = jf_expand (sp->deps[d], vals);
+            struct res r;
+            int ok = text && resolve_text (jf, tab, text, &r) == 0
+                     && add_res (jf, &r, i, text, sp->file, sp->dep_lines[d], 1, &e) == 0;
+            free (text);
+            if (!ok)
+                goto out;
         }
         /* Each prerequisite once, in index order. */
         size_t n = e.n - start;
@@ -508,6 +540,8 @@ static int build_deps (jobfile_t *jf)
     rc = jf->deps ? 0 : -1;
 out:
     free (e.v);
+    free (fixed);
+    buf_free (&id);
     for (size_t b = 0; tab && b < PAT_BUCKETS; b++) {
         for (struct pat *p = tab[b], *nx; p; p = nx) {
             nx = p->next;

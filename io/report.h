@@ -109,5 +109,11 @@ void report_close (report_file_t *rf);
 int report_print_text (FILE *f, const report_t *r);
 int report_print_json (FILE *f, const report_t *r);
 int report_print_csv (FILE *f, const report_t *r);
+/* Print one self-contained HTML page (no network fetches): the summary, a
+ * timeline on a <canvas> (one lane per worker slot, one bar per attempt
+ * coloured by outcome; hovering shows the task, times and exit), the
+ * failures and the slowest tasks.  Uses the tasks, attempts and workers of
+ * r.  Returns 0, or -1 with errno set when the stream failed. */
+int report_print_html (FILE *f, const report_t *r);
 
 #endif

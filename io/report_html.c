@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io/report_html.h"
+#include "io/report.h"
 #include "io/report_int.h"
 
 static const char *state_names[6] = {

@@ -143,8 +143,10 @@ const char *tmpl_text (const tmpl_t *t)
 
 int tmpl_expand (const tmpl_t *t, const char *const *values, buf_t *out)
 {
+    /* Even an empty expansion gives a NUL-terminated string. */
     if (buf_reserve (out, 0) < 0)
         return -1;
+    out->data[out->len] = '\0';
     for (int k = 0; k < t->nseg; k++) {
         const struct seg *g = &t->seg[k];
         int rc = g->var < 0 ? buf_add (out, t->text + g->off, g->len)
@@ -162,8 +164,10 @@ const char *tmpl_format_double (double v, char *buf, size_t len)
     else if (isinf (v))
         snprintf (buf, len, v < 0 ? "-inf" : "inf");
     else {
-        /* The fewest digits that read back exactly, like Python's repr. */
-        for (int prec = 1; prec <= 17; prec++) {
+        /* The fewest digits that read back exactly, like Python's repr.
+         * When 15 digits read back, %g's dropping of trailing zeros
+         * already gives the shortest form, so only 15..17 are tried. */
+        for (int prec = 15; prec <= 17; prec++) {
             snprintf (buf, len, "%.*g", prec, v);
             if (strtod (buf, NULL) == v)
                 break;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "io/report.h"
-#include "io/report_html.h"
+#include "io/report.h"
 #include "runtime/cmd.h"
 #include "runtime/cmd_common.h"
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -35,7 +36,7 @@ struct launcher {
 struct att {
     uint64_t tag;
     pid_t sup;        /* its supervisor */
-    pid_t task;       /* the task's process group, 0 until reported */
+    int slot;         /* its word in L.taskpid, -1 when none was free */
     int reaped;
     int status;       /* the supervisor's wait status, once reaped */
     int has_result;
@@ -52,7 +53,14 @@ static struct {
     size_t outpos;
     char carry[sizeof (lsup_msg_t)];
     size_t ncarry;
+    /* Shared with the supervisors: each stores its task's pid in its slot
+     * so the launcher can kill the task's group if the supervisor hangs. */
+    pid_t *taskpid;
+    int *freeslots;
+    int nfree;
 } L;
+
+#define NSLOTS 4096
 
 static struct att *att_by_sup (pid_t pid)
 {
@@ -96,8 +104,14 @@ static void spawn (const char *p, size_t n)
         L.att = a;
         L.capatt = cap;
     }
+    int slot = L.nfree > 0 ? L.freeslots[--L.nfree] : -1;
+    pid_t *taskpid = slot >= 0 ? &L.taskpid[slot] : NULL;
+    if (taskpid)
+        *taskpid = 0;
     pid_t pid = fork ();
     if (pid < 0) {
+        if (slot >= 0)
+            L.freeslots[L.nfree++] = slot;
         queue_failure (tag, "cannot start a supervisor: %s", strerror (errno));
         return;
     }
@@ -105,12 +119,13 @@ static void spawn (const char *p, size_t n)
         /* The rank must see EOF when the launcher dies, so no supervisor
          * may hold the launcher's end of the socket. */
         close (L.sock);
-        supervise (p, n, L.res_w, L.devnull, L.self);
+        supervise (p, n, L.res_w, L.devnull, L.self, taskpid);
     }
     struct att *a = &L.att[L.natt++];
     memset (a, 0, sizeof (*a));
     a->tag = tag;
     a->sup = pid;
+    a->slot = slot;
 }
 
 static void interrupt (uint64_t tag)
@@ -139,11 +154,7 @@ static void reap (void)
 static void handle_msg (const lsup_msg_t *m)
 {
     struct att *a = att_by_sup (m->sup);
-    if (!a)
-        return;
-    if (m->type == LSUP_STARTED)
-        a->task = m->task;
-    else if (m->type == LSUP_RESULT && !a->has_result) {
+    if (a && !a->has_result) {
         a->has_result = 1;
         lwire_pack_result (&L.outq, &m->r);
     }
@@ -190,6 +201,8 @@ static void finish_attempts (void)
                 queue_failure (a->tag, "supervisor exited (%d) without a result",
                                WEXITSTATUS (st));
         }
+        if (a->slot >= 0)
+            L.freeslots[L.nfree++] = a->slot;
         L.att[i] = L.att[--L.natt];
     }
 }
@@ -225,8 +238,10 @@ static void shutdown_all (void)
     for (size_t i = 0; i < L.natt; i++) {
         if (L.att[i].reaped)
             continue;
-        if (L.att[i].task > 0)
-            kill (-L.att[i].task, SIGKILL);
+        pid_t task = L.att[i].slot >= 0
+            ? __atomic_load_n (&L.taskpid[L.att[i].slot], __ATOMIC_ACQUIRE) : 0;
+        if (task > 0)
+            kill (-task, SIGKILL);
         kill (L.att[i].sup, SIGKILL);
     }
     _exit (0);
@@ -329,6 +344,13 @@ static void launcher_main (int sock, pid_t parent)
         || pipe2 (pfd, O_CLOEXEC) < 0
         || (L.devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
         _exit (1);
+    L.taskpid = mmap (NULL, NSLOTS * sizeof (pid_t), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    L.freeslots = malloc (NSLOTS * sizeof (int));
+    if (L.taskpid != MAP_FAILED && L.freeslots) {
+        for (int i = NSLOTS - 1; i >= 0; i--)
+            L.freeslots[L.nfree++] = i;
+    }
     L.res_r = pfd[0];
     L.res_w = pfd[1];
     fcntl (L.res_r, F_SETFL, O_NONBLOCK);

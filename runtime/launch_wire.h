@@ -31,12 +31,9 @@ enum {
 /* Supervisor -> launcher, over one pipe shared by all supervisors: fixed
  * size records, each written with one write() smaller than PIPE_BUF so
  * concurrent writers never interleave. */
-enum { LSUP_STARTED = 1, LSUP_RESULT = 2 };
 typedef struct {
-    int type;           /* LSUP_* */
     pid_t sup;          /* the supervisor */
-    pid_t task;         /* the task's pid = its process group id */
-    launch_result_t r;  /* LSUP_RESULT */
+    launch_result_t r;
 } lsup_msg_t;
 
 /* Append a SUBMIT / INTERRUPT / RESULT frame (length prefix included) to b.
@@ -61,9 +58,12 @@ uint64_t lwire_payload_tag (const char *p, size_t n);
 
 /* Run one attempt in a freshly forked supervisor process and exit: never
  * returns.  `req` is the SUBMIT payload, `resfd` the shared results pipe,
- * `devnull` an open /dev/null, `launcher` the launcher's pid. */
+ * `devnull` an open /dev/null, `launcher` the launcher's pid.  The task's
+ * pid (= its process group) is stored into *taskpid, a word of memory
+ * shared with the launcher (NULL: do not), so the launcher learns it
+ * without a message or a wakeup. */
 void supervise (const char *req, size_t n, int resfd, int devnull,
-                pid_t launcher) __attribute__ ((noreturn));
+                pid_t launcher, pid_t *taskpid) __attribute__ ((noreturn));
 
 /* "90s", "10m", "1h30m", "1.5s": a duration, compactly, into buf. */
 void lwire_fmt_duration (char *buf, size_t size, double seconds);

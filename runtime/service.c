@@ -194,7 +194,14 @@ static void dispatch (service_t *svc)
     double now = svc_now ();
     while (sched_next (svc->s, &a) == 1) {
         int wn = a.parts[0].worker;
-        int attempt = a.attempt + (svc->attempt_base ? svc->attempt_base[a.task] : 0);
+        /* Attempt numbers continue across resumed runs, so a later run
+         * never overwrites an earlier attempt's logs. */
+        int attempt = a.attempt;
+        if (svc->attempt_base) {
+            if (attempt < svc->attempt_base[a.task])
+                attempt = svc->attempt_base[a.task];
+            svc->attempt_base[a.task] = (uint16_t)(attempt + 1);
+        }
         if (jobfile_task_get (svc->jf, a.task, &t) < 0) {
             fprintf (stderr, "mpibatch: cannot expand task %u: %s\n", a.task, strerror (errno));
             continue;
@@ -571,6 +578,18 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
                 report_skips (svc);
                 break;
             }
+            /* Ready tasks that no worker could ever hold (gpus, memory,
+             * slots): fail them with the reason instead of waiting. */
+            uint32_t ut;
+            int failed_some = 0;
+            while (sched_unplaceable (svc->s, &ut) == 1 && sched_fail_ready (svc->s, ut) == 0) {
+                svc_task_end (svc, ut, SCHED_FAILED,
+                              "needs more slots, GPUs or memory than any worker has");
+                report_skips (svc);
+                failed_some = 1;
+            }
+            if (failed_some)
+                continue;
             /* Nothing runs, nothing can start: every node that could take
              * the remaining tasks failed its preparation. */
             int usable = 0;

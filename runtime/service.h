@@ -97,7 +97,8 @@ typedef struct {
     /* per task */
     double *ready_time;
     int32_t *last_attempt; /* index in attempts, -1 */
-    uint16_t *attempt_base;/* attempts of earlier runs (resume), or NULL */
+    uint16_t *attempt_base;/* next attempt number after earlier runs (resume), or NULL */
+    uint16_t *prev_counted;/* attempts of earlier runs that used a retry */
     attempt_t *att;
     size_t natt, att_cap;
     /* run */

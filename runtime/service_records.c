@@ -114,6 +114,8 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         a->reason = strdup (r->reason ? r->reason : "");
         a->cpus = strdup (r->cpus ? r->cpus : "");
         svc->last_attempt[i] = (int32_t)(svc->natt - 1);
+        if (r->outcome != 3 && svc->prev_counted[i] < 65535)
+            svc->prev_counted[i]++;
         if (r->attempt + 1 > svc->attempt_base[i])
             svc->attempt_base[i] = (uint16_t)(r->attempt + 1);
         return 0;
@@ -133,6 +135,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
     int rc = -1;
     if (!(svc->prev_state = calloc (n + 1, 1))
         || !(svc->attempt_base = calloc (n + 1, sizeof (uint16_t)))
+        || !(svc->prev_counted = calloc (n + 1, sizeof (uint16_t)))
         || !(rp.open_attempt = malloc ((n + 1) * sizeof (int32_t)))
         || !(rp.open_start = calloc (n + 1, sizeof (double)))
         || !(rp.open_worker = calloc (n + 1, sizeof (int)))) {
@@ -346,6 +349,10 @@ int svc_journal_run_start (service_t *svc)
                 sched_preset (svc->s, (uint32_t)i, (enum sched_state)st, 0);
                 svc->resumed_done++;
             }
+            else if (st == 0 && svc->prev_counted[i])
+                /* A task between retries keeps the retries it used (a
+                 * failed task run again by --resume-failed starts afresh). */
+                sched_preset (svc->s, (uint32_t)i, SCHED_PENDING, svc->prev_counted[i]);
         }
     }
     return journal_flush (svc->j, 1);

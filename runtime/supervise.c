@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,31 +110,19 @@ static void fmt_bytes (char *buf, size_t size, int64_t v)
         snprintf (buf, size, "%lld bytes", (long long)v);
 }
 
-/* In the task's process, between fork and exec: only system calls, and a
- * message on the task's stderr if one fails. */
-static void exec_task (sup_t *s) __attribute__ ((noreturn));
-static void exec_task (sup_t *s)
+/* In the task's process, between vfork and exec: it shares the
+ * supervisor's memory, so only system calls here (the CPU set was built
+ * before), and a message on the task's stderr if one fails. */
+static void exec_task (sup_t *s, cpu_set_t *set, size_t setsize)
+    __attribute__ ((noreturn));
+static void exec_task (sup_t *s, cpu_set_t *set, size_t setsize)
 {
     const launch_req_t *r = s->r;
     const char *what;
     setpgid (0, 0);
-    if (r->ncpus > 0) {
-        int max = 0;
-        for (int i = 0; i < r->ncpus; i++)
-            if (r->cpus[i] > max)
-                max = r->cpus[i];
-        cpu_set_t *set = CPU_ALLOC (max + 1);
-        size_t size = CPU_ALLOC_SIZE (max + 1);
-        what = "cannot bind to its CPUs";
-        if (!set)
-            goto error;
-        CPU_ZERO_S (size, set);
-        for (int i = 0; i < r->ncpus; i++)
-            if (r->cpus[i] >= 0)
-                CPU_SET_S (r->cpus[i], size, set);
-        if (sched_setaffinity (0, size, set) < 0)
-            goto error;
-    }
+    what = "cannot bind to its CPUs";
+    if (set && sched_setaffinity (0, setsize, set) < 0)
+        goto error;
     if (r->memory > 0) {
         struct rlimit rl = { (rlim_t)r->memory, (rlim_t)r->memory };
         what = "cannot cap its address space";
@@ -142,9 +131,12 @@ static void exec_task (sup_t *s)
     }
     /* The launcher ignores these (they are meant for the rank); an ignored
      * disposition would survive exec, so put them back. */
-    signal (SIGINT, SIG_DFL);
-    signal (SIGUSR1, SIG_DFL);
-    signal (SIGPIPE, SIG_DFL);
+    struct sigaction dfl;
+    memset (&dfl, 0, sizeof (dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction (SIGINT, &dfl, NULL);
+    sigaction (SIGUSR1, &dfl, NULL);
+    sigaction (SIGPIPE, &dfl, NULL);
     sigset_t none;
     sigemptyset (&none);
     sigprocmask (SIG_SETMASK, &none, NULL);
@@ -162,8 +154,47 @@ static void exec_task (sup_t *s)
     execve ("/bin/sh", argv, r->envp);
     what = "cannot run /bin/sh";
 error:
-    dprintf (s->err_fd, "mpibatch: task %s: %s\n", what, strerror (errno));
+    {
+        const char *e = strerror (errno);
+        struct iovec v[5] = {
+            { "mpibatch: task ", 15 }, { (char *)what, strlen (what) },
+            { ": ", 2 }, { (char *)e, strlen (e) }, { "\n", 1 },
+        };
+        writev (s->err_fd, v, 5);
+    }
     _exit (127);
+}
+
+/* The task's CPU set, built before vfork.  NULL when not bound. */
+static cpu_set_t *make_cpuset (const launch_req_t *r, size_t *size)
+{
+    if (r->ncpus <= 0)
+        return NULL;
+    int max = 0;
+    for (int i = 0; i < r->ncpus; i++)
+        if (r->cpus[i] > max)
+            max = r->cpus[i];
+    cpu_set_t *set = CPU_ALLOC (max + 1);
+    if (!set)
+        return NULL;
+    *size = CPU_ALLOC_SIZE (max + 1);
+    CPU_ZERO_S (*size, set);
+    for (int i = 0; i < r->ncpus; i++)
+        if (r->cpus[i] >= 0)
+            CPU_SET_S (r->cpus[i], *size, set);
+    return set;
+}
+
+/* vfork: copying the supervisor's page tables only to throw them away at
+ * exec would be a large part of the per-task cost once MPI libraries are
+ * mapped.  Kept in its own function so nothing of the caller's frame is
+ * live across the vfork. */
+static pid_t start_task (sup_t *s, cpu_set_t *set, size_t setsize)
+{
+    pid_t pid = vfork ();
+    if (pid == 0)
+        exec_task (s, set, setsize);
+    return pid;
 }
 
 static void check_logs (sup_t *s)
@@ -353,7 +384,6 @@ static void report (int resfd, const launch_result_t *res)
 {
     lsup_msg_t m;
     memset (&m, 0, sizeof (m));
-    m.type = LSUP_RESULT;
     m.sup = getpid ();
     m.r = *res;
     ssize_t n;
@@ -363,7 +393,7 @@ static void report (int resfd, const launch_result_t *res)
 }
 
 void supervise (const char *req, size_t n, int resfd, int devnull,
-                pid_t launcher)
+                pid_t launcher, pid_t *taskpid)
 {
     /* A supervisor must not outlive the launcher; it may already be gone. */
     prctl (PR_SET_PDEATHSIG, SIGTERM);
@@ -420,25 +450,22 @@ void supervise (const char *req, size_t n, int resfd, int devnull,
         reason_add (&res, "cannot create task logs: %s", strerror (errno));
         goto finish;
     }
-    s.pid = fork ();
+    size_t setsize = 0;
+    cpu_set_t *set = make_cpuset (&r, &setsize);
+    if (r.ncpus > 0 && !set) {
+        reason_add (&res, "cannot bind the task: %s", strerror (errno));
+        goto finish;
+    }
+    s.pid = start_task (&s, set, setsize);
+    CPU_FREE (set);
     if (s.pid < 0) {
         reason_add (&res, "cannot start the task: %s", strerror (errno));
         goto finish;
     }
-    if (s.pid == 0)
-        exec_task (&s);
     /* Both sides set the group, so a kill(-pid) from here always finds it. */
     setpgid (s.pid, s.pid);
-    {
-        lsup_msg_t m;
-        memset (&m, 0, sizeof (m));
-        m.type = LSUP_STARTED;
-        m.sup = getpid ();
-        m.task = s.pid;
-        if (write (resfd, &m, sizeof (m)) < 0) {
-            /* The launcher is gone; its death signal is on its way. */
-        }
-    }
+    if (taskpid)
+        __atomic_store_n (taskpid, s.pid, __ATOMIC_RELEASE);
     struct rusage ru;
     memset (&ru, 0, sizeof (ru));
     wait_task (&s, &ru);

@@ -4,3 +4,4 @@ unit_libs = libmbrt.a libmbio.a libmbsched.a libmbcommon.a \
 	$(CMOCKA_LIBS) $(HWLOC_LIBS) $(LIBCONFIG_LIBS) $(HDF5_LIBS) -lm
 unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 include tests/cli/cli.mk
+include tests/run/run.mk

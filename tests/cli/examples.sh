@@ -50,7 +50,7 @@ example () {
         return
     fi
     why=""
-    grep -qxF -- "$summary" "$tmp/out" || why="summary is not '$summary'"
+    grep -qxF -- "$summary" "$tmp/out" || why="summary is not '$summary': '$(cat "$tmp/out")'"
     mb validate --list "$f"
     cp "$tmp/out" "$tmp/list"
     got=$(cut -f1 "$tmp/list" | tr '\n' ' ')
@@ -78,7 +78,7 @@ example hello.cfg \
 
 sims="sim-1-0.5 sim-1-1.0 sim-2-0.5 sim-2-1.0 sim-3-0.5 sim-3-1.0 sim-4-0.5 sim-4-1.0"
 example sweep.cfg \
-    "sweep: valid: 9 tasks (8 from sweeps), 1 sweeps, 8 dependency edges, 16 inputs" \
+    "sweep: valid: 9 tasks (8 from sweeps), 1 sweep, 8 dependency edges, 16 inputs" \
     "$sims collect"
 c=$(command_of sim-3-1.0)
 if [ "$c" = "./sim.sh 3 1.0 model.txt > result.txt" ]; then
@@ -88,7 +88,7 @@ else
 fi
 
 example dag.cfg \
-    "dag: valid: 7 tasks (4 from sweeps), 1 sweeps, 9 dependency edges, 0 inputs" \
+    "dag: valid: 7 tasks (4 from sweeps), 1 sweep, 9 dependency edges, 0 inputs" \
     "prepare collect report sim-1 sim-2 sim-3 sim-4"
 c=$(command_of sim-2)
 case $c in

@@ -6,7 +6,8 @@
 #
 # Header lines of a bad file (tests/cli/bad/NN-what.cfg), before any other line:
 #   # expect-file: F      the following expectations point into F (an include)
-#   # expect-line: N [M]  the line of the next expectation (any of those listed)
+#   # expect-line: N [M]  the line of the next expectation (any of those listed);
+#                         0 for a mistake of the whole file (F: without a line)
 #   # expect: PHRASE      stderr has a line with F:N: that also contains PHRASE
 # Header lines of a good file (tests/cli/good/*.cfg):
 #   # args: ...           extra options for validate (e.g. --set k=v)
@@ -14,6 +15,7 @@
 #   # expect-ids: A B...  the ids, in order
 #   # expect-command: ID CMD   task ID's command is exactly CMD (repeatable)
 #   # expect-edges: N     the summary counts N dependency edges
+#   # expect-deps: ID A B...   in --json, task ID depends on A B... (repeatable)
 #   # expect-json-id: ID  the job id in --json
 #
 # make check sets top_srcdir and MPIBATCH.  By hand, from the source tree:
@@ -58,10 +60,13 @@ in_dir () {
 }
 
 # found FILE "LINES" PHRASE: some line of $tmp/err holds FILE:LINE: (at its
-# start or after a /, for one of LINES) and, after it, PHRASE.
+# start or after a /, for one of LINES; FILE: for line 0) and, after it,
+# PHRASE.
 found () {
     for ln in $2; do
-        pre="$1:$ln:" phrase=$3 awk '
+        pre="$1:$ln:"
+        [ "$ln" = 0 ] && pre="$1: "
+        pre=$pre phrase=$3 awk '
             BEGIN { pre = ENVIRON["pre"]; ph = ENVIRON["phrase"] }
             {
                 i = index ($0, pre)
@@ -114,6 +119,7 @@ check_good () {
     edges=""
     jsonid=""
     : >"$tmp/commands"
+    : >"$tmp/deps"
     while IFS= read -r l; do
         case $l in
         '# args: '*) args=${l#'# args: '} ;;
@@ -122,6 +128,7 @@ check_good () {
         '# expect-command: '*) printf '%s\n' "${l#'# expect-command: '}" >>"$tmp/commands" ;;
         '# expect-edges: '*) edges=${l#'# expect-edges: '} ;;
         '# expect-json-id: '*) jsonid=${l#'# expect-json-id: '} ;;
+        '# expect-deps: '*) printf '%s\n' "${l#'# expect-deps: '}" >>"$tmp/deps" ;;
         '#'*) ;;
         *) break ;;
         esac
@@ -186,7 +193,12 @@ for t in job["tasks"]:
         break
 if os.environ["jsonid"] and job["id"] != os.environ["jsonid"]:
     print("--json job id is %r, not %r" % (job["id"], os.environ["jsonid"]))
-' "$tmp/out" "$tmp/listids" 2>&1)
+deps = {t["id"]: t["depends_on"] for t in job["tasks"]}
+for line in open(sys.argv[3]):
+    want = line.split()
+    if deps.get(want[0]) != want[1:]:
+        print("--json: %s depends on %s, not %s" % (want[0], deps.get(want[0]), want[1:]))
+' "$tmp/out" "$tmp/listids" "$tmp/deps" 2>&1)
         [ -z "$msg" ] || why="$why${why:+; }$msg"
     fi
     if [ -z "$why" ]; then pass "good/$base"; else fail "good/$base: $why"; fi

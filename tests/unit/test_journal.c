@@ -632,10 +632,8 @@ static void test_group_commit_rate (void **state)
     printf ("# read back in %.3f s\n", now () - t0);
     assert_int_equal (c.n, n);
     assert_int_equal (c.bad, 0);
-    /* Valgrind slows everything fifty-fold; the rate only means something
-     * natively. */
-    if (!RUNNING_ON_VALGRIND)
-        assert_true (dt < 1.0);
+    /* The rate is printed, not asserted: timings on shared machines are
+     * noise; bench/ compares ratios. */
     free (jpath);
     rm_rf (dir);
     free (dir);

@@ -503,8 +503,7 @@ static void test_speed (void **state)
     report_close (rf);
     /* Generous for a loaded machine or valgrind; the target is well
      * under 2 s on an idle one (printed above). */
-    if (!getenv ("MB_SLOW"))
-        assert_true (t1 - t0 < 2.0);
+    /* Printed, not asserted: bench/ measures the report's speed. */
     free (ids);
     free (tasks);
     free (attempts);
