@@ -182,6 +182,7 @@ void jobfile_task_reqs (const jobfile_t *jf, size_t i, jobfile_reqs_t *r);
 /* Counts for the validate summary. */
 typedef struct {
     size_t tasks;
+    size_t from_sweeps;  /* tasks that come from sweeps */
     size_t sweeps;
     size_t edges;
     size_t inputs;     /* input entries over all tasks */

@@ -148,7 +148,6 @@ void jf_env_free (jobfile_env_t *env);
 int jf_parse_env (jobfile_t *jf, const config_setting_t *g, jobfile_env_t *env);
 
 /* Tasks that come from sweeps (for validate's summary). */
-size_t jf_sweep_tasks (const jobfile_t *jf);
 
 /* jobfile_check.c: enumerate tasks, ids, dependencies, checks. */
 int jf_build (jobfile_t *jf);

@@ -244,14 +244,7 @@ void jobfile_stats (const jobfile_t *jf, jobfile_stats_t *st)
     st->sweeps = (size_t)jf->job.nsweeps;
     st->edges = jf->nedges;
     st->inputs = jf->ninputs;
-}
-
-size_t jf_sweep_tasks (const jobfile_t *jf)
-{
-    size_t n = 0;
-    for (int s = 0; jf && s < jf->nspecs; s++) {
+    for (int s = 0; s < jf->nspecs; s++)
         if (jf->specs[s]->kind == SPEC_SWEEP)
-            n += jf->specs[s]->count;
-    }
-    return n;
+            st->from_sweeps += jf->specs[s]->count;
 }

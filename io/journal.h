@@ -13,10 +13,12 @@ enum journal_type {
     JREC_RUN_START = 1,     /* job_id, job_digest, workers, nodes, slots, ntasks, version, text(job file path) */
     JREC_WORKER = 2,        /* worker, node, slots, cpus */
     JREC_ATTEMPT_START = 3, /* task, task_index, task_digest, attempt, worker, node, slots, cpus, ready_time, start_time */
-    JREC_ATTEMPT_END = 4,   /* task, task_index, attempt, outcome, exit_code, signal, timed_out, start/end, usage, bytes, reason, log_cut */
-    JREC_TASK_END = 5,      /* task, task_index, task_digest, state, reason */
+    JREC_ATTEMPT_END = 4,   /* task, task_index, attempt, worker, node, slots, cpus, outcome, exit_code,
+                               signal, timed_out, start/end, usage, bytes, reason, log_cut */
+    JREC_TASK_END = 5,      /* task, task_index, task_digest, attempt, state, reason */
     JREC_RUN_END = 6,       /* status, time */
-    JREC_PREP = 7,          /* node, outcome, exit_code, reason (job preparation/release: attempt = 0 prep, 1 release) */
+    JREC_PREP = 7,          /* node, worker, attempt (0 prep, 1 release), outcome, exit_code, signal,
+                               start/end, reason */
 };
 
 /* Attempt outcomes (report /attempts outcome column). */
@@ -29,9 +31,10 @@ enum journal_outcome {
     JOUT_OUTPUT_ERROR,
 };
 
-/* One record; which fields matter depends on type (above).  Strings are
- * borrowed: when reading, they point into the reader's buffer and are valid
- * only during the callback. */
+/* One record; which fields matter depends on type (above); the fields a
+ * type does not store read back as zero / NULL.  Strings are borrowed (and
+ * cannot hold a NUL): when reading, they point into the reader's buffer and
+ * are valid only during the callback. */
 typedef struct {
     int type;
     double time;             /* when the record was made, UNIX seconds */

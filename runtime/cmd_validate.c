@@ -9,7 +9,6 @@
 
 #include "common/err.h"
 #include "io/jobfile.h"
-#include "io/jobfile_int.h"
 #include "io/json.h"
 #include "runtime/cmd.h"
 
@@ -230,13 +229,10 @@ int cmd_validate (int argc, char **argv)
         rc = print_json (jf) < 0 ? 3 : 0;
     else {
         jobfile_stats_t st;
-        size_t from_sweeps = 0;
         jobfile_stats (jf, &st);
-        /* Not in jobfile_stats_t (yet): asked of the loader directly. */
-        from_sweeps = jf_sweep_tasks (jf);
         printf ("%s: valid: %zu task%s (%zu from sweeps), %zu sweep%s, %zu dependency edge%s, "
                 "%zu input%s\n", jobfile_job (jf)->id,
-                st.tasks, st.tasks == 1 ? "" : "s", from_sweeps,
+                st.tasks, st.tasks == 1 ? "" : "s", st.from_sweeps,
                 st.sweeps, st.sweeps == 1 ? "" : "s",
                 st.edges, st.edges == 1 ? "" : "s",
                 st.inputs, st.inputs == 1 ? "" : "s");

@@ -63,7 +63,8 @@ mb_init () {
 }
 
 # pass WHAT / fail WHAT: record one check.  fail shows the head of the
-# last command's stdout and stderr, which is what explains a failure.
+# last command's stdout and stderr, which is what explains a failure, but
+# only once per output so that one failed run does not flood the log.
 pass () {
     npass=$((npass + 1))
     echo "PASS: $*"
@@ -71,6 +72,9 @@ pass () {
 fail () {
     nfail=$((nfail + 1))
     echo "FAIL: $*"
+    sum=$(cat "$tmp/out" "$tmp/err" 2>/dev/null | cksum)
+    [ "$sum" = "${last_shown:-}" ] && return 0
+    last_shown=$sum
     for s in out err; do
         [ -s "$tmp/$s" ] && sed -n "1,20s/^/    std$s| /p" "$tmp/$s"
     done

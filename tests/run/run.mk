@@ -1,6 +1,9 @@
 ## tests/run: integration tests of `mpibatch run` under real mpirun.  Each
 ## script writes its job files into a fresh temporary directory.
 run_tests = \
-	tests/run/hello.sh
+	tests/run/hello.sh \
+	tests/run/env.sh \
+	tests/run/binding.sh \
+	tests/run/topology.sh
 TESTS += $(run_tests)
 EXTRA_DIST += $(run_tests) tests/run/mpihello.c
