@@ -6,3 +6,4 @@ include io/jobfile.mk
 include io/stage.mk
 include io/journal.mk
 include io/report.mk
+libmbio_a_SOURCES += io/logspool.c io/logspool.h

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "io/logspool.h"
 #include "runtime/cmd.h"
 #include "runtime/cmd_common.h"
 
@@ -64,6 +67,32 @@ static int copy_out (int fd)
             return -1;
     }
     return fflush (stdout) == 0 ? 0 : -1;
+}
+
+/* The last matching entry of the spool wins (the latest attempt, or the
+ * asked one). */
+typedef struct {
+    const char *id;
+    long attempt;
+    int stream;
+    int found;
+    long best;
+    buf_t text;
+} spool_find_t;
+
+static int spool_cb (const char *task, int attempt, int stream, const char *data, size_t len,
+                     void *arg)
+{
+    spool_find_t *sf = arg;
+    if (strcasecmp (task, sf->id) || stream != sf->stream)
+        return 0;
+    if (sf->attempt >= 0 ? attempt != sf->attempt : attempt < sf->best)
+        return 0;
+    sf->best = attempt;
+    sf->found = 1;
+    buf_reset (&sf->text);
+    buf_add (&sf->text, data, len);
+    return 0;
 }
 
 int cmd_logs (int argc, char **argv)
@@ -155,6 +184,28 @@ int cmd_logs (int argc, char **argv)
     }
 
     char dir[PATH_MAX], path[PATH_MAX + 64], report[PATH_MAX];
+    snprintf (path, sizeof (path), "%s/logs.spool", statedir);
+    if (exists (path)) {
+        /* logs = "report": the logs are in the run's spool. */
+        spool_find_t sf = { id, attempt, use_stderr ? 2 : 1, 0, -1, { 0 } };
+        if (logspool_read (path, spool_cb, &sf) < 0) {
+            fprintf (stderr, "mpibatch logs: %s: %s\n", path, strerror (errno));
+            goto out;
+        }
+        if (!sf.found) {
+            fprintf (stderr, "mpibatch logs: no %s log of task '%s'%s in %s\n",
+                     use_stderr ? "stderr" : "stdout", id, attempt >= 0 ? " at that attempt" : "",
+                     path);
+            buf_free (&sf.text);
+            goto out;
+        }
+        fwrite (sf.text.data ? sf.text.data : "", 1, sf.text.len, stdout);
+        buf_free (&sf.text);
+        if (log_cut & (use_stderr ? 2 : 1))
+            fprintf (stderr, "mpibatch logs: this log was cut at the job's max_log_size\n");
+        rc = 0;
+        goto out;
+    }
     snprintf (dir, sizeof (dir), "%s/logs/%s", statedir, id);
     snprintf (report, sizeof (report), "%s/report.h5", statedir);
     if (!t && !exists (dir)) {

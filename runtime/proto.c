@@ -336,6 +336,14 @@ int result_pack (const result_t *res, buf_t *b)
     buf_pack_i32 (b, r->log_cut);
     buf_pack_str (b, r->reason);
     buf_pack_str (b, res->cpus);
+    if (res->out)
+        buf_pack_bytes (b, res->out, res->out_len);
+    else
+        buf_pack_str (b, NULL);
+    if (res->err)
+        buf_pack_bytes (b, res->err, res->err_len);
+    else
+        buf_pack_str (b, NULL);
     return b->data ? 0 : -1;
 }
 
@@ -361,6 +369,8 @@ int result_unpack (unpack_t *u, result_t *res)
     r->log_cut = unpack_i32 (u);
     copy_bytes (u, r->reason, sizeof (r->reason));
     copy_bytes (u, res->cpus, sizeof (res->cpus));
+    res->out = unpack_bytes (u, &res->out_len);
+    res->err = unpack_bytes (u, &res->err_len);
     return u->err ? -1 : 0;
 }
 

@@ -110,6 +110,13 @@ typedef struct {
     int kind;
     launch_result_t r;
     char cpus[1024];
+    /* logs = "report": the attempt's stdout and stderr travel with the
+     * result (borrowed pointers when packing, into the message when
+     * unpacked; NULL when absent). */
+    const char *out;
+    uint32_t out_len;
+    const char *err;
+    uint32_t err_len;
 } result_t;
 
 int result_pack (const result_t *res, buf_t *b);

@@ -14,6 +14,7 @@
 
 #include <mpi.h>
 
+#include "io/logspool.h"
 #include "runtime/run.h"
 
 double svc_now (void)
@@ -286,6 +287,15 @@ static void on_result (service_t *svc, const result_t *res, int wn)
         return;
     }
     attempt_t *a = svc_attempt_end (svc, res, wn);
+    if (svc->spool_fd >= 0 && (res->out || res->err)) {
+        char id[80];
+        jobfile_task_id (svc->jf, res->task, id, sizeof (id));
+        if ((res->out && logspool_append (svc->spool_fd, id, res->attempt, 1, res->out,
+                                          res->out_len) < 0)
+            || (res->err && logspool_append (svc->spool_fd, id, res->attempt, 2, res->err,
+                                             res->err_len) < 0))
+            fprintf (stderr, "mpibatch: cannot keep the logs of %s: %s\n", id, strerror (errno));
+    }
     wstate_t *w = &svc->w[wn];
     w->tasks_run++;
     if (a) {
@@ -676,6 +686,8 @@ shutdown:
     (void)failed_workers;
     journal_close (svc->j);
     svc->j = NULL;
+    if (svc->spool_fd >= 0)
+        close (svc->spool_fd);
     worker_destroy (svc->local);
     buf_free (&msg);
     return rc;

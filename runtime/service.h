@@ -84,6 +84,7 @@ typedef struct {
     sched_t *s;
     sched_task_t *task_reqs; /* until the scheduler is created */
     journal_t *j;
+    int spool_fd;          /* logs = "report": <state>/logs.spool, else -1 */
     /* resume: what the journal said of each task */
     uint8_t *prev_state;   /* 0 unknown, else SCHED_* final state seen */
     size_t ntasks;

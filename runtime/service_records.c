@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/logspool.h"
 #include "io/report.h"
 #include "io/stage.h"
 #include "runtime/service.h"
@@ -280,6 +281,17 @@ int svc_open_state (service_t *svc, mb_error_t *err)
         stage_remove_tree (path);
         snprintf (path, sizeof (path), "%s/report.h5", state);
         unlink (path);
+        snprintf (path, sizeof (path), "%s/logs.spool", state);
+        unlink (path);
+    }
+    svc->spool_fd = -1;
+    if (svc->job->logs == JOB_LOGS_REPORT) {
+        snprintf (path, sizeof (path), "%s/logs.spool", state);
+        svc->spool_fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (svc->spool_fd < 0) {
+            fprintf (stderr, "%s: cannot open %s: %s\n", o->jobfile, path, strerror (errno));
+            return 3;
+        }
     }
     if (o->resume == RESUME_OK || o->resume == RESUME_FAILED) {
         snprintf (path, sizeof (path), "%s/journal", state);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/logspool.h"
 #include "io/report.h"
 #include "runtime/service.h"
 
@@ -119,8 +120,64 @@ static void free_sweeps (report_sweep_t *sw, int ns, void **fl, size_t nf)
     free (sw);
 }
 
+/* logs = "report": the spool's entries become /logs rows. */
+typedef struct {
+    service_t *svc;
+    report_log_t *logs;
+    size_t n, cap;
+    buf_t text;           /* all texts, NUL-separated; offsets fixed up later */
+    size_t *off;
+} logs_t;
+
+static int log_cb (const char *task, int attempt, int stream, const char *data, size_t len,
+                   void *arg)
+{
+    logs_t *L = arg;
+    long row = jobfile_task_find (L->svc->jf, task);
+    if (row < 0)
+        return 0;
+    if (L->n == L->cap) {
+        size_t cap = L->cap ? L->cap * 2 : 256;
+        report_log_t *l = realloc (L->logs, cap * sizeof (*l));
+        size_t *o = realloc (L->off, cap * sizeof (*o));
+        if (l)
+            L->logs = l;
+        if (o)
+            L->off = o;
+        if (!l || !o)
+            return -1;
+        L->cap = cap;
+    }
+    report_log_t *x = &L->logs[L->n];
+    x->task = (uint32_t)row;
+    x->attempt = attempt;
+    x->stream = stream;
+    x->len = len;
+    L->off[L->n++] = L->text.len;
+    buf_add (&L->text, data, len);
+    buf_add (&L->text, "", 1);
+    return 0;
+}
+
+static void load_logs (service_t *svc, report_t *r, logs_t *L)
+{
+    char path[4200];
+    memset (L, 0, sizeof (*L));
+    L->svc = svc;
+    if (svc->job->logs != JOB_LOGS_REPORT)
+        return;
+    snprintf (path, sizeof (path), "%s/logs.spool", svc->job->state);
+    if (logspool_read (path, log_cb, L) < 0 || !L->text.data)
+        return;
+    for (size_t i = 0; i < L->n; i++)
+        L->logs[i].text = L->text.data + L->off[i];
+    r->logs = L->logs;
+    r->nlogs = L->n;
+}
+
 int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
 {
+    logs_t L;
     size_t n = svc->ntasks;
     report_t r;
     memset (&r, 0, sizeof (r));
@@ -229,9 +286,13 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
         errprintf (err, "out of memory");
         goto out;
     }
+    load_logs (svc, &r, &L);
     char path[4200];
     snprintf (path, sizeof (path), "%s/report.h5", svc->job->state);
     rc = report_write (path, &r, err);
+    free (L.logs);
+    free (L.off);
+    buf_free (&L.text);
 out:
     free_sweeps (sw, svc->job->nsweeps, fl, nf);
     free (tasks);

@@ -24,6 +24,7 @@ typedef struct {
     int nslots;
     int *slots;
     char *cpus;
+    char *spool;        /* logs = "report": node-local path prefix of the logs */
 } running_t;
 
 struct worker {
@@ -101,6 +102,7 @@ void worker_destroy (worker_t *w)
     for (int i = 0; i < w->nrun_cap && w->run; i++) {
         free (w->run[i].slots);
         free (w->run[i].cpus);
+        free (w->run[i].spool);
     }
     free (w->run);
     free (w->busy);
@@ -278,8 +280,10 @@ static int start_one (worker_t *w, const assign_t *a)
     }
     free (r->slots);
     free (r->cpus);
+    free (r->spool);
     r->slots = NULL;
     r->cpus = NULL;
+    r->spool = NULL;
     if (nslots > 0 && !(r->slots = calloc ((size_t)nslots, sizeof (int)))) {
         fail_now (w, a, LAUNCH_INTERRUPTED, "out of memory on the worker");
         return 0;
@@ -343,6 +347,15 @@ static int start_one (worker_t *w, const assign_t *a)
         req.log_stdout = lout;
         req.log_stderr = lerr;
     }
+    else if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_REPORT) {
+        /* Kept on the node until the result carries them to rank 0. */
+        snprintf (lout, sizeof (lout), "%s/spool/%s.%d.stdout", w->job_dir, a->id, a->attempt);
+        snprintf (lerr, sizeof (lerr), "%s/spool/%s.%d.stderr", w->job_dir, a->id, a->attempt);
+        req.log_stdout = lout;
+        req.log_stderr = lerr;
+        if (asprintf (&r->spool, "%s/spool/%s.%d", w->job_dir, a->id, a->attempt) < 0)
+            r->spool = NULL;
+    }
     if (!req.envp || launcher_submit (w->l, &req) < 0) {
         for (int i = 0; i < nslots; i++)
             w->busy[r->slots[i]] = 0;
@@ -384,6 +397,27 @@ void worker_interrupt_all (worker_t *w)
             launcher_interrupt (w->l, w->run[i].tag);
 }
 
+/* Read (at most cap bytes of) a spooled log into b and remove the file. */
+static void read_spool (const char *prefix, const char *stream, buf_t *b, int64_t cap)
+{
+    char path[4200];
+    snprintf (path, sizeof (path), "%s.%s", prefix, stream);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread (tmp, 1, sizeof (tmp), f)) > 0) {
+        if (cap >= 0 && (int64_t)(b->len + n) > cap)
+            n = (size_t)(cap - (int64_t)b->len);
+        buf_add (b, tmp, n);
+        if (cap >= 0 && (int64_t)b->len >= cap)
+            break;
+    }
+    fclose (f);
+    unlink (path);
+}
+
 int worker_collect (worker_t *w, buf_t *out)
 {
     int count = 0;
@@ -416,7 +450,18 @@ int worker_collect (worker_t *w, buf_t *out)
             res.kind = r->kind;
             res.r = w->rbuf[i];
             snprintf (res.cpus, sizeof (res.cpus), "%s", r->cpus ? r->cpus : "");
+            buf_t lo = { 0 }, le = { 0 };
+            if (r->spool) {
+                read_spool (r->spool, "stdout", &lo, w->ji->max_log_size);
+                read_spool (r->spool, "stderr", &le, w->ji->max_log_size);
+                res.out = lo.data ? lo.data : "";
+                res.out_len = (uint32_t)lo.len;
+                res.err = le.data ? le.data : "";
+                res.err_len = (uint32_t)le.len;
+            }
             result_pack (&res, out);
+            buf_free (&lo);
+            buf_free (&le);
             for (int k = 0; k < r->nslots; k++)
                 w->busy[r->slots[k]] = 0;
             r->used = 0;

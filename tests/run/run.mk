@@ -4,6 +4,7 @@ run_tests = \
 	tests/run/hello.sh \
 	tests/run/env.sh \
 	tests/run/binding.sh \
-	tests/run/topology.sh
+	tests/run/topology.sh \
+	tests/run/lifecycle.sh
 TESTS += $(run_tests)
 EXTRA_DIST += $(run_tests) tests/run/mpihello.c

@@ -1,0 +1,103 @@
+/* logspool.c: the single append-only file of task logs for logs = "report". */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "io/logspool.h"
+
+/* Entry: u32 total length, u32 crc32c of the rest, then the packed
+ * task id, attempt, stream and data. */
+int logspool_append (int fd, const char *task, int attempt, int stream,
+                     const void *data, size_t len)
+{
+    buf_t b = { 0 };
+    int rc = -1;
+    if (len > 0x7fffffffu) {
+        errno = EFBIG;
+        return -1;
+    }
+    buf_pack_u32 (&b, 0);
+    buf_pack_u32 (&b, 0);
+    buf_pack_str (&b, task);
+    buf_pack_i32 (&b, attempt);
+    buf_pack_i32 (&b, stream);
+    buf_pack_bytes (&b, data, (uint32_t)len);
+    if (!b.data)
+        goto out;
+    uint32_t body = (uint32_t)(b.len - 8);
+    uint32_t crc = hash_crc32c (0, b.data + 8, body);
+    memcpy (b.data, &body, 4);
+    memcpy (b.data + 4, &crc, 4);
+    /* One write with O_APPEND: entries never interleave. */
+    size_t off = 0;
+    while (off < b.len) {
+        ssize_t n = write (fd, b.data + off, b.len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            goto out;
+        }
+        off += (size_t)n;
+    }
+    rc = 0;
+out:
+    buf_free (&b);
+    return rc;
+}
+
+int logspool_read (const char *path, logspool_cb_f cb, void *arg)
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    buf_t b = { 0 };
+    int rc = -1;
+    char tmp[65536];
+    for (;;) {
+        ssize_t n = read (fd, tmp, sizeof (tmp));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if (buf_add (&b, tmp, (size_t)n) < 0)
+            goto out;
+    }
+    size_t off = 0;
+    while (b.len - off >= 8) {
+        uint32_t body, crc;
+        memcpy (&body, b.data + off, 4);
+        memcpy (&crc, b.data + off + 4, 4);
+        if (body > b.len - off - 8 || hash_crc32c (0, b.data + off + 8, body) != crc)
+            break;
+        unpack_t u;
+        unpack_init (&u, b.data + off + 8, body);
+        uint32_t tl, dl;
+        const char *t = unpack_bytes (&u, &tl);
+        int attempt = unpack_i32 (&u);
+        int stream = unpack_i32 (&u);
+        const char *d = unpack_bytes (&u, &dl);
+        if (u.err || !t)
+            break;
+        char id[128];
+        snprintf (id, sizeof (id), "%.*s", (int)(tl < 127 ? tl : 127), t);
+        if (cb (id, attempt, stream, d ? d : "", d ? dl : 0, arg))
+            break;
+        off += 8 + body;
+    }
+    rc = 0;
+out:
+    buf_free (&b);
+    close (fd);
+    return rc;
+}
