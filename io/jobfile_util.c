@@ -80,7 +80,12 @@ static const char *near_key (const char *key, const char *const *known)
         int d = edit_distance (key, known[k]);
         size_t lk = strlen (key), ln = strlen (known[k]);
         size_t m = lk < ln ? lk : ln;
-        if (d >= 3 && m >= 3 && !strncasecmp (key, known[k], m))
+        /* A short key only suggests a near twin ("by" is not "to"); a
+         * truncated or extended long one suggests its full form
+         * ("max_retry" -> "max_retries"). */
+        if (lk <= 3 && d > 1)
+            continue;
+        if (d >= 3 && m >= 4 && !strncasecmp (key, known[k], m - 1))
             d = 2;
         if (d < bestd) {
             bestd = d;

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -311,6 +312,20 @@ static int flush_results (void)
     return 0;
 }
 
+/* glibc keeps two real-time signals for itself and refuses to touch them,
+ * yet a parent may have left them ignored (dispositions survive exec):
+ * reset them with the raw system call, whose struct is the kernel's. */
+static void reset_reserved (int sig)
+{
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long mask;
+    } ksa = { 0, 0, 0, 0 };   /* SIG_DFL */
+    syscall (SYS_rt_sigaction, sig, &ksa, NULL, sizeof (ksa.mask));
+}
+
 static void launcher_main (int sock, pid_t parent) __attribute__ ((noreturn));
 static void launcher_main (int sock, pid_t parent)
 {
@@ -329,8 +344,8 @@ static void launcher_main (int sock, pid_t parent)
      * then ignore what mpirun or Slurm send to the rank's process group:
      * the rank decides what to do about them. */
     for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            signal (sig, SIG_DFL);
+        if (sig != SIGKILL && sig != SIGSTOP && signal (sig, SIG_DFL) == SIG_ERR)
+            reset_reserved (sig);
     signal (SIGINT, SIG_IGN);
     signal (SIGUSR1, SIG_IGN);
     signal (SIGPIPE, SIG_IGN);

@@ -397,3 +397,21 @@ int proto_batch_read (unpack_t *u, const void *p, size_t n)
         return -1;
     return (int)count;
 }
+
+static double env_seconds (const char *name, double dflt)
+{
+    const char *v = getenv (name);
+    double d = v ? atof (v) : 0;
+    return d > 0 ? d : dflt;
+}
+
+double proto_heartbeat_interval (void)
+{
+    return env_seconds ("MPIBATCH_HEARTBEAT", 5.0);
+}
+
+double proto_heartbeat_timeout (void)
+{
+    double hb = proto_heartbeat_interval ();
+    return env_seconds ("MPIBATCH_HEARTBEAT_TIMEOUT", hb * 6 > 30 ? hb * 6 : 30);
+}

@@ -18,7 +18,13 @@ enum proto_tag {
     TAG_ASSIGN = 102,   /* 0 -> worker: attempts to start */
     TAG_RESULT = 103,   /* worker -> 0: attempts that ended */
     TAG_CTRL = 104,     /* 0 -> worker: interrupt, prep, release, shutdown */
+    TAG_HEARTBEAT = 105,/* both ways: still alive (sent when nothing else was) */
 };
+
+/* Seconds between heartbeats, and silence after which a peer is taken
+ * for lost (MPIBATCH_HEARTBEAT / MPIBATCH_HEARTBEAT_TIMEOUT override). */
+double proto_heartbeat_interval (void);
+double proto_heartbeat_timeout (void);
 
 enum proto_ctrl {
     CTRL_INTERRUPT = 1, /* drain: interrupt every running attempt */

@@ -60,6 +60,13 @@ void run_signal_drain_pipe (void)
         ;
 }
 
+static double now_s (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 int run_wait (int fd, long usec)
 {
     struct pollfd p[2];
@@ -108,6 +115,8 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
      * first would make mpirun abort rank 0 while it finishes its records. */
     int code = 0, done = 0, drain_sent = 0;
     long backoff = 0;
+    double hb = proto_heartbeat_interval (), hb_timeout = proto_heartbeat_timeout ();
+    double last_sent = now_s (), last_heard = last_sent;
     buf_t msg = { 0 }, out = { 0 };
     while (!done) {
         int active = 0;
@@ -119,6 +128,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             buf_pack_u32 (&b, PROTO_VERSION);
             buf_pack_i32 (&b, sig);
             MPI_Send (b.data, (int)b.len, MPI_BYTE, 0, TAG_CTRL, MPI_COMM_WORLD);
+            last_sent = now_s ();
             drain_sent = 1;
             run_signal_drain_pipe ();
         }
@@ -133,8 +143,11 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             MPI_Recv (msg.data, len, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             msg.len = (size_t)len;
             active = 1;
+            last_heard = now_s ();
             if (st.MPI_TAG == TAG_ASSIGN && w)
                 worker_assign (w, msg.data, msg.len);
+            else if (st.MPI_TAG == TAG_HEARTBEAT)
+                ;
             else if (st.MPI_TAG == TAG_CTRL) {
                 unpack_t u;
                 unpack_init (&u, msg.data, msg.len);
@@ -152,11 +165,26 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             if (n > 0) {
                 proto_batch_end (&out, (uint32_t)n);
                 MPI_Send (out.data, (int)out.len, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+                last_sent = now_s ();
                 active = 1;
             }
         }
         if (done)
             break;
+        double now = now_s ();
+        if (now - last_sent >= hb) {
+            int zero = 0;
+            MPI_Send (&zero, (int)sizeof (zero), MPI_BYTE, 0, TAG_HEARTBEAT, MPI_COMM_WORLD);
+            last_sent = now;
+        }
+        /* Rank 0 gone (possible when mpirun keeps going after a lost rank,
+         * --enable-recovery): stop; the launcher kills the tasks. */
+        if (now - last_heard > hb_timeout) {
+            fprintf (stderr, "mpibatch: worker rank %d: no word from the service for %.0f s: "
+                             "stopping\n", rank, now - last_heard);
+            code = 3;
+            break;
+        }
         if (active)
             backoff = 0;
         else {

@@ -17,6 +17,13 @@
 #include "io/logspool.h"
 #include "runtime/run.h"
 
+static double mono (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 double svc_now (void)
 {
     struct timespec ts;
@@ -58,6 +65,7 @@ static int add_worker (service_t *svc, int rank, const hello_t *h)
     }
     w->node = nd;
     w->alive = 1;
+    w->last_heard = w->last_sent = mono ();
     svc->rank2w[rank] = wn;
     svc->nworkers++;
     svc->total_slots += h->slots;
@@ -81,7 +89,10 @@ static void deliver (service_t *svc, int wn, int tag, buf_t *b)
         }
         return;
     }
+    if (!w->alive)
+        return;
     MPI_Send (b->data, (int)b->len, MPI_BYTE, w->rank, tag, MPI_COMM_WORLD);
+    w->last_sent = mono ();
 }
 
 static void send_ctrl (service_t *svc, int wn, int op, int arg)
@@ -208,6 +219,8 @@ static void dispatch (service_t *svc)
             continue;
         }
         queue_assign (svc, wn, &t, make_tag (a.task, attempt, LAUNCH_TASK), attempt, LAUNCH_TASK);
+        if (svc->last_started)
+            svc->last_started[a.task] = (uint16_t)attempt;
         svc_attempt_start (svc, a.task, attempt, wn, now);
         svc->running++;
         if (svc->w[wn].batch.len > (1u << 20))
@@ -416,8 +429,9 @@ static int poll_messages (service_t *svc, buf_t *msg)
                   MPI_STATUS_IGNORE);
         got = 1;
         int wn = st.MPI_SOURCE < svc->nranks ? svc->rank2w[st.MPI_SOURCE] : -1;
-        if (wn < 0)
+        if (wn < 0 || !svc->w[wn].alive)
             continue;
+        svc->w[wn].last_heard = mono ();
         if (st.MPI_TAG == TAG_RESULT)
             handle_results (svc, msg->data, (size_t)len, wn);
         else if (st.MPI_TAG == TAG_CTRL) {
@@ -429,14 +443,94 @@ static int poll_messages (service_t *svc, buf_t *msg)
     return got;
 }
 
+/* A worker that fell silent is lost (Azure's node failure): its running
+ * attempts go back to the ready queue without using a retry, and it gets
+ * nothing more.  Open MPI 4.1 has no ULFM, so silence is the only sign. */
+static void lose_worker (service_t *svc, int wn, double silent)
+{
+    wstate_t *w = &svc->w[wn];
+    w->alive = 0;
+    svc->lost++;
+    sched_worker_enable (svc->s, wn, 0);
+    char reason[256];
+    snprintf (reason, sizeof (reason), "worker rank %d on %s lost (silent for %.0f s)", w->rank,
+              svc->nodes[w->node].name, silent);
+    fprintf (stderr, "\nmpibatch: %s: requeueing its tasks\n", reason);
+    uint32_t tasks[4096];
+    size_t n;
+    double now = svc_now ();
+    while ((n = sched_worker_tasks (svc->s, wn, tasks, 4096)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            result_t res;
+            memset (&res, 0, sizeof (res));
+            res.task = tasks[i];
+            res.kind = LAUNCH_TASK;
+            res.attempt = svc->last_started ? svc->last_started[tasks[i]] : 0;
+            res.r.outcome = LAUNCH_INTERRUPTED;
+            res.r.exit_code = -1;
+            res.r.start_time = now;
+            res.r.end_time = now;
+            snprintf (res.r.reason, sizeof (res.r.reason), "%s", reason);
+            svc_attempt_end (svc, &res, wn);
+            sched_attempt_end (svc->s, tasks[i], SCHED_REQUEUE);
+            svc->running--;
+            svc->requeues++;
+        }
+    }
+    /* Job preparation or release running there will not report either. */
+    for (int nd = 0; nd < svc->nnodes; nd++)
+        if (svc->nodes[nd].leader == wn) {
+            if (svc->nodes[nd].state == NODE_PREPARING) {
+                svc->nodes[nd].state = NODE_FAILED;
+                svc->preps_running--;
+                svc->running--;
+            }
+            if (svc->nodes[nd].released == 1) {
+                svc->nodes[nd].released = 2;
+                svc->running--;
+            }
+        }
+}
+
+static void check_heartbeats (service_t *svc)
+{
+    if (svc->nranks <= 1)
+        return;
+    double now = mono ();
+    if (now - svc->last_hb_check < 0.5)
+        return;
+    svc->last_hb_check = now;
+    for (int i = 0; i < svc->nworkers; i++) {
+        wstate_t *w = &svc->w[i];
+        if (!w->alive || w->rank == 0)
+            continue;
+        if (now - w->last_heard > svc->hb_timeout)
+            lose_worker (svc, i, now - w->last_heard);
+        else if (now - w->last_sent >= svc->hb) {
+            int zero = 0;
+            MPI_Send (&zero, (int)sizeof (zero), MPI_BYTE, w->rank, TAG_HEARTBEAT, MPI_COMM_WORLD);
+            w->last_sent = now;
+        }
+    }
+}
+
+static int alive_workers (service_t *svc)
+{
+    int n = 0;
+    for (int i = 0; i < svc->nworkers; i++)
+        n += svc->w[i].alive;
+    return n;
+}
+
 static void release_nodes (service_t *svc, buf_t *msg)
 {
     if (!svc->job->release)
         return;
     int any = 0;
     for (int nd = 0; nd < svc->nnodes; nd++)
-        if (svc->nodes[nd].state == NODE_READY || svc->nodes[nd].state == NODE_FAILED
-            || svc->nodes[nd].prep_attempts > 0) {
+        if ((svc->nodes[nd].state == NODE_READY || svc->nodes[nd].state == NODE_FAILED
+             || svc->nodes[nd].prep_attempts > 0)
+            && svc->w[svc->nodes[nd].leader].alive) {
             send_node_task (svc, nd, LAUNCH_RELEASE);
             any = 1;
         }
@@ -447,6 +541,7 @@ static void release_nodes (service_t *svc, buf_t *msg)
     while (svc->running > 0) {
         if (run_sigint >= 2)
             stop_now (svc);
+        check_heartbeats (svc);
         if (poll_messages (svc, msg))
             backoff = 0;
         else {
@@ -490,6 +585,8 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     buf_t msg = { 0 };
     svc->nranks = nranks;
     svc->rank0_works = nranks == 1;
+    svc->hb = proto_heartbeat_interval ();
+    svc->hb_timeout = proto_heartbeat_timeout ();
     int nw = nranks > 1 ? nranks - 1 : 1;
     svc->w = calloc ((size_t)nw, sizeof (wstate_t));
     svc->rank2w = calloc ((size_t)nranks, sizeof (int));
@@ -578,6 +675,14 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     for (;;) {
         double now = svc_now ();
         check_signals_and_time (svc, now);
+        check_heartbeats (svc);
+        if (alive_workers (svc) == 0) {
+            fprintf (stderr, "mpibatch: every worker is lost: stopping (the journal is "
+                             "consistent: --resume continues)\n");
+            svc->drain_reason = "every worker lost";
+            rc = 3;
+            break;
+        }
         dispatch (svc);
         flush_batches (svc);
         if (svc->running == 0) {

@@ -72,6 +72,8 @@ typedef struct {
     double busy_seconds;
     buf_t batch;          /* ASSIGN batch being filled */
     uint32_t nbatch;
+    double last_heard;    /* monotonic seconds of its last message */
+    double last_sent;
 } wstate_t;
 
 typedef struct {
@@ -100,6 +102,7 @@ typedef struct {
     int32_t *last_attempt; /* index in attempts, -1 */
     uint16_t *attempt_base;/* next attempt number after earlier runs (resume), or NULL */
     uint16_t *prev_counted;/* attempts of earlier runs that used a retry */
+    uint16_t *last_started;/* attempt number of each task's latest start */
     attempt_t *att;
     size_t natt, att_cap;
     /* run */
@@ -117,6 +120,9 @@ typedef struct {
     int tty;
     size_t changed;        /* tasks changed since they succeeded (resume) */
     size_t resumed_done;   /* tasks final from earlier runs */
+    size_t requeues;       /* attempts requeued because their worker was lost */
+    int lost;              /* workers lost */
+    double hb, hb_timeout, last_hb_check;
     /* reasons of tasks that ended without an attempt (skipped, oversized) */
     uint32_t *why_task;
     char **why;

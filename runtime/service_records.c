@@ -235,6 +235,7 @@ int svc_open_state (service_t *svc, mb_error_t *err)
     if (!(svc->g = sched_graph_create (n, off, deps))
         || !(svc->task_reqs = calloc (n + 1, sizeof (sched_task_t)))
         || !(svc->ready_time = calloc (n + 1, sizeof (double)))
+        || !(svc->last_started = calloc (n + 1, sizeof (uint16_t)))
         || !(svc->last_attempt = malloc ((n + 1) * sizeof (int32_t)))) {
         fprintf (stderr, "mpibatch: out of memory for %zu tasks\n", n);
         return 3;

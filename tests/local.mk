@@ -5,3 +5,4 @@ unit_libs = libmbrt.a libmbio.a libmbsched.a libmbcommon.a \
 unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 include tests/cli/cli.mk
 include tests/run/run.mk
+include tests/html/html.mk

@@ -5,6 +5,11 @@ run_tests = \
 	tests/run/env.sh \
 	tests/run/binding.sh \
 	tests/run/topology.sh \
-	tests/run/lifecycle.sh
+	tests/run/lifecycle.sh \
+	tests/run/prep.sh \
+	tests/run/mpitask.sh \
+	tests/run/many.sh \
+	tests/run/exitcodes.sh \
+	tests/run/progress.sh
 TESTS += $(run_tests)
 EXTRA_DIST += $(run_tests) tests/run/mpihello.c

@@ -1,0 +1,18 @@
+## tests/fuzz: the libFuzzer targets, built here without libFuzzer (a small
+## main() replays files) so make check replays every kept crash input and
+## the seed corpora.  tests/fuzz/run.sh builds the real fuzzers with clang.
+check_PROGRAMS += tests/fuzz/replay_jobfile tests/fuzz/replay_journal
+tests_fuzz_replay_jobfile_SOURCES = tests/fuzz/fuzz_jobfile.c tests/fuzz/replay_main.c
+tests_fuzz_replay_jobfile_CFLAGS = $(unit_cflags)
+tests_fuzz_replay_jobfile_LDADD = $(unit_libs)
+tests_fuzz_replay_journal_SOURCES = tests/fuzz/fuzz_journal.c tests/fuzz/replay_main.c
+tests_fuzz_replay_journal_CFLAGS = $(unit_cflags)
+tests_fuzz_replay_journal_LDADD = $(unit_libs)
+TESTS += tests/fuzz/replay.sh
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/build.sh tests/fuzz/run.sh \
+	tests/fuzz/README.md \
+	tests/fuzz/seeds/journal/run-failed.bin \
+	tests/fuzz/seeds/journal/prep-timeout.bin
+## Crash inputs found by fuzzing (each must replay cleanly once fixed).
+EXTRA_DIST += $(FUZZ_REGRESS)
+FUZZ_REGRESS =

@@ -1,0 +1,89 @@
+#!/bin/sh
+# run.sh: build the fuzz targets and run each for SECONDS (default 60) from
+# the seed corpora; exits non-zero when a target crashes, leaks or times out.
+#
+#   tests/fuzz/run.sh [SECONDS] [WORKDIR]
+#
+# FUZZ_TARGETS="fuzz_jobfile" runs only the targets named (in parallel
+# runs, one per core, give each its own WORKDIR... or the same: libFuzzer
+# corpora tolerate concurrent writers).
+# Run from a configured build directory (config.h is taken from there).
+# WORKDIR (default ./fuzz-work) keeps the binaries, the growing corpora
+# (corpus/<target>/) and crash artifacts (artifacts/<target>/), so a later
+# run continues where the last one stopped.  A crash input found here goes
+# under tests/fuzz/regress/<target>/ (see README.md).
+set -u
+secs=${1:-60}
+work=${2:-fuzz-work}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+BUILDDIR=${BUILDDIR:-.} sh "$src/tests/fuzz/build.sh" "$work/bin" || exit $?
+
+# Seeds: every job file the project ships, and journals made by real runs.
+seed () {
+    t=$1
+    shift
+    mkdir -p "$work/corpus/$t"
+    for f in "$@"; do
+        [ -f "$f" ] && cp "$f" "$work/corpus/$t/seed-$(basename "$f")"
+    done
+    [ -d "$src/tests/fuzz/regress/$t" ] && cp "$src/tests/fuzz/regress/$t/"* "$work/corpus/$t/" 2>/dev/null
+    return 0
+}
+seed fuzz_jobfile "$src"/examples/*.cfg "$src"/tests/cli/bad/*.cfg "$src"/tests/cli/good/*.cfg \
+    "$src"/tests/unit/data/* "$src"/tests/hostile/*.cfg
+seed fuzz_journal "$src"/tests/fuzz/seeds/journal/*
+
+# The libconfig grammar, for the job file target.
+dict=$work/jobfile.dict
+cat >"$dict" <<'DICT'
+"@include \""
+"tasks = ("
+"sweeps = ("
+"parameters = {"
+"{ from = 1; to = 1000000; }"
+"depends_on = ["
+"inputs = ( { source = \""
+"outputs = ( { pattern = \""
+"destination"
+"command_file"
+"table = \""
+"mode = \"zip\";"
+"${index}"
+"${task}"
+"${job}"
+"$$"
+"job_preparation"
+"max_wall_clock"
+"max_log_size"
+"\"1h30m\""
+"\"4G\""
+"id = \""
+"command = \""
+DICT
+
+status=0
+for t in ${FUZZ_TARGETS:-fuzz_jobfile fuzz_journal}; do
+    mkdir -p "$work/artifacts/$t"
+    extra=""
+    [ "$t" = fuzz_jobfile ] && extra="-dict=$dict"
+    echo "== $t for $secs s"
+    # -timeout: one input may take 20 s; -rss_limit_mb: 2 GiB per process.
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    LSAN_OPTIONS="suppressions=$src/tests/lsan.supp:print_suppressions=0" \
+    "$work/bin/$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 $extra \
+        -artifact_prefix="$work/artifacts/$t/" "$work/corpus/$t" \
+        >"$work/$t.log" 2>&1
+    rc=$?
+    tail -n 15 "$work/$t.log"
+    if [ $rc -ne 0 ]; then
+        echo "FAIL: $t exited $rc; inputs in $work/artifacts/$t/, log $work/$t.log"
+        status=1
+    else
+        echo "PASS: $t ran $secs s"
+    fi
+done
+exit $status
