@@ -119,6 +119,7 @@ static const char script[] =
     "lanes.forEach(function(n,i){g.fillText(n,2,i*LH+11);});\n"
     "bars.forEach(function(b){g.fillStyle=COL[b.a[7]]||'#4a6fd0';\n"
     " g.fillRect(LW+b.s*sc,b.lane*LH+2,Math.max(1,(b.e-b.s)*sc),LH-3);});\n"
+    "c.setAttribute('data-bars',bars.length);\n"
     "g.fillStyle='#333';for(var k=0;k<=5;k++){var t=end*k/5;"
     "g.fillText(t.toFixed(0)+' s',LW+t*sc-(k==5?30:0),lanes.length*LH+14);}\n"
     "c.onmousemove=function(ev){var r=c.getBoundingClientRect(),x=ev.clientX-r.left,"

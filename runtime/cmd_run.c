@@ -87,7 +87,7 @@ static int parse_args (int argc, char **argv, run_opts_t *o, int quiet_errors)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long (argc, argv, "+qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "qvh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_RESUME:
         case OPT_RESUME_FAILED:
@@ -304,7 +304,8 @@ int cmd_run (int argc, char **argv)
         mb_error_t terr = { "" };
         if (!(topo = topo_load (&terr))
             || topo_share (topo, k, m, ji.slots_kind, ji.slots_per_worker,
-                           ji.binding, &share, &terr) < 0)
+                           ji.binding, &share, &terr) < 0
+            || topo_share_gpus (topo, k, m, ji.gpus_per_worker, &share, &terr) < 0)
             snprintf (sizing, sizeof (sizing), "%s", terr.text);
         if (topo)
             fake = topo_is_fake (topo);

@@ -96,6 +96,7 @@ int jobinfo_pack (const jobfile_job_t *job, int nworkers, double kill_grace, buf
     buf_pack_i32 (b, job->retention);
     buf_pack_i32 (b, job->slots_kind);
     buf_pack_i32 (b, job->slots_per_worker);
+    buf_pack_i32 (b, job->gpus_per_worker);
     buf_pack_i64 (b, job->max_log_size);
     buf_pack_dbl (b, kill_grace);
     buf_pack_i32 (b, nworkers);
@@ -133,6 +134,7 @@ int jobinfo_unpack (const void *p, size_t n, jobinfo_t *ji)
     ji->retention = unpack_i32 (&u);
     ji->slots_kind = unpack_i32 (&u);
     ji->slots_per_worker = unpack_i32 (&u);
+    ji->gpus_per_worker = unpack_i32 (&u);
     ji->max_log_size = unpack_i64 (&u);
     ji->kill_grace = unpack_dbl (&u);
     ji->nworkers = unpack_i32 (&u);

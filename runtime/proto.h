@@ -43,6 +43,7 @@ typedef struct {
     int retention;
     int slots_kind;
     int slots_per_worker;
+    int gpus_per_worker;       /* -1 auto */
     int64_t max_log_size;
     double kill_grace;
     int nworkers;

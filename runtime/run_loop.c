@@ -105,6 +105,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
         h.ncores = share->ncores;
         h.npus = share->npus;
         h.memory = share->memory;
+        h.gpus = share->ngpus;
         snprintf (h.cpus, sizeof (h.cpus), "%s", share->cpus);
     }
     buf_t b = { 0 };

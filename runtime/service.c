@@ -54,6 +54,7 @@ static int add_worker (service_t *svc, int rank, const hello_t *h)
     memset (w, 0, sizeof (*w));
     w->rank = rank;
     w->slots = h->slots;
+    w->gpus = h->gpus;
     w->memory = h->memory;
     w->cpus = strdup (h->cpus);
     int nd = find_node (svc, h->node);
@@ -357,8 +358,8 @@ static void start_drain (service_t *svc, const char *why)
     svc->drain_reason = why;
     sched_hold (svc->s);
     if (svc->opts->verbose >= 0)
-        fprintf (stderr, "\nmpibatch: %s: draining (running tasks are interrupted and will run "
-                         "again on --resume)\n", why);
+        fprintf (stderr, "%smpibatch: %s: draining (running tasks are interrupted and will run "
+                         "again on --resume)\n", svc_bar_nl (svc), why);
     for (int i = 0; i < svc->nworkers; i++)
         if (svc->w[i].alive)
             send_ctrl (svc, i, CTRL_INTERRUPT, 0);
@@ -455,7 +456,7 @@ static void lose_worker (service_t *svc, int wn, double silent)
     char reason[256];
     snprintf (reason, sizeof (reason), "worker rank %d on %s lost (silent for %.0f s)", w->rank,
               svc->nodes[w->node].name, silent);
-    fprintf (stderr, "\nmpibatch: %s: requeueing its tasks\n", reason);
+    fprintf (stderr, "%smpibatch: %s: requeueing its tasks\n", svc_bar_nl (svc), reason);
     uint32_t tasks[4096];
     size_t n;
     double now = svc_now ();
@@ -557,11 +558,19 @@ static void release_nodes (service_t *svc, buf_t *msg)
  * them now, with the reason, instead of waiting forever. */
 static void fail_oversized (service_t *svc)
 {
-    int maxslots = 0;
-    for (int i = 0; i < svc->nworkers; i++)
+    int maxslots = 0, maxgpus = 0;
+    int64_t maxmem = 0;
+    int unknown_mem = 0;
+    for (int i = 0; i < svc->nworkers; i++) {
         if (svc->w[i].slots > maxslots)
             maxslots = svc->w[i].slots;
-    char reason[160];
+        if (svc->w[i].gpus > maxgpus)
+            maxgpus = svc->w[i].gpus;
+        if (svc->w[i].memory > maxmem)
+            maxmem = svc->w[i].memory;
+        unknown_mem |= svc->w[i].memory == 0;
+    }
+    char reason[200];
     for (size_t i = 0; i < svc->ntasks; i++) {
         if (sched_state (svc->s, (uint32_t)i) >= SCHED_SUCCEEDED)
             continue;
@@ -569,9 +578,18 @@ static void fail_oversized (service_t *svc)
         jobfile_task_reqs (svc->jf, i, &r);
         int need = r.instances > 1 ? r.slots * r.instances : r.slots;
         int cap = r.instances > 1 ? svc->total_slots : maxslots;
-        if (need > cap) {
+        reason[0] = '\0';
+        if (need > cap)
             snprintf (reason, sizeof (reason), "needs %d slots but %s has %d", need,
                       r.instances > 1 ? "the run" : "the largest worker", cap);
+        else if (r.gpus > maxgpus)
+            snprintf (reason, sizeof (reason), "needs %d GPU%s but the largest worker has %d",
+                      r.gpus, r.gpus == 1 ? "" : "s", maxgpus);
+        else if (r.memory > maxmem && !unknown_mem)
+            snprintf (reason, sizeof (reason), "needs %.1f GiB of memory but the largest "
+                      "worker's share is %.1f GiB", (double)r.memory / 1073741824.0,
+                      (double)maxmem / 1073741824.0);
+        if (reason[0]) {
             sched_preset (svc->s, (uint32_t)i, SCHED_FAILED, 0);
             svc_task_end (svc, (uint32_t)i, SCHED_FAILED, reason);
         }
@@ -608,6 +626,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             && (svc->local = worker_create (l, ji, share, fake, 0, node, &err))) {
             h.slots = share->nslots;
             h.memory = share->memory;
+            h.gpus = share->ngpus;
             snprintf (h.cpus, sizeof (h.cpus), "%s", share->cpus ? share->cpus : "");
             add_worker (svc, 0, &h);
         }
@@ -651,7 +670,8 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         goto shutdown;
     }
     for (int i = 0; i < svc->nworkers; i++) {
-        sched_worker_add (svc->s, i, svc->w[i].node, svc->w[i].slots, 0, 0);
+        sched_worker_add (svc->s, i, svc->w[i].node, svc->w[i].slots, svc->w[i].gpus,
+                          svc->w[i].memory);
         if (svc->nodes[svc->w[i].node].state != NODE_READY)
             sched_worker_enable (svc->s, i, 0);
     }
@@ -680,14 +700,32 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             fprintf (stderr, "mpibatch: every worker is lost: stopping (the journal is "
                              "consistent: --resume continues)\n");
             svc->drain_reason = "every worker lost";
-            rc = 3;
+            svc->fatal = 1;
             break;
         }
+        /* Walltime-aware starts: what cannot finish before the deadline
+         * waits for the next allocation. */
+        sched_set_time_left (svc->s, svc->deadline > 0 ? svc->deadline - now : -1);
         dispatch (svc);
         flush_batches (svc);
+        size_t held = svc->deadline > 0 ? sched_held_back (svc->s) : 0;
+        if (held > svc->held_reported && svc->opts->verbose >= 0) {
+            fprintf (stderr, "%smpibatch: %zu task%s held back: %s time_request exceeds the "
+                             "%.0f s left before the deadline (they run on --resume)\n",
+                     svc_bar_nl (svc), held, held == 1 ? "" : "s", held == 1 ? "its" : "their",
+                     svc->deadline - now);
+            svc->held_reported = held;
+        }
         if (svc->running == 0) {
             if (sched_finished (svc->s) || svc->draining)
                 break;
+            if (held > 0 && !svc->stop_on_failure) {
+                /* Nothing runs and what is left cannot finish in time:
+                 * end now rather than idle until the deadline. */
+                svc->draining = 1;
+                svc->drain_reason = "the tasks left cannot finish before the deadline";
+                break;
+            }
             if (svc->stop_on_failure) {
                 sched_skip_remaining (svc->s);
                 report_skips (svc);
@@ -714,7 +752,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
                 fprintf (stderr, "mpibatch: job preparation failed on every node: "
                                  "no task can run (fix it and use --resume)\n");
                 svc->drain_reason = "job preparation failed everywhere";
-                rc = 3;
+                svc->fatal = 1;
                 break;
             }
         }
@@ -745,10 +783,13 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         size_t counts[6];
         sched_counts (svc->s, counts);
         const char *status;
-        if (svc->draining || (rc == 3 && svc->drain_reason)) {
+        if (svc->fatal) {
             status = "interrupted";
-            if (!(rc == 3 && svc->drain_reason))
-                rc = 4;
+            rc = 3;
+        }
+        else if (svc->draining) {
+            status = "interrupted";
+            rc = 4;
         }
         else if (counts[SCHED_FAILED] || counts[SCHED_SKIPPED]) {
             status = "failed";

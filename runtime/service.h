@@ -65,6 +65,7 @@ typedef struct {
     int rank;
     int node;
     int slots;
+    int gpus;
     char *cpus;
     int64_t memory;
     int alive;
@@ -110,6 +111,7 @@ typedef struct {
     double finished;
     double deadline;       /* absolute, 0 none */
     int draining;          /* 1: starting nothing new, interrupting */
+    int fatal;             /* the run cannot go on (no worker, no node prepared): exit 3 */
     const char *drain_reason;
     int stop_on_failure;   /* on_task_failure = stop triggered */
     int status;            /* final exit code */
@@ -122,6 +124,7 @@ typedef struct {
     size_t resumed_done;   /* tasks final from earlier runs */
     size_t requeues;       /* attempts requeued because their worker was lost */
     int lost;              /* workers lost */
+    size_t held_reported;  /* tasks held back by time_request, last said */
     double hb, hb_timeout, last_hb_check;
     /* reasons of tasks that ended without an attempt (skipped, oversized) */
     uint32_t *why_task;
@@ -143,6 +146,7 @@ const char *svc_state_name (int state);
 void svc_print_start (service_t *svc);
 void svc_progress (service_t *svc, double now, int force);
 void svc_print_summary (service_t *svc);
+const char *svc_bar_nl (service_t *svc);
 
 double svc_now (void);
 

@@ -40,6 +40,14 @@ static int mode (service_t *svc)
     return m;
 }
 
+/* A message printed while the progress bar is on its line starts with a
+ * newline, so it does not land in the middle of the bar. */
+const char *svc_bar_nl (service_t *svc)
+{
+    return svc->opts->verbose >= 0 && mode (svc) == PROGRESS_BAR && svc->last_progress > svc->started
+               ? "\n" : "";
+}
+
 void svc_progress (service_t *svc, double now, int force)
 {
     int m = mode (svc);

@@ -251,6 +251,7 @@ int svc_open_state (service_t *svc, mb_error_t *err)
         t->max_retries = r.max_retries;
         t->on_failure = r.on_failure;
         t->instances = r.instances;
+        t->time_request = r.time_request > 0 ? r.time_request : 0;
         svc->last_attempt[i] = -1;
     }
 

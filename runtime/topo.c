@@ -12,10 +12,17 @@
 #include "common/buf.h"
 #include "runtime/topo.h"
 
+typedef struct {
+    int index;     /* device index for the visibility variables */
+    int pu;        /* first PU of its locality, -1 unknown */
+} gpu_t;
+
 struct topo {
     hwloc_topology_t h;
     int fake;
     char summary[256];
+    gpu_t *gpus;
+    int ngpus;
 };
 
 static int fake_source (hwloc_topology_t h, const char *spec, mb_error_t *err)
@@ -29,6 +36,87 @@ static int fake_source (hwloc_topology_t h, const char *spec, mb_error_t *err)
         return errprintf (err, "MPIBATCH_TOPOLOGY: invalid synthetic topology '%s'", spec);
     return 0;
 }
+
+/* The first PU of the CPU-side object an I/O object hangs from. */
+static int local_pu (const topo_t *t, hwloc_obj_t o)
+{
+    hwloc_obj_t a = hwloc_get_non_io_ancestor_obj (t->h, o);
+    if (!a || !a->cpuset || hwloc_bitmap_iszero (a->cpuset))
+        return -1;
+    return hwloc_bitmap_first (a->cpuset);
+}
+
+/* The number at the end of an OS device name ("cuda1", "rsmi0"), or -1. */
+static int name_index (const char *name)
+{
+    if (!name)
+        return -1;
+    const char *p = name + strlen (name);
+    while (p > name && p[-1] >= '0' && p[-1] <= '9')
+        p--;
+    return *p ? atoi (p) : -1;
+}
+
+static int add_gpu (topo_t *t, int index, int pu)
+{
+    gpu_t *g = realloc (t->gpus, (size_t)(t->ngpus + 1) * sizeof (*g));
+    if (!g)
+        return -1;
+    t->gpus = g;
+    t->gpus[t->ngpus].index = index;
+    t->gpus[t->ngpus].pu = pu;
+    t->ngpus++;
+    return 0;
+}
+
+static int cmp_gpu (const void *a, const void *b)
+{
+    const gpu_t *x = a, *y = b;
+    if (x->pu != y->pu)
+        return (x->pu > y->pu) - (x->pu < y->pu);
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Vendor OS devices first (they carry the device numbering CUDA and ROCm
+ * use); without any, the PCI display and 3D controllers of GPU vendors
+ * (a server's BMC VGA is not a GPU).  Sorted by locality, so dividing the
+ * list in blocks gives each worker the GPUs near its cores. */
+static int find_gpus (topo_t *t)
+{
+    /* One GPU can show up as a CUDA and an OpenCL device: take the
+     * devices of the first kind present, in this order. */
+    static const char *kinds[] = { "CUDA", "ROCm", "LevelZero", "OpenCL" };
+    hwloc_obj_t o = NULL;
+    for (size_t k = 0; k < sizeof (kinds) / sizeof (kinds[0]) && t->ngpus == 0; k++) {
+        o = NULL;
+        while ((o = hwloc_get_next_osdev (t->h, o))) {
+            const char *sub = hwloc_obj_get_info_by_name (o, "CoProcType");
+            if (o->attr->osdev.type != HWLOC_OBJ_OSDEV_COPROC || !sub || strcmp (sub, kinds[k]))
+                continue;
+            int idx = name_index (o->name);
+            if (add_gpu (t, idx >= 0 ? idx : t->ngpus, local_pu (t, o)) < 0)
+                return -1;
+        }
+    }
+    if (t->ngpus == 0) {
+        int n = 0;
+        o = NULL;
+        while ((o = hwloc_get_next_pcidev (t->h, o))) {
+            unsigned cls = o->attr->pcidev.class_id;
+            unsigned vendor = o->attr->pcidev.vendor_id;
+            int gpu_vendor = vendor == 0x10de || vendor == 0x1002 || vendor == 0x8086;
+            if (cls == 0x0302 || ((cls == 0x0300 || cls == 0x0380) && gpu_vendor)) {
+                if (add_gpu (t, n++, local_pu (t, o)) < 0)
+                    return -1;
+            }
+        }
+    }
+    if (t->ngpus > 1)
+        qsort (t->gpus, (size_t)t->ngpus, sizeof (gpu_t), cmp_gpu);
+    return 0;
+}
+
+int topo_ngpus (const topo_t *t) { return t->ngpus; }
 
 topo_t *topo_load (mb_error_t *err)
 {
@@ -52,12 +140,16 @@ topo_t *topo_load (mb_error_t *err)
         goto error;
     }
     t->fake = !hwloc_topology_is_thissystem (t->h);
+    if (find_gpus (t) < 0) {
+        errprintf (err, "out of memory");
+        goto error;
+    }
     double gib = (double)topo_memory (t) / (1024.0 * 1024 * 1024);
     snprintf (t->summary, sizeof (t->summary),
-              "%d package%s, %d NUMA node%s, %d cores, %d PUs, %.1f GiB%s",
+              "%d package%s, %d NUMA node%s, %d cores, %d PUs, %d GPU%s, %.1f GiB%s",
               topo_npackages (t), topo_npackages (t) == 1 ? "" : "s",
               topo_nnuma (t), topo_nnuma (t) == 1 ? "" : "s",
-              topo_ncores (t), topo_npus (t), gib,
+              topo_ncores (t), topo_npus (t), t->ngpus, t->ngpus == 1 ? "" : "s", gib,
               t->fake ? " (simulated)" : "");
     return t;
 error:
@@ -71,6 +163,7 @@ void topo_destroy (topo_t *t)
     if (t) {
         int saved = errno;
         hwloc_topology_destroy (t->h);
+        free (t->gpus);
         free (t);
         errno = saved;
     }
@@ -161,6 +254,8 @@ void topo_share_free (topo_share_t *s)
         free (s->pus);
         free (s->cpus);
         free (s->node_pus);
+        free (s->gpu_index);
+        free (s->gpu_pu);
         memset (s, 0, sizeof (*s));
     }
 }
@@ -184,6 +279,15 @@ char *topo_list_format (const int *v, int n)
     if (!b.data)
         return strdup ("");
     return b.data;
+}
+
+char *topo_list_plain (const int *v, int n)
+{
+    buf_t b = { 0 };
+    buf_adds (&b, "");
+    for (int i = 0; i < n; i++)
+        buf_printf (&b, "%s%d", i ? "," : "", v[i]);
+    return b.data ? b.data : strdup ("");
 }
 
 static int cmp_int (const void *a, const void *b)
@@ -283,6 +387,34 @@ int topo_share (const topo_t *t, int k, int m, int kind, int nslots, int bind,
     if (!s->cpus) {
         topo_share_free (s);
         return errprintf (err, "out of memory");
+    }
+    return 0;
+}
+
+int topo_share_gpus (const topo_t *t, int k, int m, int gpus_per_worker,
+                     topo_share_t *s, mb_error_t *err)
+{
+    int g0, g1;
+    if (gpus_per_worker < 0) {
+        g0 = (int)((long)k * t->ngpus / m);
+        g1 = (int)((long)(k + 1) * t->ngpus / m);
+    }
+    else {
+        g0 = k * gpus_per_worker;
+        g1 = g0 + gpus_per_worker;
+        if (g0 > t->ngpus)
+            g0 = t->ngpus;
+        if (g1 > t->ngpus)
+            g1 = t->ngpus;
+    }
+    s->ngpus = g1 - g0;
+    s->gpu_index = calloc ((size_t)s->ngpus + 1, sizeof (int));
+    s->gpu_pu = calloc ((size_t)s->ngpus + 1, sizeof (int));
+    if (!s->gpu_index || !s->gpu_pu)
+        return errprintf (err, "out of memory");
+    for (int i = 0; i < s->ngpus; i++) {
+        s->gpu_index[i] = t->gpus[g0 + i].index;
+        s->gpu_pu[i] = t->gpus[g0 + i].pu;
     }
     return 0;
 }

@@ -25,6 +25,8 @@ typedef struct {
     int *slots;
     char *cpus;
     char *spool;        /* logs = "report": node-local path prefix of the logs */
+    int ngpus;
+    int *gpus;          /* positions in the share's GPU list */
 } running_t;
 
 struct worker {
@@ -39,6 +41,7 @@ struct worker {
     char *job_dir;      /* <node_dir>/<job> */
     envb_t *env;
     uint8_t *busy;
+    uint8_t *gpu_busy;
     int *pick;
     int *cpus;
     running_t *run;
@@ -77,6 +80,7 @@ worker_t *worker_create (launcher_t *l, const jobinfo_t *ji, const topo_share_t 
         || !(w->job_dir = joinpath (w->node_dir, ji->job_id))
         || !(w->env = envb_create (environ))
         || !(w->busy = calloc ((size_t)share->nslots + 1, 1))
+        || !(w->gpu_busy = calloc ((size_t)share->ngpus + 1, 1))
         || !(w->pick = calloc ((size_t)share->nslots + 1, sizeof (int)))
         || !(w->cpus = calloc ((size_t)share->pu_off[share->nslots] + (size_t)share->nnode_pus + 1,
                                sizeof (int)))
@@ -103,9 +107,11 @@ void worker_destroy (worker_t *w)
         free (w->run[i].slots);
         free (w->run[i].cpus);
         free (w->run[i].spool);
+        free (w->run[i].gpus);
     }
     free (w->run);
     free (w->busy);
+    free (w->gpu_busy);
     free (w->pick);
     free (w->cpus);
     envb_destroy (w->env);
@@ -127,6 +133,20 @@ static int cmp_int (const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Whether two PUs sit in the same NUMA node (or package) of the share. */
+static int gpu_same_group (const topo_share_t *s, int pu_a, int pu_b)
+{
+    int ga = -1, gb = -1;
+    for (int i = 0; i < s->nslots; i++)
+        for (int k = s->pu_off[i]; k < s->pu_off[i + 1]; k++) {
+            if (s->pus[k] == pu_a)
+                ga = s->numa[i];
+            if (s->pus[k] == pu_b)
+                gb = s->numa[i];
+        }
+    return ga >= 0 && ga == gb;
+}
+
 /* Choose the slots and PUs of an attempt; returns the number of PUs in
  * w->cpus, or -1 when the slots are not free. */
 static int choose (worker_t *w, int nslots, int *chosen)
@@ -146,6 +166,35 @@ static int choose (worker_t *w, int nslots, int *chosen)
         if (m == 0 || w->cpus[m - 1] != w->cpus[i])
             w->cpus[m++] = w->cpus[i];
     return m;
+}
+
+/* Pick n free GPUs, those next to the task's CPUs (w->cpus[0..ncpus))
+ * first.  Fills out with positions in the share; 0 or -1. */
+static int choose_gpus (worker_t *w, int n, int ncpus, int *out)
+{
+    const topo_share_t *s = w->share;
+    int k = 0;
+    for (int pass = 0; pass < 2 && k < n; pass++)
+        for (int g = 0; g < s->ngpus && k < n; g++) {
+            if (w->gpu_busy[g])
+                continue;
+            int near = 0;
+            for (int c = 0; c < ncpus && !near; c++)
+                near = w->cpus[c] == s->gpu_pu[g];
+            /* Locality is known per package or NUMA node, not per PU:
+             * a GPU is near when its first local PU is in the same block
+             * of the share as the task's first CPU. */
+            if (!near && ncpus > 0 && s->gpu_pu[g] >= 0)
+                near = gpu_same_group (s, s->gpu_pu[g], w->cpus[0]);
+            if (pass == 0 && !near)
+                continue;
+            int dup = 0;
+            for (int i = 0; i < k; i++)
+                dup |= out[i] == g;
+            if (!dup)
+                out[k++] = g;
+        }
+    return k == n ? 0 : -1;
 }
 
 static void setenv_int (envb_t *e, const char *name, long long v)
@@ -187,7 +236,7 @@ static int env_in (const jobfile_env_t *l, const char *name)
 }
 
 static void build_env (worker_t *w, const assign_t *a, const char *task_dir,
-                       const char *wd, const char *cpus)
+                       const char *wd, const char *cpus, const char *gpus)
 {
     const jobinfo_t *ji = w->ji;
     envb_t *e = w->env;
@@ -202,6 +251,11 @@ static void build_env (worker_t *w, const assign_t *a, const char *task_dir,
     setenv_int (e, "MPIBATCH_TASK_ATTEMPT", a->attempt);
     setenv_int (e, "MPIBATCH_TASK_SLOTS", a->slots);
     envb_set (e, "MPIBATCH_TASK_CPUS", cpus);
+    /* A task sees only its GPUs; without any, the variables are unset. */
+    static const char *vis[] = { "MPIBATCH_TASK_GPUS", "CUDA_VISIBLE_DEVICES",
+                                 "ROCR_VISIBLE_DEVICES", "ZE_AFFINITY_MASK" };
+    for (size_t i = 0; i < sizeof (vis) / sizeof (vis[0]); i++)
+        envb_set (e, vis[i], gpus && *gpus ? gpus : NULL);
     envb_set (e, "MPIBATCH_NODE_ID", w->node);
     setenv_int (e, "MPIBATCH_WORKER_RANK", w->rank);
     setenv_int (e, "MPIBATCH_NUM_WORKERS", ji->nworkers);
@@ -281,9 +335,12 @@ static int start_one (worker_t *w, const assign_t *a)
     free (r->slots);
     free (r->cpus);
     free (r->spool);
+    free (r->gpus);
     r->slots = NULL;
     r->cpus = NULL;
     r->spool = NULL;
+    r->gpus = NULL;
+    r->ngpus = 0;
     if (nslots > 0 && !(r->slots = calloc ((size_t)nslots, sizeof (int)))) {
         fail_now (w, a, LAUNCH_INTERRUPTED, "out of memory on the worker");
         return 0;
@@ -295,9 +352,20 @@ static int start_one (worker_t *w, const assign_t *a)
         fail_now (w, a, LAUNCH_INTERRUPTED, "worker had no free slots");
         return 0;
     }
+    int ngpus = a->kind == LAUNCH_TASK ? a->gpus : 0;
+    if (ngpus > 0) {
+        if (!(r->gpus = calloc ((size_t)ngpus, sizeof (int)))
+            || choose_gpus (w, ngpus, ncpus, r->gpus) < 0) {
+            fail_now (w, a, LAUNCH_INTERRUPTED, "worker had no free GPUs");
+            return 0;
+        }
+        r->ngpus = ngpus;
+        for (int i = 0; i < ngpus; i++)
+            w->gpu_busy[r->gpus[i]] = 1;
+    }
     for (int i = 0; i < nslots; i++)
         w->busy[r->slots[i]] = 1;
-    r->cpus = topo_list_format (w->cpus, ncpus);
+    r->cpus = topo_list_plain (w->cpus, ncpus);
 
     if (a->kind == LAUNCH_PREP)
         snprintf (task_dir, sizeof (task_dir), "%s/prep", w->job_dir);
@@ -308,7 +376,11 @@ static int start_one (worker_t *w, const assign_t *a)
     snprintf (wd, sizeof (wd), "%s/wd", task_dir);
     snprintf (dest, sizeof (dest), "%s/outputs/%s/", ji->state, a->id);
     int bound = ji->binding != JOB_BIND_NONE && a->kind == LAUNCH_TASK;
-    build_env (w, a, task_dir, wd, bound ? r->cpus : "");
+    char gpus[256] = "";
+    for (int i = 0, n = 0; i < r->ngpus; i++)
+        n += snprintf (gpus + n, sizeof (gpus) - (size_t)n, "%s%d", i ? "," : "",
+                       w->share->gpu_index[r->gpus[i]]);
+    build_env (w, a, task_dir, wd, bound ? r->cpus : "", gpus);
 
     launch_req_t req;
     memset (&req, 0, sizeof (req));
@@ -359,6 +431,8 @@ static int start_one (worker_t *w, const assign_t *a)
     if (!req.envp || launcher_submit (w->l, &req) < 0) {
         for (int i = 0; i < nslots; i++)
             w->busy[r->slots[i]] = 0;
+        for (int i = 0; i < r->ngpus; i++)
+            w->gpu_busy[r->gpus[i]] = 0;
         fail_now (w, a, LAUNCH_INTERRUPTED, "the worker's launcher is gone");
         return -1;
     }
@@ -464,6 +538,8 @@ int worker_collect (worker_t *w, buf_t *out)
             buf_free (&le);
             for (int k = 0; k < r->nslots; k++)
                 w->busy[r->slots[k]] = 0;
+            for (int k = 0; k < r->ngpus; k++)
+                w->gpu_busy[r->gpus[k]] = 0;
             r->used = 0;
             w->nrunning--;
             count++;

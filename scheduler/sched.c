@@ -16,14 +16,14 @@ static int class_equal (const struct sched_class *k, const sched_task_t *t)
 {
     return k->slots == t->slots && k->gpus == t->gpus && k->memory == t->memory
         && k->instances == t->instances && k->max_retries == t->max_retries
-        && k->on_failure == t->on_failure;
+        && k->on_failure == t->on_failure && k->time_request == t->time_request;
 }
 
 static uint64_t class_hash (const sched_task_t *t)
 {
     /* Hash the fields, not the struct: padding bytes are undefined. */
-    int64_t v[6] = { t->slots, t->gpus, t->memory, t->instances,
-                     t->max_retries, t->on_failure };
+    int64_t v[7] = { t->slots, t->gpus, t->memory, t->instances,
+                     t->max_retries, t->on_failure, (int64_t)(t->time_request * 1000.0) };
     return hash_fnv1a64 (v, sizeof (v));
 }
 
@@ -72,6 +72,7 @@ static int build_classes (sched_t *s, const sched_task_t *tasks)
             k->instances = t->instances;
             k->max_retries = t->max_retries;
             k->on_failure = t->on_failure;
+            k->time_request = t->time_request;
             k->qpos = SCHED_NONE;
             table[h] = s->nclasses++;
             /* Keep the table at most half full so probes stay short. */
@@ -87,7 +88,8 @@ static int build_classes (sched_t *s, const sched_task_t *tasks)
                                         .memory = kc->memory,
                                         .instances = kc->instances,
                                         .max_retries = kc->max_retries,
-                                        .on_failure = kc->on_failure };
+                                        .on_failure = kc->on_failure,
+                                        .time_request = kc->time_request };
                     size_t hh = class_hash (&tt) & (ncap - 1);
                     while (nt[hh] != SCHED_NONE)
                         hh = (hh + 1) & (ncap - 1);
@@ -324,6 +326,7 @@ sched_t *sched_create (const sched_graph_t *g, const sched_task_t *tasks, int fi
     s->g = g;
     s->n = n;
     s->fill = fill;
+    s->time_left = -1;
     size_t m = n ? n : 1;
     if (!(s->state = calloc (m, sizeof (*s->state)))
         || !(s->attempts = calloc (m, sizeof (*s->attempts)))

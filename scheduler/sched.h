@@ -64,6 +64,7 @@ typedef struct {
     int max_retries;     /* -1 unlimited */
     int on_failure;      /* 0 = block dependents, 1 = satisfy them */
     int instances;       /* >= 1; > 1 places over several workers */
+    double time_request; /* seconds one attempt needs, <= 0: none */
 } sched_task_t;
 
 typedef struct sched sched_t;
@@ -130,6 +131,13 @@ int sched_unplaceable (const sched_t *s, uint32_t *task);
  * FAILED and its dependents are released or skipped as after a failed
  * attempt.  0, or -1 (EINVAL: not READY). */
 int sched_fail_ready (sched_t *s, uint32_t task);
+
+/* Walltime-aware starts: tasks whose time_request exceeds `seconds` are
+ * not started (they stay READY, for a later allocation); seconds < 0
+ * lifts the limit.  Call before sched_next whenever the time left changes. */
+void sched_set_time_left (sched_t *s, double seconds);
+/* READY tasks held back by the time limit. */
+size_t sched_held_back (const sched_t *s);
 
 /* Stop placing new tasks (drain, on_task_failure = stop). */
 void sched_hold (sched_t *s);

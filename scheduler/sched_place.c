@@ -316,6 +316,28 @@ static void assign (sched_t *s, uint32_t c, const uint32_t *w, const int *take, 
     s->aux[t] = first;
 }
 
+static int held_back (const sched_t *s, const struct sched_class *k)
+{
+    return s->time_left >= 0 && k->time_request > 0 && k->time_request > s->time_left;
+}
+
+void sched_set_time_left (sched_t *s, double seconds)
+{
+    if (s)
+        s->time_left = seconds;
+}
+
+size_t sched_held_back (const sched_t *s)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; s && i < s->qlen; i++) {
+        const struct sched_class *k = &s->classes[s->queue[i]];
+        if (held_back (s, k))
+            n += k->len;
+    }
+    return n;
+}
+
 int sched_next (sched_t *s, sched_assign_t *a)
 {
     uint32_t w[MAX_PARTS];
@@ -338,6 +360,10 @@ int sched_next (sched_t *s, sched_assign_t *a)
             walk_push (s, &nw, 2 * pos + 2);
         uint32_t c = s->queue[pos];
         const struct sched_class *k = &s->classes[c];
+        /* Held back for a later allocation: neither placed nor reserved
+         * for, so the tasks behind it go ahead. */
+        if (held_back (s, k))
+            continue;
         int np = place (s, k, w, take);
         if (np > 0) {
             assign (s, c, w, take, np, a);

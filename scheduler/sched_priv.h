@@ -21,6 +21,7 @@ struct sched_class {
     int max_retries;
     int64_t memory;
     int on_failure;
+    double time_request; /* <= 0: none */
     uint32_t off;        /* this class's ready heap is heapmem[off .. off+len) */
     uint32_t len;
     uint32_t qpos;       /* position in the class queue, SCHED_NONE if empty */
@@ -62,6 +63,7 @@ struct sched {
     int started;
     int held;
     int stopped;         /* sched_skip_remaining was called */
+    double time_left;    /* < 0: unlimited; tasks asking more are held back */
 
     /* Per task, compact. */
     uint8_t *state;

@@ -6,3 +6,5 @@ unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 include tests/cli/cli.mk
 include tests/run/run.mk
 include tests/html/html.mk
+include tests/torture/torture.mk
+include tests/slurm/slurm.mk

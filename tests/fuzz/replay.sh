@@ -19,9 +19,9 @@ for t in jobfile journal; do
     else
         dirs="$dirs $top_srcdir/tests/fuzz/seeds/journal"
     fi
-    # A hang is a failure too: five minutes for the whole corpus.
+    # A hang is a failure too: four minutes for the whole corpus.
     # shellcheck disable=SC2086
-    if timeout -k 5 300 "$bin" $dirs >replay-$t.log 2>&1; then
+    if timeout -k 5 240 "$bin" $dirs >replay-$t.log 2>&1; then
         echo "PASS: replay_$t ($(grep -c '^replay: ' replay-$t.log) inputs)"
     else
         echo "FAIL: replay_$t: the last input started is the culprit"

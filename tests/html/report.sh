@@ -61,6 +61,9 @@ instrument () {
     post=$post'p.textContent="fills="+MB_FILLS+" attempts="+ATT.length+" started="+started'
     post=$post'+" green="+ok+" red="+bad+" resources="+res+" errors="+MB_ERRS.length'
     post=$post'+" canvas="+c.width+"x"+c.height;document.body.appendChild(p);})();</script>'
+    # '&', '|' and '\' are special in a sed replacement.
+    pre=$(printf '%s' "$pre" | sed 's/[&|\\]/\\&/g')
+    post=$(printf '%s' "$post" | sed 's/[&|\\]/\\&/g')
     sed -e "s|<head>|<head>$pre|" -e "s|</body>|$post</body>|" "$1" >"$2"
 }
 
@@ -76,7 +79,7 @@ job html <<'EOF'
 tasks = (
   { id = "ok-1"; command = "echo one; sleep 0.3"; },
   { id = "ok-2"; command = "echo two; sleep 0.2"; },
-  { id = "flaky"; command = "echo attempt $MPIBATCH_TASK_ATTEMPT; exit 3"; max_retries = 1; },
+  { id = "flaky"; command = "echo attempt $MPIBATCH_TASK_ATTEMPT; sleep 0.2; exit 3"; max_retries = 1; },
   { id = "after"; command = "true"; depends_on = [ "flaky" ]; }
 );
 EOF

@@ -48,7 +48,6 @@ after () {
 }
 check "b started after a ended" after a b
 check "c started after b ended" after b c
-state () { status_json life "[t for t in s.get('tasks', [])]" >/dev/null; }
 
 # Task states from the journal, through `mpibatch status --tasks STATE`.
 in_state () {
@@ -99,6 +98,12 @@ check_status "job max_wall_clock 3s" 4
 check_range "job max_wall_clock: the run ends soon after 3 s" $((t1 - t0)) 2 20
 check_eq "job max_wall_clock: report status" \
     "$(report_py "$tmp/jobs/wall/report.h5" 'print(s(f.attrs["status"]))')" interrupted
+
+# The same with 2 workers (one idle) and with --deadline: still code 4.
+mb_run 3 --restart wall.cfg
+check_status "job max_wall_clock 3s, mpirun -n 3" 4
+mb_run 2 --restart --deadline 3 wall.cfg
+check_status "--deadline 3, mpirun -n 2" 4
 
 # on_task_failure = "stop": nothing new starts after the first failure.
 job stop <<EOF2

@@ -73,8 +73,11 @@ job_exit () {
     sed -n 's/^mpibatch exit code: \([0-9]*\).*/\1/p' "$1" | tail -n 1
 }
 
-# show FILE: the head of a job's output, to explain a failure.
-show () {
-    [ -f "$1" ] && sed -n '1,40s/^/    job| /p' "$1"
+# check_exit WHAT FILE WANT: the job output FILE reports mpibatch exit
+# code WANT; on a mismatch the output is shown, as it explains why.
+check_exit () {
+    got=$(job_exit "$2")
+    check_eq "$1: mpibatch exit code" "$got" "$3"
+    [ "$got" = "$3" ] || { [ -f "$2" ] && sed -n '1,40s/^/    job| /p' "$2"; }
     return 0
 }

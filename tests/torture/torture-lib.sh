@@ -34,7 +34,7 @@ tor_start () {
     shift
     (cd "$tmp" && env TORTURE_MARK="$tmp" timeout -k 5 "${MB_TIMEOUT:-60}" \
         $MPIRUN -n "$n" --oversubscribe "$MPIBATCH" run "$@" \
-        >>"$tmp/run.out" 2>>"$tmp/run.err" </dev/null) &
+        >>"$tmp/run.out" 2>>"$tmp/run.err" </dev/null) 2>>"$tmp/run.err" &
     tor_bg=$!
 }
 
@@ -132,9 +132,9 @@ tor_kill () {
     fi
 }
 
-# tor_counts JOB NTASKS: the end-of-run invariants (check_counts.py).
+# tor_counts JOB NTASKS [LOST]: the end-of-run invariants (check_counts.py).
 tor_counts () {
-    "$PYTHON" "$TORTURE_DIR/check_counts.py" "$tmp/jobs/$1/report.h5" "$tmp" "$2" \
+    "$PYTHON" "$TORTURE_DIR/check_counts.py" "$tmp/jobs/$1/report.h5" "$tmp" "$2" ${3:-0} \
         >"$tmp/counts.out" 2>&1
     cat "$tmp/counts.out"
     if grep -q '^PASS' "$tmp/counts.out" && ! grep -q -v -e '^PASS' -e '^#' -e '^    ' "$tmp/counts.out"; then

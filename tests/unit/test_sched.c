@@ -130,6 +130,42 @@ static void test_priority_order (void **state)
     free (t);
 }
 
+/* Walltime-aware starts: a task asking more time than is left stays
+ * READY and does not hold back the shorter ones behind it. */
+static void test_time_request (void **state)
+{
+    sched_task_t *t = tasks_default (4);
+    t[0].time_request = 600;     /* long, highest priority */
+    t[0].priority = 9;
+    t[1].time_request = 30;
+    t[2].time_request = 0;       /* none: always startable */
+    t[3].time_request = 120;
+    struct fx f = make (4, NULL, 0, t, SCHED_FILL_SPREAD);
+    assert_int_equal (sched_worker_add (f.s, 1, 0, 4, 0, 0), 0);
+    assert_int_equal (sched_start (f.s), 0);
+    sched_set_time_left (f.s, 100);
+    assert_int_equal (sched_held_back (f.s), 2);
+    sched_assign_t a;
+    uint32_t got[4];
+    int n = 0;
+    while (sched_next (f.s, &a) == 1)
+        got[n++] = a.task;
+    assert_int_equal (n, 2);
+    assert_int_equal (got[0], 1);
+    assert_int_equal (got[1], 2);
+    assert_int_equal (sched_state (f.s, 0), SCHED_READY);
+    assert_int_equal (sched_state (f.s, 3), SCHED_READY);
+    /* More time (a new allocation): the held tasks start, long one first. */
+    sched_set_time_left (f.s, -1);
+    assert_int_equal (sched_held_back (f.s), 0);
+    assert_int_equal (sched_next (f.s, &a), 1);
+    assert_int_equal (a.task, 0);
+    assert_int_equal (sched_next (f.s, &a), 1);
+    assert_int_equal (a.task, 3);
+    drop (&f);
+    free (t);
+}
+
 static void test_spread_pack (void **state)
 {
     sched_task_t *t = tasks_default (8);
@@ -742,6 +778,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_priority_order),
         cmocka_unit_test (test_spread_pack),
+        cmocka_unit_test (test_time_request),
         cmocka_unit_test (test_reservation_backfill),
         cmocka_unit_test (test_unplaceable),
         cmocka_unit_test (test_retries),
