@@ -30,7 +30,7 @@ void launcher_stop (launcher_t *l);
 /* A descriptor the caller can poll() for readability: results waiting. */
 int launcher_fd (const launcher_t *l);
 
-enum launch_kind { LAUNCH_TASK = 0, LAUNCH_PREP = 1, LAUNCH_RELEASE = 2 };
+enum launch_kind { LAUNCH_TASK = 0, LAUNCH_PREP = 1, LAUNCH_RELEASE = 2, LAUNCH_COORD = 3 };
 
 typedef struct {
     uint64_t tag;              /* the caller's id for this attempt, echoed back */

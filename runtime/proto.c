@@ -222,7 +222,8 @@ int hello_unpack (const void *p, size_t n, hello_t *h)
     return u.err ? -1 : 0;
 }
 
-int assign_pack (const jobfile_task_t *t, uint64_t tag, int attempt, int kind, buf_t *b)
+int assign_pack (const jobfile_task_t *t, uint64_t tag, int attempt, int kind,
+                 const assign_mi_t *mi, buf_t *b)
 {
     buf_pack_u64 (b, tag);
     buf_pack_u32 (b, (uint32_t)t->index);
@@ -248,6 +249,10 @@ int assign_pack (const jobfile_task_t *t, uint64_t tag, int attempt, int kind, b
         buf_pack_str (b, t->param_names[i]);
         buf_pack_str (b, t->param_values[i]);
     }
+    buf_pack_str (b, mi ? mi->host_list : NULL);
+    buf_pack_i32 (b, mi ? mi->instances : 1);
+    buf_pack_i32 (b, mi ? mi->is_primary : 1);
+    buf_pack_i32 (b, mi ? mi->part_slots : t->slots);
     return b->data ? 0 : -1;
 }
 
@@ -292,6 +297,10 @@ int assign_unpack (unpack_t *u, assign_t *a)
         a->param_names[i] = unpack_strdup (u);
         a->param_values[i] = unpack_strdup (u);
     }
+    a->host_list = unpack_strdup (u);
+    a->instances = unpack_i32 (u);
+    a->is_primary = unpack_i32 (u);
+    a->part_slots = unpack_i32 (u);
     return u->err || !a->id || !a->command ? -1 : 0;
 }
 
@@ -314,6 +323,7 @@ void assign_free (assign_t *a)
     }
     free (a->param_names);
     free (a->param_values);
+    free (a->host_list);
     memset (a, 0, sizeof (*a));
 }
 

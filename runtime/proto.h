@@ -102,11 +102,25 @@ typedef struct {
     int nparams;
     char **param_names;
     char **param_values;
+    /* multi-instance tasks (NULL host_list otherwise) */
+    char *host_list;           /* "host:slots,host:slots", the primary's host first */
+    int instances;
+    int is_primary;            /* this node runs the application command */
+    int part_slots;            /* slots of this worker's part */
 } assign_t;
+
+/* What a multi-instance attempt adds to an assignment. */
+typedef struct {
+    const char *host_list;
+    int instances;
+    int is_primary;
+    int part_slots;
+} assign_mi_t;
 
 /* Append one attempt of task t to an ASSIGN batch (the batch header is
  * written by proto_batch_begin and its count fixed by proto_batch_end). */
-int assign_pack (const jobfile_task_t *t, uint64_t tag, int attempt, int kind, buf_t *b);
+int assign_pack (const jobfile_task_t *t, uint64_t tag, int attempt, int kind,
+                 const assign_mi_t *mi, buf_t *b);
 int assign_unpack (unpack_t *u, assign_t *a);
 void assign_free (assign_t *a);
 

@@ -33,7 +33,7 @@ double svc_now (void)
 
 /* Tags name an attempt: task, attempt and kind, so a result finds its way
  * back even after the worker restarted nothing. */
-static uint64_t make_tag (uint32_t task, int attempt, int kind)
+uint64_t svc_make_tag (uint32_t task, int attempt, int kind)
 {
     return ((uint64_t)task << 32) | ((uint64_t)(attempt & 0xffffff) << 8) | (uint64_t)kind;
 }
@@ -126,13 +126,13 @@ static void flush_batches (service_t *svc)
     }
 }
 
-static void queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t tag,
-                          int attempt, int kind)
+void svc_queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t tag,
+                       int attempt, int kind, const assign_mi_t *mi)
 {
     wstate_t *w = &svc->w[wn];
     if (!w->nbatch)
         proto_batch_begin (&w->batch);
-    assign_pack (t, tag, attempt, kind, &w->batch);
+    assign_pack (t, tag, attempt, kind, mi, &w->batch);
     w->nbatch++;
 }
 
@@ -154,7 +154,8 @@ static void send_node_task (service_t *svc, int nd, int kind)
     t.ninputs = kind == LAUNCH_PREP ? p->ninputs : 0;
     t.sweep = -1;
     int attempt = kind == LAUNCH_PREP ? n->prep_attempts++ : 0;
-    queue_assign (svc, n->leader, &t, make_tag ((uint32_t)nd, attempt, kind), attempt, kind);
+    svc_queue_assign (svc, n->leader, &t, svc_make_tag ((uint32_t)nd, attempt, kind), attempt, kind,
+                  NULL);
     if (kind == LAUNCH_PREP) {
         n->state = NODE_PREPARING;
         svc->preps_running++;
@@ -219,7 +220,12 @@ static void dispatch (service_t *svc)
             fprintf (stderr, "mpibatch: cannot expand task %u: %s\n", a.task, strerror (errno));
             continue;
         }
-        queue_assign (svc, wn, &t, make_tag (a.task, attempt, LAUNCH_TASK), attempt, LAUNCH_TASK);
+        if (a.nparts > 1 || t.instances > 1) {
+            mi_start (svc, &a, &t, attempt, now);
+            continue;
+        }
+        svc_queue_assign (svc, wn, &t, svc_make_tag (a.task, attempt, LAUNCH_TASK), attempt, LAUNCH_TASK,
+                      NULL);
         if (svc->last_started)
             svc->last_started[a.task] = (uint16_t)attempt;
         svc_attempt_start (svc, a.task, attempt, wn, now);
@@ -293,13 +299,19 @@ static void on_node_result (service_t *svc, const result_t *res, int wn)
                  n->name, res->r.reason);
 }
 
-static void on_result (service_t *svc, const result_t *res, int wn)
+void svc_on_result (service_t *svc, const result_t *res, int wn)
 {
     svc->running--;
+    if (res->kind == LAUNCH_COORD) {
+        mi_coord_result (svc, res, wn);
+        return;
+    }
     if (res->kind != LAUNCH_TASK) {
         on_node_result (svc, res, wn);
         return;
     }
+    if (svc->mi)
+        mi_forget (svc, res->task);
     attempt_t *a = svc_attempt_end (svc, res, wn);
     if (svc->spool_fd >= 0 && (res->out || res->err)) {
         char id[80];
@@ -346,7 +358,7 @@ static void handle_results (service_t *svc, const void *p, size_t n, int wn)
         result_t res;
         if (result_unpack (&u, &res) < 0)
             break;
-        on_result (svc, &res, wn);
+        svc_on_result (svc, &res, wn);
     }
 }
 
@@ -834,6 +846,7 @@ shutdown:
     svc->j = NULL;
     if (svc->spool_fd >= 0)
         close (svc->spool_fd);
+    mi_free_all (svc);
     worker_destroy (svc->local);
     buf_free (&msg);
     return rc;

@@ -77,6 +77,23 @@ typedef struct {
     double last_sent;
 } wstate_t;
 
+/* A multi-instance attempt in flight (service_mi.c). */
+typedef struct {
+    int used;
+    uint32_t task;
+    int attempt;
+    int instances;
+    int nparts;
+    int part_worker[64];
+    int part_slots[64];
+    char *host_list;
+    int coord_pending;
+    int primary_sent;
+    int failed;
+    int outcome;
+    char reason[256];
+} mi_t;
+
 typedef struct {
     run_opts_t *opts;
     jobfile_t *jf;
@@ -126,6 +143,8 @@ typedef struct {
     int lost;              /* workers lost */
     size_t held_reported;  /* tasks held back by time_request, last said */
     double hb, hb_timeout, last_hb_check;
+    mi_t *mi;
+    int nmi;
     /* reasons of tasks that ended without an attempt (skipped, oversized) */
     uint32_t *why_task;
     char **why;
@@ -149,5 +168,18 @@ void svc_print_summary (service_t *svc);
 const char *svc_bar_nl (service_t *svc);
 
 double svc_now (void);
+
+/* service.c, for service_mi.c */
+uint64_t svc_make_tag (uint32_t task, int attempt, int kind);
+void svc_queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t tag,
+                       int attempt, int kind, const assign_mi_t *mi);
+void svc_on_result (service_t *svc, const result_t *res, int wn);
+
+/* service_mi.c */
+void mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t *t, int attempt,
+               double now);
+void mi_coord_result (service_t *svc, const result_t *res, int wn);
+void mi_forget (service_t *svc, uint32_t task);
+void mi_free_all (service_t *svc);
 
 #endif

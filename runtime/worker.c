@@ -292,6 +292,73 @@ static void build_env (worker_t *w, const assign_t *a, const char *task_dir,
     }
 }
 
+static void release_parts (worker_t *w, running_t *r)
+{
+    for (int i = 0; i < r->nslots; i++)
+        w->busy[r->slots[i]] = 0;
+    for (int i = 0; i < r->ngpus; i++)
+        w->gpu_busy[r->gpus[i]] = 0;
+    r->nslots = r->ngpus = 0;
+}
+
+/* Multi-instance: <job dir>/mi/<task>/ holds the Open MPI hostfile and a
+ * directory shared by the coordination and application commands on this
+ * node.  dir receives its path. */
+static int write_hostfile (worker_t *w, const assign_t *a, char *dir, size_t len)
+{
+    char path[4300], shared[4300];
+    snprintf (dir, len, "%s/mi/%s", w->job_dir, a->id);
+    snprintf (shared, sizeof (shared), "%s/shared", dir);
+    if (stage_mkdirs (shared) < 0)
+        return -1;
+    snprintf (path, sizeof (path), "%s/hostfile", dir);
+    FILE *f = fopen (path, "w");
+    if (!f)
+        return -1;
+    /* "host:slots,host:slots" becomes Open MPI's "host slots=N" lines. */
+    char *list = strdup (a->host_list), *save = NULL;
+    for (char *h = list ? strtok_r (list, ",", &save) : NULL; h; h = strtok_r (NULL, ",", &save)) {
+        char *colon = strrchr (h, ':');
+        if (colon)
+            *colon = '\0';
+        fprintf (f, "%s slots=%s\n", h, colon ? colon + 1 : "1");
+    }
+    free (list);
+    return fclose (f) == 0 ? 0 : -1;
+}
+
+static void set_mi_env (worker_t *w, const assign_t *a, const char *mi_dir)
+{
+    envb_t *e = w->env;
+    char path[4300];
+    snprintf (path, sizeof (path), "%s/hostfile", mi_dir);
+    envb_set (e, "MPIBATCH_HOST_LIST", a->host_list);
+    envb_set (e, "MPIBATCH_HOSTFILE", path);
+    setenv_int (e, "MPIBATCH_NUM_INSTANCES", a->instances);
+    envb_set (e, "MPIBATCH_IS_PRIMARY", a->is_primary ? "1" : "0");
+    snprintf (path, sizeof (path), "%s/shared", mi_dir);
+    envb_set (e, "MPIBATCH_TASK_SHARED_DIR", path);
+    if (w->ji->env_compat != JOB_ENV_AZURE)
+        return;
+    /* Azure's names: hosts comma-separated, and semicolon-separated. */
+    buf_t hosts = { 0 }, nodes = { 0 };
+    char *list = strdup (a->host_list), *save = NULL;
+    for (char *h = list ? strtok_r (list, ",", &save) : NULL; h; h = strtok_r (NULL, ",", &save)) {
+        char *colon = strrchr (h, ':');
+        if (colon)
+            *colon = '\0';
+        buf_printf (&hosts, "%s%s", hosts.len ? "," : "", h);
+        buf_printf (&nodes, "%s%s", nodes.len ? ";" : "", h);
+    }
+    free (list);
+    envb_set (e, "AZ_BATCH_HOST_LIST", hosts.data ? hosts.data : "");
+    envb_set (e, "AZ_BATCH_NODE_LIST", nodes.data ? nodes.data : "");
+    envb_set (e, "AZ_BATCH_IS_CURRENT_NODE_MASTER", a->is_primary ? "true" : "false");
+    envb_set (e, "AZ_BATCH_TASK_SHARED_DIR", path);
+    buf_free (&hosts);
+    buf_free (&nodes);
+}
+
 /* A result for an attempt that never reached the launcher. */
 static void fail_now (worker_t *w, const assign_t *a, int outcome, const char *reason)
 {
@@ -326,7 +393,9 @@ static int start_one (worker_t *w, const assign_t *a)
 {
     const jobinfo_t *ji = w->ji;
     char task_dir[4096], wd[4200], dest[4200], lout[4200], lerr[4200];
-    int nslots = a->kind == LAUNCH_TASK ? a->slots : 0;
+    /* The primary of a multi-instance task holds its own part's slots;
+     * a coordination command runs beside the parts, unbound. */
+    int nslots = a->kind != LAUNCH_TASK ? 0 : a->host_list ? a->part_slots : a->slots;
     running_t *r = slot_entry (w);
     if (!r) {
         fail_now (w, a, LAUNCH_INTERRUPTED, "out of memory on the worker");
@@ -371,8 +440,16 @@ static int start_one (worker_t *w, const assign_t *a)
         snprintf (task_dir, sizeof (task_dir), "%s/prep", w->job_dir);
     else if (a->kind == LAUNCH_RELEASE)
         snprintf (task_dir, sizeof (task_dir), "%s/release", w->job_dir);
+    else if (a->kind == LAUNCH_COORD)
+        snprintf (task_dir, sizeof (task_dir), "%s/coord/%s", w->job_dir, a->id);
     else
         snprintf (task_dir, sizeof (task_dir), "%s/tasks/%s", w->job_dir, a->id);
+    char mi_dir[4200] = "";
+    if (a->host_list && write_hostfile (w, a, mi_dir, sizeof (mi_dir)) < 0) {
+        release_parts (w, r);
+        fail_now (w, a, LAUNCH_FAILED, "cannot write the hostfile of a multi-instance task");
+        return 0;
+    }
     snprintf (wd, sizeof (wd), "%s/wd", task_dir);
     snprintf (dest, sizeof (dest), "%s/outputs/%s/", ji->state, a->id);
     int bound = ji->binding != JOB_BIND_NONE && a->kind == LAUNCH_TASK;
@@ -381,6 +458,8 @@ static int start_one (worker_t *w, const assign_t *a)
         n += snprintf (gpus + n, sizeof (gpus) - (size_t)n, "%s%d", i ? "," : "",
                        w->share->gpu_index[r->gpus[i]]);
     build_env (w, a, task_dir, wd, bound ? r->cpus : "", gpus);
+    if (a->host_list)
+        set_mi_env (w, a, mi_dir);
 
     launch_req_t req;
     memset (&req, 0, sizeof (req));
@@ -429,10 +508,7 @@ static int start_one (worker_t *w, const assign_t *a)
             r->spool = NULL;
     }
     if (!req.envp || launcher_submit (w->l, &req) < 0) {
-        for (int i = 0; i < nslots; i++)
-            w->busy[r->slots[i]] = 0;
-        for (int i = 0; i < r->ngpus; i++)
-            w->gpu_busy[r->gpus[i]] = 0;
+        release_parts (w, r);
         fail_now (w, a, LAUNCH_INTERRUPTED, "the worker's launcher is gone");
         return -1;
     }
@@ -536,10 +612,7 @@ int worker_collect (worker_t *w, buf_t *out)
             result_pack (&res, out);
             buf_free (&lo);
             buf_free (&le);
-            for (int k = 0; k < r->nslots; k++)
-                w->busy[r->slots[k]] = 0;
-            for (int k = 0; k < r->ngpus; k++)
-                w->gpu_busy[r->gpus[k]] = 0;
+            release_parts (w, r);
             r->used = 0;
             w->nrunning--;
             count++;
