@@ -591,12 +591,18 @@ static int check_cycles (jobfile_t *jf)
 
 static void check_slots (jobfile_t *jf)
 {
-    if (jf->job.slots_kind != JOB_SLOTS_NUMBER)
-        return;
     int m = jf->job.slots_per_worker;
+    int g = jf->job.gpus_per_worker;
     for (int s = 0; s < jf->nspecs; s++) {
         const struct spec *sp = jf->specs[s];
-        if (sp->reqs.slots > m)
+        /* A GPU request no worker can satisfy, when the number is known. */
+        if (g >= 0 && sp->reqs.gpus > g)
+            jf_errl (jf, sp->file, sp->id_line, "task%s '%s' needs %d GPUs but gpus_per_worker is %d",
+                     sp->kind == SPEC_SWEEP ? "s of sweep" : "",
+                     sp->kind == SPEC_SWEEP ? jf->job.sweep_names[sp->sweep]
+                                            : tmpl_text (sp->id),
+                     sp->reqs.gpus, g);
+        if (jf->job.slots_kind == JOB_SLOTS_NUMBER && sp->reqs.slots > m)
             jf_errl (jf, sp->file, sp->id_line, "task%s '%s' needs %d slots but slots_per_worker is %d",
                      sp->kind == SPEC_SWEEP ? "s of sweep" : "",
                      sp->kind == SPEC_SWEEP ? jf->job.sweep_names[sp->sweep]

@@ -168,6 +168,10 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         a->reason = strdup ("interrupted: the run ended while it was running");
         a->cpus = strdup ("");
         svc->last_attempt[i] = (int32_t)(svc->natt - 1);
+        /* Its number is used: the re-run gets the next one, so its logs
+         * do not overwrite these. */
+        if (a->attempt + 1 > svc->attempt_base[i])
+            svc->attempt_base[i] = (uint16_t)(a->attempt + 1);
         journal_rec_t r;
         memset (&r, 0, sizeof (r));
         r.type = JREC_ATTEMPT_END;

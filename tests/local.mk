@@ -8,3 +8,5 @@ include tests/run/run.mk
 include tests/html/html.mk
 include tests/torture/torture.mk
 include tests/slurm/slurm.mk
+include tests/res/res.mk
+include tests/cluster/cluster.mk

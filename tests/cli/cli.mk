@@ -86,6 +86,7 @@ EXTRA_DIST += \
 	tests/cli/bad/79-include-missing.cfg \
 	tests/cli/bad/80-include-error.cfg \
 	tests/cli/bad/81-several.cfg \
+	tests/cli/bad/82-gpus-per-worker.cfg \
 	tests/cli/bad/data/input.txt \
 	tests/cli/bad/include-error.inc
 

@@ -1,0 +1,48 @@
+#!/bin/sh
+# lostworker.sh: with Open MPI's recovery flags, a worker rank killed in
+# the middle of a run is noticed by its silence (heartbeats), its running
+# task is requeued without using a retry, and the job finishes on the
+# other worker with every task succeeded exactly once.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+mb_init lostworker
+job lost <<'EOF2'
+sweeps = ( { id = "s-${i}"; command = "sleep 1; echo ${i} >> $MPIBATCH_STORAGE_DIR/done"; max_retries = 0;
+             parameters = { i = { from = 1; to = 8; }; }; } );
+EOF2
+MARK="lostworker-$$"
+(cd "$tmp" && MB_MARK=$MARK timeout 90 "$MPIRUN" -n 3 --oversubscribe --enable-recovery \
+    --mca orte_abort_on_non_zero_status 0 -x MB_MARK \
+    -x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=3 \
+    "$MPIBATCH" run lost.cfg >"$tmp/out" 2>"$tmp/err") &
+bg=$!
+# Kill worker rank 2 (the rank itself: its launcher then stops its task)
+# once tasks are running.
+victim=
+for i in $(seq 1 50); do
+    sleep 0.2
+    [ -s "$tmp/jobs/lost/journal" ] || continue
+    for p in $(pgrep -f "$MPIBATCH run lost.cfg"); do
+        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=2" &&
+           tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "MB_MARK=$MARK"; then
+            # The rank is the oldest process with that environment (its
+            # launcher and supervisors are its children).
+            ppid=$(awk '{print $4}' "/proc/$p/stat")
+            if ! tr '\0' '\n' <"/proc/$ppid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=2"; then
+                victim=$p
+            fi
+        fi
+    done
+    [ -n "$victim" ] && break
+done
+sleep 1.5
+[ -n "$victim" ] && kill -9 "$victim"
+wait $bg
+check "a worker rank was found and killed" test -n "$victim"
+check "the service noticed the lost worker" grep -q "worker rank 2 on .* lost" "$tmp/err"
+check_eq "every task succeeded" "$(status_json lost 's["counts"]["succeeded"]')" 8
+check_eq "each task's side effect happened exactly once" "$(sort -n "$tmp/done" | uniq | wc -l) $(wc -l <"$tmp/done")" "8 8"
+got=$(report_py "$tmp/jobs/lost/report.h5" '
+a = f["/attempts"][:]
+print(sum(1 for r in a if s(r["outcome"]) == "interrupted" and "lost" in s(r["reason"])))')
+check_range "the lost worker's running task was requeued (interrupted attempts)" "$got" 1 2
+mb_finish
