@@ -92,7 +92,8 @@ static int write_root (hid_t f, const report_t *r, mb_error_t *err)
         || attr_i32 (f, "workers", r->workers, err) < 0
         || attr_i32 (f, "nodes", r->nodes, err) < 0
         || attr_i32 (f, "slots", r->slots, err) < 0
-        || attr_i64 (f, "tasks", (int64_t)r->ntasks, err) < 0)
+        || attr_i64 (f, "tasks", (int64_t)r->ntasks, err) < 0
+        || attr_i64 (f, "requeues", (int64_t)r->requeues, err) < 0)
         return -1;
     for (int i = 0; i < 6; i++)
         if (attr_i64 (f, state_names[i], (int64_t)r->counts[i], err) < 0)

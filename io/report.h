@@ -79,6 +79,7 @@ typedef struct {
     const char *status;          /* succeeded / failed / interrupted */
     int workers, nodes, slots;
     size_t counts[6];            /* pending ready running succeeded failed skipped */
+    size_t requeues;             /* attempts requeued because their worker was lost */
     const char *config;          /* the job file as run: /job attribute config */
     size_t ntasks;
     const report_task_t *tasks;

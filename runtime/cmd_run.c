@@ -283,6 +283,23 @@ int cmd_run (int argc, char **argv)
     }
     buf_free (&info);
 
+    /* Doorbells: every rank learns where the others listen. */
+    run_doorbell = doorbell_open ();
+    {
+        struct { char host[256]; int port; } me, *all = NULL;
+        memset (&me, 0, sizeof (me));
+        gethostname (me.host, sizeof (me.host) - 1);
+        me.port = doorbell_port (run_doorbell);
+        if (size > 1 && (all = calloc ((size_t)size, sizeof (*all)))) {
+            MPI_Allgather (&me, (int)sizeof (me), MPI_BYTE, all, (int)sizeof (me), MPI_BYTE,
+                           MPI_COMM_WORLD);
+            for (int r = 0; r < size; r++)
+                if (r != rank && (rank == 0 || r == 0))
+                    doorbell_peer (run_doorbell, r, all[r].host, all[r].port);
+        }
+        free (all);
+    }
+
     /* Size this rank's share of its node. */
     int k = -1, m = 0;
     if (node_split (rank, &k, &m) < 0) {
@@ -318,6 +335,8 @@ int cmd_run (int argc, char **argv)
     topo_share_free (&share);
     topo_destroy (topo);
     jobinfo_free (&ji);
+    doorbell_close (run_doorbell);
+    run_doorbell = NULL;
     MPI_Finalize ();
     launcher_stop (l);
     free (o.set);

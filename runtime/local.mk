@@ -16,7 +16,7 @@ include runtime/status.mk
 include runtime/report.mk
 mpibatch_SOURCES += runtime/cmd.h runtime/cmd_run.c runtime/cmd_topology.c
 mpibatch_SOURCES += runtime/topo.c runtime/topo.h runtime/proto.c runtime/proto.h \
-	runtime/worker.c runtime/worker.h
+	runtime/worker.c runtime/worker.h runtime/doorbell.c runtime/doorbell.h
 mpibatch_SOURCES += runtime/run.h runtime/run_loop.c runtime/service.h runtime/service.c \
 	runtime/service_records.c runtime/service_report.c runtime/service_out.c \
 	runtime/service_mi.c

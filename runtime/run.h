@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include "runtime/doorbell.h"
 #include "runtime/service.h"
 
 /* Signals seen so far (set by the handlers). */
@@ -16,9 +17,13 @@ int run_signals_install (void);
 int run_signal_fd (void);
 void run_signal_drain_pipe (void);
 
-/* Sleep until fd (may be -1) or the signal pipe is readable, or `usec`
- * microseconds pass.  Returns 1 if something is readable. */
-int run_wait (int fd, long usec);
+/* Sleep until fd or fd2 (either may be -1) or the signal pipe is
+ * readable, or `usec` microseconds pass.  Returns 1 if something is
+ * readable. */
+int run_wait (int fd, int fd2, long usec);
+
+/* The doorbell of this rank (NULL when UDP is not available). */
+extern doorbell_t *run_doorbell;
 
 /* The service on rank 0.  Returns the exit code. */
 int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji,

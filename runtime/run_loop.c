@@ -67,14 +67,20 @@ static double now_s (void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int run_wait (int fd, long usec)
+doorbell_t *run_doorbell;
+
+int run_wait (int fd, int fd2, long usec)
 {
-    struct pollfd p[2];
+    struct pollfd p[3];
     int n = 0;
     p[n].fd = sigpipe[0];
     p[n++].events = POLLIN;
     if (fd >= 0) {
         p[n].fd = fd;
+        p[n++].events = POLLIN;
+    }
+    if (fd2 >= 0) {
+        p[n].fd = fd2;
         p[n++].events = POLLIN;
     }
     struct timespec ts = { usec / 1000000, (usec % 1000000) * 1000 };
@@ -129,6 +135,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             buf_pack_u32 (&b, PROTO_VERSION);
             buf_pack_i32 (&b, sig);
             MPI_Send (b.data, (int)b.len, MPI_BYTE, 0, TAG_CTRL, MPI_COMM_WORLD);
+            doorbell_ring (run_doorbell, 0);
             last_sent = now_s ();
             drain_sent = 1;
             run_signal_drain_pipe ();
@@ -166,6 +173,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             if (n > 0) {
                 proto_batch_end (&out, (uint32_t)n);
                 MPI_Send (out.data, (int)out.len, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+                doorbell_ring (run_doorbell, 0);
                 last_sent = now_s ();
                 active = 1;
             }
@@ -192,7 +200,10 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             backoff = backoff ? backoff * 2 : 50;
             if (backoff > 20000)
                 backoff = 20000;
-            run_wait (w ? worker_fd (w) : -1, backoff);
+            if (run_wait (w ? worker_fd (w) : -1, doorbell_fd (run_doorbell), backoff)) {
+                doorbell_drain (run_doorbell);
+                backoff = 0;
+            }
         }
     }
     buf_free (&b);

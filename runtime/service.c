@@ -93,6 +93,7 @@ static void deliver (service_t *svc, int wn, int tag, buf_t *b)
     if (!w->alive)
         return;
     MPI_Send (b->data, (int)b->len, MPI_BYTE, w->rank, tag, MPI_COMM_WORLD);
+    doorbell_ring (run_doorbell, w->rank);
     w->last_sent = mono ();
 }
 
@@ -561,7 +562,11 @@ static void release_nodes (service_t *svc, buf_t *msg)
             backoff = backoff ? backoff * 2 : 50;
             if (backoff > 20000)
                 backoff = 20000;
-            run_wait (svc->local ? worker_fd (svc->local) : -1, backoff);
+            if (run_wait (svc->local ? worker_fd (svc->local) : -1, doorbell_fd (run_doorbell),
+                          backoff)) {
+                doorbell_drain (run_doorbell);
+                backoff = 0;
+            }
         }
     }
 }
@@ -786,7 +791,11 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             backoff = backoff ? backoff * 2 : 50;
             if (backoff > cap)
                 backoff = cap;
-            run_wait (svc->local ? worker_fd (svc->local) : -1, backoff);
+            if (run_wait (svc->local ? worker_fd (svc->local) : -1, doorbell_fd (run_doorbell),
+                          backoff)) {
+                doorbell_drain (run_doorbell);
+                backoff = 0;
+            }
         }
     }
     release_nodes (svc, &msg);
@@ -839,6 +848,7 @@ shutdown:
             buf_pack_i32 (&b, CTRL_SHUTDOWN);
             buf_pack_i32 (&b, rc);
             MPI_Send (b.data, (int)b.len, MPI_BYTE, r, TAG_CTRL, MPI_COMM_WORLD);
+            doorbell_ring (run_doorbell, r);
             buf_free (&b);
         }
     (void)failed_workers;

@@ -275,6 +275,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     r.slots = svc->total_slots;
     if (svc->s)
         sched_counts (svc->s, r.counts);
+    r.requeues = svc->requeues;
     r.config = jobfile_config_text (svc->jf);
     r.ntasks = n;
     r.tasks = tasks;

@@ -10,3 +10,5 @@ include tests/torture/torture.mk
 include tests/slurm/slurm.mk
 include tests/res/res.mk
 include tests/cluster/cluster.mk
+include tests/fuzz/fuzz.mk
+include tests/hostile/hostile.mk

@@ -15,4 +15,6 @@ EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/build.sh tests/fuzz/run.sh \
 	tests/fuzz/seeds/journal/prep-timeout.bin
 ## Crash inputs found by fuzzing (each must replay cleanly once fixed).
 EXTRA_DIST += $(FUZZ_REGRESS)
-FUZZ_REGRESS =
+FUZZ_REGRESS = \
+	tests/fuzz/regress/fuzz_jobfile/include-directory.cfg \
+	tests/fuzz/regress/fuzz_jobfile/crash-f911e3fd25d50a8e93b7d05ab8fa532fa3bb384a

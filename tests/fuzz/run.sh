@@ -4,9 +4,8 @@
 #
 #   tests/fuzz/run.sh [SECONDS] [WORKDIR]
 #
-# FUZZ_TARGETS="fuzz_jobfile" runs only the targets named (in parallel
-# runs, one per core, give each its own WORKDIR... or the same: libFuzzer
-# corpora tolerate concurrent writers).
+# FUZZ_TARGETS="fuzz_jobfile" runs only the targets named: two run.sh
+# started side by side with one target each use both cores.
 # Run from a configured build directory (config.h is taken from there).
 # WORKDIR (default ./fuzz-work) keeps the binaries, the growing corpora
 # (corpus/<target>/) and crash artifacts (artifacts/<target>/), so a later
@@ -29,7 +28,6 @@ seed () {
     for f in "$@"; do
         [ -f "$f" ] && cp "$f" "$work/corpus/$t/seed-$(basename "$f")"
     done
-    [ -d "$src/tests/fuzz/regress/$t" ] && cp "$src/tests/fuzz/regress/$t/"* "$work/corpus/$t/" 2>/dev/null
     return 0
 }
 seed fuzz_jobfile "$src"/examples/*.cfg "$src"/tests/cli/bad/*.cfg "$src"/tests/cli/good/*.cfg \

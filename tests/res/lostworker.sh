@@ -45,4 +45,6 @@ got=$(report_py "$tmp/jobs/lost/report.h5" '
 a = f["/attempts"][:]
 print(sum(1 for r in a if s(r["outcome"]) == "interrupted" and "lost" in s(r["reason"])))')
 check_range "the lost worker's running task was requeued (interrupted attempts)" "$got" 1 2
+check_eq "the report counts the requeues" \
+    "$(report_py "$tmp/jobs/lost/report.h5" 'print(int(f.attrs["requeues"]))')" "$got"
 mb_finish
