@@ -171,6 +171,8 @@ size_t stage_glob_prefix (const char *pattern)
     }
 }
 
+/* mkdir -p that starts from the deepest missing directory: usually the
+ * parents exist and one mkdir does it (the service calls this per task). */
 int stage_mkdirs (const char *path)
 {
     char buf[PATH_MAX];
@@ -180,24 +182,31 @@ int stage_mkdirs (const char *path)
         return -1;
     }
     memcpy (buf, path, n + 1);
-    for (char *p = buf + 1; ; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir (buf, 0755) < 0) {
-            struct stat sb;
-            if (errno != EEXIST || stat (buf, &sb) < 0)
-                return -1;
-            if (!S_ISDIR (sb.st_mode)) {
-                errno = ENOTDIR;
-                return -1;
-            }
+    while (n > 1 && buf[n - 1] == '/')
+        buf[--n] = '\0';
+    if (mkdir (buf, 0755) == 0)
+        return 0;
+    if (errno == EEXIST) {
+        struct stat sb;
+        if (stat (buf, &sb) < 0)
+            return -1;
+        if (!S_ISDIR (sb.st_mode)) {
+            errno = ENOTDIR;
+            return -1;
         }
-        *p = saved;
-        if (saved == '\0')
-            break;
+        return 0;
     }
+    if (errno != ENOENT)
+        return -1;
+    char *slash = strrchr (buf, '/');
+    if (!slash || slash == buf)
+        return -1;
+    *slash = '\0';
+    if (stage_mkdirs (buf) < 0)
+        return -1;
+    *slash = '/';
+    if (mkdir (buf, 0755) < 0 && errno != EEXIST)
+        return -1;
     return 0;
 }
 

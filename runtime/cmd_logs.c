@@ -226,6 +226,10 @@ int cmd_logs (int argc, char **argv)
         if (errno == ENOENT && !exists (dir) && exists (report))
             fprintf (stderr, "mpibatch logs: logs of this run are in report.h5 "
                              "(logs = \"report\"): use mpibatch report\n");
+        else if (errno == ENOENT && t && attempt <= t->attempt) {
+            /* The attempt is recorded: its log was empty, so none was kept. */
+            rc = 0;
+        }
         else if (errno == ENOENT)
             fprintf (stderr, "mpibatch logs: no %s log of task '%s' attempt %ld (%s)\n",
                      use_stderr ? "stderr" : "stdout", id, attempt, path);

@@ -292,6 +292,12 @@ static void wait_task (sup_t *s, struct rusage *ru)
 /* Put a log where the job keeps logs.  When the task directory stays, a
  * hard link (or copy) leaves the log in both places.  Returns 1 when the
  * file left the task directory. */
+static int log_empty (int fd)
+{
+    struct stat sb;
+    return fstat (fd, &sb) == 0 && sb.st_size == 0;
+}
+
 static int keep_log (const char *src, const char *dst, int keep_dir)
 {
     for (int tries = 0; tries < 2; tries++) {
@@ -499,9 +505,11 @@ finish:
         int keep_dir = r.retention == JOB_RETAIN_ALL
             || (r.retention == JOB_RETAIN_FAILED && res.outcome != LAUNCH_SUCCEEDED);
         int out_gone = 0, err_gone = 0;
-        if (r.log_stdout && s.out_fd >= 0)
+        /* An empty log is not kept: most tasks write nothing to stderr,
+         * and every file saved is one less on the shared filesystem. */
+        if (r.log_stdout && s.out_fd >= 0 && !log_empty (s.out_fd))
             out_gone = keep_log (s.out_path, r.log_stdout, keep_dir);
-        if (r.log_stderr && s.err_fd >= 0)
+        if (r.log_stderr && s.err_fd >= 0 && !log_empty (s.err_fd))
             err_gone = keep_log (s.err_path, r.log_stderr, keep_dir);
         if (!keep_dir)
             remove_dir (&s, out_gone, err_gone);
