@@ -304,6 +304,72 @@ static int config_text (jobfile_t *jf)
     return fclose (f) == 0 ? 0 : -1;
 }
 
+/* Limits checked before libconfig sees a file: libconfig 1.5 calls
+ * exit() when an @include names a directory, and its scanner takes time
+ * quadratic in the length of a string. */
+#define JOBFILE_MAX_BYTES (64L << 20)
+#define JOBFILE_MAX_LINE (1L << 20)
+
+/* Check a job file and the files it includes (recursively, as deep as
+ * libconfig allows) before parsing.  0, or -1 with errors added. */
+static int precheck (jobfile_t *jf, const char *path, int depth)
+{
+    struct stat sb;
+    if (stat (path, &sb) < 0)
+        return depth ? 0 : errlist_add (jf->errs, path, 0, "cannot read job file: %s",
+                                        strerror (errno));
+    if (!S_ISREG (sb.st_mode))
+        return errlist_add (jf->errs, path, 0, "not a regular file");
+    if (sb.st_size > JOBFILE_MAX_BYTES)
+        return errlist_add (jf->errs, path, 0, "job file too large (%lld MiB; the limit is %ld "
+                            "MiB: keep large data in files under storage)",
+                            (long long)(sb.st_size >> 20), JOBFILE_MAX_BYTES >> 20);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return errlist_add (jf->errs, path, 0, "cannot read job file: %s", strerror (errno));
+    int rc = 0, line = 0;
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline (&buf, &cap, f)) >= 0) {
+        line++;
+        if (n > JOBFILE_MAX_LINE) {
+            rc = errlist_add (jf->errs, path, line, "line longer than %ld KiB (keep large data "
+                              "in files under storage, not in the job file)",
+                              JOBFILE_MAX_LINE >> 10);
+            break;
+        }
+        const char *p = buf;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (strncmp (p, "@include", 8) != 0)
+            continue;
+        p += 8;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *q = *p == '"' ? strchr (p + 1, '"') : NULL;
+        if (!q)
+            continue;   /* libconfig reports the syntax */
+        char name[PATH_MAX], full[PATH_MAX + 8];
+        snprintf (name, sizeof (name), "%.*s", (int)(q - p - 1), p + 1);
+        if (name[0] == '/')
+            snprintf (full, sizeof (full), "%s", name);
+        else
+            snprintf (full, sizeof (full), "%s/%s", jf->job.dir, name);
+        struct stat ib;
+        if (stat (full, &ib) == 0 && !S_ISREG (ib.st_mode)) {
+            rc = errlist_add (jf->errs, path, line, "@include \"%s\": not a regular file", name);
+            continue;
+        }
+        /* libconfig stops a loop of includes at its own depth limit. */
+        if (depth < 10 && precheck (jf, full, depth + 1) < 0)
+            rc = -1;
+    }
+    free (buf);
+    fclose (f);
+    return rc;
+}
+
 jobfile_t *jobfile_load (const char *path, const jobfile_opts_t *opts, errlist_t *errs)
 {
     jobfile_opts_t o = { 0 };
@@ -335,6 +401,9 @@ jobfile_t *jobfile_load (const char *path, const jobfile_opts_t *opts, errlist_t
         goto invalid;
     }
     fclose (probe);
+
+    if (precheck (jf, path, 0) < 0)
+        goto invalid;
 
     config_init (&jf->cfg);
     jf->cfg_init = 1;

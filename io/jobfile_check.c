@@ -256,6 +256,9 @@ static int source_exists (const jobfile_t *jf, const char *src)
 
 int jf_check_source (jobfile_t *jf, const char *file, int line, const char *src)
 {
+    /* A source is read from under storage: never from outside it. */
+    if (jf_check_rel (jf, file, line, "input source", src) < 0)
+        return -1;
     if ((jf->opts && jf->opts->no_storage_check) || jf->storage_bad)
         return 0;
     if (source_exists (jf, src) <= 0)

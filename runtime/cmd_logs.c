@@ -223,13 +223,13 @@ int cmd_logs (int argc, char **argv)
     snprintf (path, sizeof (path), "%s/%ld.%s", dir, attempt, use_stderr ? "stderr" : "stdout");
     int fd = open (path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT && !exists (dir) && exists (report))
-            fprintf (stderr, "mpibatch logs: logs of this run are in report.h5 "
-                             "(logs = \"report\"): use mpibatch report\n");
-        else if (errno == ENOENT && t && attempt <= t->attempt) {
+        if (errno == ENOENT && t && attempt <= t->attempt) {
             /* The attempt is recorded: its log was empty, so none was kept. */
             rc = 0;
         }
+        else if (errno == ENOENT && !exists (dir) && exists (report))
+            fprintf (stderr, "mpibatch logs: logs of this run are in report.h5 "
+                             "(logs = \"report\"): use mpibatch report\n");
         else if (errno == ENOENT)
             fprintf (stderr, "mpibatch logs: no %s log of task '%s' attempt %ld (%s)\n",
                      use_stderr ? "stderr" : "stdout", id, attempt, path);

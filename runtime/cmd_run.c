@@ -266,6 +266,10 @@ int cmd_run (int argc, char **argv)
     }
     MPI_Bcast (&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (go != 0) {
+        svc_destroy (&svc);
+        buf_free (&info);
+        doorbell_close (run_doorbell);
+        run_doorbell = NULL;
         MPI_Finalize ();
         launcher_stop (l);
         free (o.set);
@@ -332,6 +336,7 @@ int cmd_run (int argc, char **argv)
     else
         rc = worker_main (rank, l, &ji, &share, fake, node, sizing);
 
+    svc_destroy (&svc);
     topo_share_free (&share);
     topo_destroy (topo);
     jobinfo_free (&ji);

@@ -153,6 +153,8 @@ typedef struct {
 
 /* service_records.c */
 int svc_open_state (service_t *svc, mb_error_t *err);
+/* Free everything the service holds (accepts a zeroed service). */
+void svc_destroy (service_t *svc);
 int svc_journal_run_start (service_t *svc);
 int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, double now);
 attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum);

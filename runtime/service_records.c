@@ -444,7 +444,7 @@ attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
     a->task = res->task;
     a->attempt = res->attempt;
     a->worker = w->rank;
-    a->node = svc->nodes[w->node].name;   /* owned by the node table */
+    a->node = strdup (svc->nodes[w->node].name);
     a->slots = rq.slots;
     a->outcome = l->outcome;
     a->exit_code = l->exit_code;
@@ -480,4 +480,43 @@ void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason)
     journal_append (svc->j, &r);
     if (state != SCHED_SUCCEEDED && svc->last_attempt[task] < 0)
         remember_why (svc, task, reason);
+}
+
+void svc_destroy (service_t *svc)
+{
+    if (!svc)
+        return;
+    int saved = errno;
+    for (size_t i = 0; i < svc->natt; i++) {
+        free (svc->att[i].node);
+        free (svc->att[i].reason);
+        free (svc->att[i].cpus);
+    }
+    free (svc->att);
+    for (size_t i = 0; i < svc->nwhy; i++)
+        free (svc->why[i]);
+    free (svc->why);
+    free (svc->why_task);
+    for (int i = 0; svc->w && i < svc->nworkers; i++) {
+        free (svc->w[i].cpus);
+        buf_free (&svc->w[i].batch);
+    }
+    free (svc->w);
+    for (int i = 0; svc->nodes && i < svc->nnodes; i++)
+        free (svc->nodes[i].name);
+    free (svc->nodes);
+    free (svc->rank2w);
+    free (svc->ready_time);
+    free (svc->last_attempt);
+    free (svc->attempt_base);
+    free (svc->prev_counted);
+    free (svc->prev_state);
+    free (svc->last_started);
+    free (svc->task_reqs);
+    sched_destroy (svc->s);
+    sched_graph_destroy (svc->g);
+    journal_close (svc->j);
+    jobfile_destroy (svc->jf);
+    memset (svc, 0, sizeof (*svc));
+    errno = saved;
 }

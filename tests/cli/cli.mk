@@ -87,6 +87,8 @@ EXTRA_DIST += \
 	tests/cli/bad/80-include-error.cfg \
 	tests/cli/bad/81-several.cfg \
 	tests/cli/bad/82-gpus-per-worker.cfg \
+	tests/cli/bad/83-source-absolute.cfg \
+	tests/cli/bad/84-include-directory.cfg \
 	tests/cli/bad/data/input.txt \
 	tests/cli/bad/include-error.inc
 
