@@ -170,6 +170,13 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
         if (w) {
             proto_batch_begin (&out);
             int n = worker_collect (w, &out);
+            if (n < 0) {
+                /* Its launcher is gone: this worker can run nothing more.
+                 * Going silent makes the service requeue its tasks. */
+                fprintf (stderr, "mpibatch: worker rank %d: the task launcher died\n", rank);
+                code = 3;
+                break;
+            }
             if (n > 0) {
                 proto_batch_end (&out, (uint32_t)n);
                 MPI_Send (out.data, (int)out.len, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);

@@ -425,6 +425,13 @@ static int poll_messages (service_t *svc, buf_t *msg)
             handle_results (svc, out.data, out.len, svc->rank2w[0]);
             got = 1;
         }
+        else if (n < 0 && !svc->fatal) {
+            /* The process that starts tasks is gone: nothing can run. */
+            fprintf (stderr, "mpibatch: the task launcher died: stopping (the journal is "
+                             "consistent: --resume continues)\n");
+            svc->fatal = 1;
+            svc->drain_reason = "the task launcher died";
+        }
         buf_free (&out);
     }
     if (svc->nranks <= 1)
@@ -713,6 +720,8 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         double now = svc_now ();
         check_signals_and_time (svc, now);
         check_heartbeats (svc);
+        if (svc->fatal)
+            break;
         if (alive_workers (svc) == 0) {
             fprintf (stderr, "mpibatch: every worker is lost: stopping (the journal is "
                              "consistent: --resume continues)\n");
