@@ -336,6 +336,19 @@ int cmd_run (int argc, char **argv)
     else
         rc = worker_main (rank, l, &ji, &share, fake, node, sizing);
 
+    /* A lost rank never reaches MPI_Finalize, and the others would wait
+     * for it there forever: with everything written, leave through
+     * MPI_Abort (rank 0) or at once (a worker that lost the service). */
+    if ((rank == 0 && svc.lost > 0) || (rank != 0 && rc == 3)) {
+        fflush (NULL);
+        launcher_stop (l);
+        if (rank == 0) {
+            svc_destroy (&svc);
+            MPI_Abort (MPI_COMM_WORLD, rc);
+        }
+        _exit (rc);
+    }
+
     svc_destroy (&svc);
     topo_share_free (&share);
     topo_destroy (topo);

@@ -13,6 +13,7 @@
 #define MB_LAUNCH_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/err.h"
 #include "io/jobfile.h"
@@ -22,6 +23,11 @@ typedef struct launcher launcher_t;
 /* Fork the launcher.  Call before MPI_Init (and before any thread is
  * started).  Returns NULL with err on failure. */
 launcher_t *launcher_start (mb_error_t *err);
+
+/* The launcher's loop, on the socket `sock` to the rank `parent`; never
+ * returns.  launcher_start runs it in the forked child, preferably by
+ * executing the small mpibatch-launcher program, whose main calls this. */
+void launcher_run (int sock, pid_t parent) __attribute__ ((noreturn));
 
 /* Kill every running attempt (SIGKILL to their process groups), stop the
  * launcher and reap it.  Accepts NULL. */

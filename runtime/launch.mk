@@ -10,3 +10,10 @@ tests_unit_test_env_LDADD = $(unit_libs)
 tests_unit_test_launch_SOURCES = tests/unit/test_launch.c
 tests_unit_test_launch_CFLAGS = $(unit_cflags)
 tests_unit_test_launch_LDADD = $(unit_libs)
+
+## mpibatch-launcher: the launcher loop as a program of its own, linked
+## without MPI, HDF5, hwloc or libconfig so its per-task fork is cheap.
+pkglibexec_PROGRAMS = mpibatch-launcher
+mpibatch_launcher_SOURCES = runtime/launcher_main.c
+mpibatch_launcher_LDADD = libmbrt.a libmbio.a libmbcommon.a -lm
+AM_CPPFLAGS += -DPKGLIBEXECDIR='"$(pkglibexecdir)"'

@@ -120,7 +120,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
 
     /* Only rank 0 returns the run's exit code: a worker exiting non-zero
      * first would make mpirun abort rank 0 while it finishes its records. */
-    int code = 0, done = 0, drain_sent = 0;
+    int code = 0, done = 0, drain_sent = 0, mute = 0;
     long backoff = 0;
     double hb = proto_heartbeat_interval (), hb_timeout = proto_heartbeat_timeout ();
     double last_sent = now_s (), last_heard = last_sent;
@@ -172,10 +172,14 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             int n = worker_collect (w, &out);
             if (n < 0) {
                 /* Its launcher is gone: this worker can run nothing more.
-                 * Going silent makes the service requeue its tasks. */
-                fprintf (stderr, "mpibatch: worker rank %d: the task launcher died\n", rank);
-                code = 3;
-                break;
+                 * It goes silent (no heartbeats, no results), so the
+                 * service takes it for lost and requeues its tasks. */
+                fprintf (stderr, "mpibatch: worker rank %d: the task launcher died: "
+                                 "leaving the run\n", rank);
+                worker_destroy (w);
+                w = NULL;
+                mute = 1;
+                n = 0;
             }
             if (n > 0) {
                 proto_batch_end (&out, (uint32_t)n);
@@ -188,14 +192,14 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
         if (done)
             break;
         double now = now_s ();
-        if (now - last_sent >= hb) {
+        if (now - last_sent >= hb && !mute) {
             int zero = 0;
             MPI_Send (&zero, (int)sizeof (zero), MPI_BYTE, 0, TAG_HEARTBEAT, MPI_COMM_WORLD);
             last_sent = now;
         }
         /* Rank 0 gone (possible when mpirun keeps going after a lost rank,
          * --enable-recovery): stop; the launcher kills the tasks. */
-        if (now - last_heard > hb_timeout) {
+        if (!mute && now - last_heard > hb_timeout) {
             fprintf (stderr, "mpibatch: worker rank %d: no word from the service for %.0f s: "
                              "stopping\n", rank, now - last_heard);
             code = 3;

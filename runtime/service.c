@@ -661,10 +661,12 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         }
     }
     else {
+        /* In rank order: worker numbers follow ranks, so fill = "pack"
+         * fills the lowest rank first, as documented. */
         for (int i = 1; i < nranks; i++) {
             MPI_Status st;
             int len;
-            MPI_Probe (MPI_ANY_SOURCE, TAG_HELLO, MPI_COMM_WORLD, &st);
+            MPI_Probe (i, TAG_HELLO, MPI_COMM_WORLD, &st);
             MPI_Get_count (&st, MPI_BYTE, &len);
             buf_reset (&msg);
             buf_reserve (&msg, (size_t)len);

@@ -90,7 +90,8 @@ EOF
 print(\" \".join(\"%s:%d\" % (s(r[\"node\"]), int(r[\"worker\"])) for r in f[\"tasks\"][:]))')"
 done
 # spread: the worker with most free slots -> one task per host.
-check_eq "fill = spread: three tasks on three hosts" "$got_spread" "mbh1:1 mbh2:2 mbh3:3"
+check_eq "fill = spread: three tasks on three hosts" \
+    "$(echo "$got_spread" | tr ' ' '\n' | sort | tr '\n' ' ')" "mbh1:1 mbh2:2 mbh3:3 "
 # pack: one worker is filled (two tasks) before the next gets the third.
 check_eq "fill = pack: two tasks on one worker, the third on another host" \
     "$(echo "$got_pack" | tr ' ' '\n' | sort | uniq -c | awk '{ print $1 }' | sort | tr '\n' ' ')" "1 2 "
