@@ -258,30 +258,6 @@ error:
     return rc;
 }
 
-/* Collects a glob's matches (paths relative to storage). */
-struct matches {
-    char **v;
-    int n, cap;
-};
-
-static int add_match (const char *rel, const struct stat *sb, void *arg)
-{
-    struct matches *m = arg;
-    (void)sb;
-    if (m->n == m->cap) {
-        int ncap = m->cap ? m->cap * 2 : 8;
-        char **p = realloc (m->v, ncap * sizeof (*p));
-        if (!p)
-            return -1;
-        m->v = p;
-        m->cap = ncap;
-    }
-    if (!(m->v[m->n] = strdup (rel)))
-        return -1;
-    m->n++;
-    return 0;
-}
-
 static const char *base_name (const char *p)
 {
     const char *s = strrchr (p, '/');
@@ -339,9 +315,9 @@ static int stage_one (struct ictx *c)
         return rc;
     }
     /* A glob: path is a directory, every match keeps its base name. */
-    struct matches m = { 0 };
+    stage_paths_t m = { 0 };
     int rc = -1;
-    if (stage_walk (c->sroot, src, 1, add_match, &m) < 0) {
+    if (stage_walk (c->sroot, src, 1, stage_paths_add, &m) < 0) {
         fail_io (c, src);
         goto error;
     }
@@ -365,9 +341,7 @@ static int stage_one (struct ictx *c)
     }
     rc = 0;
 error:
-    for (int i = 0; i < m.n; i++)
-        free (m.v[i]);
-    free (m.v);
+    stage_paths_clear (&m, 0);
     return rc;
 }
 

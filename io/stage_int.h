@@ -40,4 +40,15 @@ int stage_walk (const char *root, const char *pattern, int match_dirs,
  * the result again.  0; -1 with errno set; -2 when it would leave root. */
 int stage_mkdirs_under (const char *root_real, const char *path);
 
+/* Paths collected by a walk (stage_walk's callback adds to it). */
+typedef struct {
+    char **v;
+    int n, cap;
+} stage_paths_t;
+
+/* A stage_walk callback: arg is a stage_paths_t; adds a copy of rel. */
+int stage_paths_add (const char *rel, const struct stat *sb, void *arg);
+/* Free the paths (keeps the array for reuse when keep != 0). */
+void stage_paths_clear (stage_paths_t *m, int keep);
+
 #endif

@@ -27,36 +27,11 @@ struct octx {
     char wroot[PATH_MAX];
     struct pub *pubs;
     int npubs, cap;
-    char **matches;     /* of the output being looked at */
-    int nmatches, mcap;
+    stage_paths_t m;    /* matches of the output being looked at */
     stage_stats_t *st;
     mb_error_t *err;
 };
 
-static int add_match (const char *rel, const struct stat *sb, void *arg)
-{
-    struct octx *c = arg;
-    (void)sb;
-    if (c->nmatches == c->mcap) {
-        int ncap = c->mcap ? c->mcap * 2 : 8;
-        char **p = realloc (c->matches, ncap * sizeof (*p));
-        if (!p)
-            return -1;
-        c->matches = p;
-        c->mcap = ncap;
-    }
-    if (!(c->matches[c->nmatches] = strdup (rel)))
-        return -1;
-    c->nmatches++;
-    return 0;
-}
-
-static void clear_matches (struct octx *c)
-{
-    for (int i = 0; i < c->nmatches; i++)
-        free (c->matches[i]);
-    c->nmatches = 0;
-}
 
 /* Queue src to be published as the absolute file path `full` (taken). */
 static int add_pub (struct octx *c, char *src, char *full, const char *dest)
@@ -120,8 +95,8 @@ static int collect (struct octx *c, const jobfile_output_t *o, const char *defau
         return errprintf (c->err, "output has no destination: %s", pattern);
 
     int rc = -1;
-    clear_matches (c);
-    if (stage_walk (c->wroot, pattern, 0, add_match, c) < 0) {
+    stage_paths_clear (&c->m, 1);
+    if (stage_walk (c->wroot, pattern, 0, stage_paths_add, &c->m) < 0) {
         errprintf (c->err, "output upload failed: %s", strerror (errno));
         goto error;
     }
@@ -129,8 +104,8 @@ static int collect (struct octx *c, const jobfile_output_t *o, const char *defau
      * directory, and only what ends in a regular file is published. */
     int first = c->npubs;
     size_t plen = stage_glob_prefix (pattern);
-    for (int i = 0; i < c->nmatches; i++) {
-        const char *rel = c->matches[i];
+    for (int i = 0; i < c->m.n; i++) {
+        const char *rel = c->m.v[i];
         char *full, real[PATH_MAX];
         struct stat sb;
         if (asprintf (&full, "%s/%s", c->wroot, rel) < 0) {
@@ -291,8 +266,7 @@ int stage_outputs (const char *storage, const char *wd, const char *default_dest
     rc = 0;
 error:;
     int saved = errno;
-    clear_matches (c);
-    free (c->matches);
+    stage_paths_clear (&c->m, 0);
     for (i = 0; i < c->npubs; i++) {
         free (c->pubs[i].src);
         free (c->pubs[i].dir);

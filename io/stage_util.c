@@ -434,3 +434,33 @@ error:;
     errno = saved;
     return rc;
 }
+
+int stage_paths_add (const char *rel, const struct stat *sb, void *arg)
+{
+    stage_paths_t *m = arg;
+    (void)sb;
+    if (m->n == m->cap) {
+        int ncap = m->cap ? m->cap * 2 : 8;
+        char **p = realloc (m->v, (size_t)ncap * sizeof (*p));
+        if (!p)
+            return -1;
+        m->v = p;
+        m->cap = ncap;
+    }
+    if (!(m->v[m->n] = strdup (rel)))
+        return -1;
+    m->n++;
+    return 0;
+}
+
+void stage_paths_clear (stage_paths_t *m, int keep)
+{
+    for (int i = 0; i < m->n; i++)
+        free (m->v[i]);
+    m->n = 0;
+    if (!keep) {
+        free (m->v);
+        m->v = NULL;
+        m->cap = 0;
+    }
+}
