@@ -33,6 +33,7 @@ typedef struct {
     char out_path[PATH_MAX];  /* task_dir/stdout.txt */
     char err_path[PATH_MAX];
     int out_fd, err_fd;
+    int64_t log_size[2];   /* as of the last check_logs, -1 unknown */
     int devnull;
     pid_t pid;                /* the task (its process group id too) */
     int status;
@@ -197,18 +198,23 @@ static pid_t start_task (sup_t *s, cpu_set_t *set, size_t setsize)
     return pid;
 }
 
+/* Cut the logs at the cap, and remember their sizes (the last call, after
+ * the task ended, gives the final ones without another fstat). */
 static void check_logs (sup_t *s)
 {
     int64_t cap = s->r->max_log_size;
-    if (cap < 0)
-        return;
     int fds[2] = { s->out_fd, s->err_fd };
     for (int i = 0; i < 2; i++) {
         struct stat st;
+        s->log_size[i] = -1;
+        if (fds[i] < 0 || fstat (fds[i], &st) < 0)
+            continue;
+        s->log_size[i] = st.st_size;
         /* O_APPEND makes the task's next write land at the new end. */
-        if (fds[i] >= 0 && fstat (fds[i], &st) == 0 && st.st_size > cap
-            && ftruncate (fds[i], cap) == 0)
+        if (cap >= 0 && st.st_size > cap && ftruncate (fds[i], cap) == 0) {
             s->res->log_cut |= 1 << i;
+            s->log_size[i] = cap;
+        }
     }
 }
 
@@ -292,10 +298,9 @@ static void wait_task (sup_t *s, struct rusage *ru)
 /* Put a log where the job keeps logs.  When the task directory stays, a
  * hard link (or copy) leaves the log in both places.  Returns 1 when the
  * file left the task directory. */
-static int log_empty (int fd)
+static int log_empty (const sup_t *s, int i)
 {
-    struct stat sb;
-    return fstat (fd, &sb) == 0 && sb.st_size == 0;
+    return s->log_size[i] == 0;
 }
 
 static int keep_log (const char *src, const char *dst, int keep_dir)
@@ -409,7 +414,7 @@ void supervise (const char *req, size_t n, int resfd, int devnull,
     launch_req_t r;
     launch_result_t res;
     void *mem = NULL;
-    sup_t s = { .r = &r, .res = &res, .out_fd = -1, .err_fd = -1,
+    sup_t s = { .r = &r, .res = &res, .out_fd = -1, .err_fd = -1, .log_size = { -1, -1 },
                 .devnull = devnull, .pid = -1 };
     memset (&res, 0, sizeof (res));
     res.start_time = now_real ();
@@ -507,9 +512,9 @@ finish:
         int out_gone = 0, err_gone = 0;
         /* An empty log is not kept: most tasks write nothing to stderr,
          * and every file saved is one less on the shared filesystem. */
-        if (r.log_stdout && s.out_fd >= 0 && !log_empty (s.out_fd))
+        if (r.log_stdout && s.out_fd >= 0 && !log_empty (&s, 0))
             out_gone = keep_log (s.out_path, r.log_stdout, keep_dir);
-        if (r.log_stderr && s.err_fd >= 0 && !log_empty (s.err_fd))
+        if (r.log_stderr && s.err_fd >= 0 && !log_empty (&s, 1))
             err_gone = keep_log (s.err_path, r.log_stderr, keep_dir);
         if (!keep_dir)
             remove_dir (&s, out_gone, err_gone);
