@@ -24,7 +24,8 @@ static const char *usage_text =
     "  --json              print one JSON object\n"
     "  --tasks STATE       print the ids of the tasks in STATE, one per line:\n"
     "                      running, succeeded, failed, skipped, interrupted,\n"
-    "                      retrying, waiting (waiting needs the JOBFILE)\n"
+    "                      retrying, waiting (or pending, ready: the same;\n"
+    "                      waiting needs the JOBFILE)\n"
     "  --watch [SECONDS]   redraw every SECONDS (default 2) until the run ends\n"
     "  --state DIR         the run's state directory (with a JOBFILE)\n"
     "  --set KEY=VALUE     job-file override, as for run (repeatable)\n"
@@ -216,6 +217,10 @@ static const char *task_states[] = {
 
 static int state_by_name (const char *name)
 {
+    /* The spec's names for tasks that have not started: both are
+     * "waiting" here (the journal cannot tell them apart). */
+    if (!strcmp (name, "pending") || !strcmp (name, "ready"))
+        name = "waiting";
     for (int i = 0; i < (int)(sizeof (task_states) / sizeof (task_states[0])); i++)
         if (!strcmp (task_states[i], name))
             return i;   /* RT_* order, then RT_NSTATES for waiting */
