@@ -53,29 +53,33 @@ esac
 rm -f "$S/huge.cfg"
 rm -rf "$S/jobs/huge"
 
-# 2. depends_on with 1,000,000 entries, over a sweep of 1000 tasks.
+# 2. depends_on with 1,000,000 entries, over a sweep of 1000 tasks (a
+# tenth of that in a sanitizer build, whose instrumentation is ~10x
+# slower: there the point is memory safety, not speed).
+ndeps=1000000
+[ -z "${MB_SANITIZED:-}" ] || ndeps=100000
 for kind in ids patterns; do
-    "$PYTHON" - "$S" "$kind" <<'PY'
+    "$PYTHON" - "$S" "$kind" "$ndeps" <<'PY'
 import sys
-st, kind = sys.argv[1], sys.argv[2]
+st, kind, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with open("%s/deps-%s.cfg" % (st, kind), "w") as f:
     f.write('id = "deps-%s";\nstorage = "%s";\nnode_root = "%s/nodes";\n' % (kind, st, st))
     f.write('sweeps = ( { id = "s-${i}"; command = "true"; parameters = { i = { from = 0; to = 999; }; }; } );\n')
     f.write('tasks = ( { id = "last"; command = "true"; depends_on = [ ')
     if kind == "ids":
-        f.write(", ".join('"s-%d"' % (k % 1000) for k in range(1000000)))
+        f.write(", ".join('"s-%d"' % (k % 1000) for k in range(n)))
     else:
-        f.write(", ".join('"s-%d*"' % (k % 1000) for k in range(1000000)))
+        f.write(", ".join('"s-%d*"' % (k % 1000) for k in range(n)))
     f.write(' ]; } );\n')
 PY
     MB_TIMEOUT=60 timed validate "deps-$kind.cfg"
     h_no_crash "deps-$kind validate"
     check_status "deps-$kind: validate" 0
-    check_range "deps-$kind: validate time (s)" "$secs" 0 30
+    [ -n "${MB_SANITIZED:-}" ] || check_range "deps-$kind: validate time (s)" "$secs" 0 30
     MB_TIMEOUT=120 timed run --progress none "deps-$kind.cfg"
     h_no_crash "deps-$kind run"
     check_status "deps-$kind: run" 0
-    check_range "deps-$kind: run time (s)" "$secs" 0 60
+    [ -n "${MB_SANITIZED:-}" ] || check_range "deps-$kind: run time (s)" "$secs" 0 60
     rm -rf "$S/jobs/deps-$kind" "$S/deps-$kind.cfg"
 done
 
