@@ -37,7 +37,7 @@ typedef struct {
     uint32_t task;
     int attempt;
     int worker;
-    char *node;
+    const char *node;      /* interned */
     int slots;
     int outcome;
     int exit_code;
@@ -47,8 +47,8 @@ typedef struct {
     double start_time, end_time;
     double user_seconds, system_seconds;
     int64_t max_rss_kib, bytes_in, bytes_out;
-    char *reason;
-    char *cpus;
+    const char *reason;    /* interned */
+    const char *cpus;      /* interned */
 } attempt_t;
 
 enum { NODE_NEW = 0, NODE_PREPARING, NODE_READY, NODE_FAILED };
@@ -145,6 +145,9 @@ typedef struct {
     double hb, hb_timeout, last_hb_check;
     mi_t *mi;
     int nmi;
+    /* strings many attempts share (node names, CPU lists), kept once */
+    char **istr;
+    size_t nistr, istr_cap;
     /* reasons of tasks that ended without an attempt (skipped, oversized) */
     uint32_t *why_task;
     char **why;
@@ -152,6 +155,9 @@ typedef struct {
 } service_t;
 
 /* service_records.c */
+/* The one copy of s kept by the service (NULL on ENOMEM); valid until
+ * svc_destroy. */
+const char *svc_intern (service_t *svc, const char *s);
 int svc_open_state (service_t *svc, mb_error_t *err);
 /* Free everything the service holds (accepts a zeroed service). */
 void svc_destroy (service_t *svc);

@@ -33,6 +33,39 @@ const char *svc_state_name (int s)
     return s >= 0 && s < 6 ? state_names[s] : "unknown";
 }
 
+const char *svc_intern (service_t *svc, const char *s)
+{
+    if (!s)
+        s = "";
+    if (2 * (svc->nistr + 1) > svc->istr_cap) {
+        size_t cap = svc->istr_cap ? svc->istr_cap * 2 : 64;
+        char **t = calloc (cap, sizeof (char *));
+        if (!t)
+            return NULL;
+        for (size_t i = 0; i < svc->istr_cap; i++) {
+            if (!svc->istr[i])
+                continue;
+            size_t h = hash_fnv1a64 (svc->istr[i], strlen (svc->istr[i])) & (cap - 1);
+            while (t[h])
+                h = (h + 1) & (cap - 1);
+            t[h] = svc->istr[i];
+        }
+        free (svc->istr);
+        svc->istr = t;
+        svc->istr_cap = cap;
+    }
+    size_t h = hash_fnv1a64 (s, strlen (s)) & (svc->istr_cap - 1);
+    while (svc->istr[h]) {
+        if (!strcmp (svc->istr[h], s))
+            return svc->istr[h];
+        h = (h + 1) & (svc->istr_cap - 1);
+    }
+    if (!(svc->istr[h] = strdup (s)))
+        return NULL;
+    svc->nistr++;
+    return svc->istr[h];
+}
+
 static attempt_t *new_attempt (service_t *svc)
 {
     if (svc->natt == svc->att_cap) {
@@ -99,7 +132,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         a->task = (uint32_t)i;
         a->attempt = r->attempt;
         a->worker = r->worker;
-        a->node = strdup (r->node ? r->node : "");
+        a->node = svc_intern (svc, r->node);
         a->outcome = r->outcome;
         a->exit_code = r->exit_code;
         a->signal = r->signal;
@@ -112,8 +145,8 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         a->max_rss_kib = r->max_rss_kib;
         a->bytes_in = r->bytes_in;
         a->bytes_out = r->bytes_out;
-        a->reason = strdup (r->reason ? r->reason : "");
-        a->cpus = strdup (r->cpus ? r->cpus : "");
+        a->reason = svc_intern (svc, r->reason);
+        a->cpus = svc_intern (svc, r->cpus);
         svc->last_attempt[i] = (int32_t)(svc->natt - 1);
         if (r->outcome != 3 && svc->prev_counted[i] < 65535)
             svc->prev_counted[i]++;
@@ -160,13 +193,13 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         a->task = (uint32_t)i;
         a->attempt = rp.open_attempt[i];
         a->worker = rp.open_worker[i];
-        a->node = strdup ("");
+        a->node = svc_intern (svc, "");
         a->outcome = 3;
         a->exit_code = -1;
         a->start_time = rp.open_start[i];
         a->end_time = now;
-        a->reason = strdup ("interrupted: the run ended while it was running");
-        a->cpus = strdup ("");
+        a->reason = svc_intern (svc, "interrupted: the run ended while it was running");
+        a->cpus = svc_intern (svc, "");
         svc->last_attempt[i] = (int32_t)(svc->natt - 1);
         /* Its number is used: the re-run gets the next one, so its logs
          * do not overwrite these. */
@@ -444,7 +477,7 @@ attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
     a->task = res->task;
     a->attempt = res->attempt;
     a->worker = w->rank;
-    a->node = strdup (svc->nodes[w->node].name);
+    a->node = svc_intern (svc, svc->nodes[w->node].name);
     a->slots = rq.slots;
     a->outcome = l->outcome;
     a->exit_code = l->exit_code;
@@ -458,8 +491,8 @@ attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
     a->max_rss_kib = l->max_rss_kib;
     a->bytes_in = l->bytes_in;
     a->bytes_out = l->bytes_out;
-    a->reason = l->reason[0] ? strdup (l->reason) : NULL;
-    a->cpus = res->cpus[0] ? strdup (res->cpus) : NULL;
+    a->reason = l->reason[0] ? svc_intern (svc, l->reason) : NULL;
+    a->cpus = svc_intern (svc, res->cpus);
     svc->last_attempt[res->task] = (int32_t)(svc->natt - 1);
     return a;
 }
@@ -487,12 +520,10 @@ void svc_destroy (service_t *svc)
     if (!svc)
         return;
     int saved = errno;
-    for (size_t i = 0; i < svc->natt; i++) {
-        free (svc->att[i].node);
-        free (svc->att[i].reason);
-        free (svc->att[i].cpus);
-    }
     free (svc->att);
+    for (size_t i = 0; i < svc->istr_cap; i++)
+        free (svc->istr[i]);
+    free (svc->istr);
     for (size_t i = 0; i < svc->nwhy; i++)
         free (svc->why[i]);
     free (svc->why);

@@ -12,25 +12,63 @@
 #include "io/report.h"
 #include "runtime/service.h"
 
-/* Ids are written into one arena so a large run makes few allocations. */
-typedef struct {
-    char *mem;
+/* Ids and parameter values are copied into an arena of 1 MiB blocks:
+ * pointers stay valid as it grows, a large run makes few allocations, and
+ * memory follows the strings' real lengths. */
+typedef struct arena_block {
+    struct arena_block *next;
     size_t len, cap;
+    char mem[];
+} arena_block_t;
+
+typedef struct {
+    arena_block_t *head;
 } arena_t;
 
 static const char *arena_put (arena_t *a, const char *s)
 {
     size_t n = strlen (s) + 1;
-    if (a->len + n > a->cap)
-        return NULL;
-    char *p = a->mem + a->len;
+    arena_block_t *b = a->head;
+    if (!b || b->len + n > b->cap) {
+        size_t cap = n > (1u << 20) ? n : (1u << 20);
+        if (!(b = malloc (sizeof (*b) + cap)))
+            return NULL;
+        b->next = a->head;
+        b->len = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    char *p = b->mem + b->len;
     memcpy (p, s, n);
-    a->len += n;
+    b->len += n;
     return p;
 }
 
+static void arena_free (arena_t *a)
+{
+    while (a->head) {
+        arena_block_t *b = a->head;
+        a->head = b->next;
+        free (b);
+    }
+}
+
+static void free_sweeps (report_sweep_t *sw, int ns)
+{
+    for (int s = 0; sw && s < ns; s++) {
+        for (int p = 0; p < sw[s].nparams; p++)
+            free ((void *)sw[s].values[p]);
+        free ((void *)sw[s].param_names);
+        free ((void *)sw[s].values);
+        free ((void *)sw[s].rows);
+    }
+    free (sw);
+}
+
+/* /parameters/<sweep>: the rows of each sweep's tasks and their values
+ * (strings copied into vals).  0 or -1 (ENOMEM). */
 static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_out,
-                         void ***frees, size_t *nfrees)
+                         arena_t *vals)
 {
     int ns = svc->job->nsweeps;
     *sweeps_out = NULL;
@@ -38,11 +76,9 @@ static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_ou
         return 0;
     report_sweep_t *sw = calloc ((size_t)ns, sizeof (*sw));
     size_t *cap = calloc ((size_t)ns, sizeof (size_t));
-    void **fl = calloc (1024, sizeof (void *));
-    size_t nf = 0, flcap = 1024;
-    if (!sw || !cap || !fl)
-        goto error;
     jobfile_task_t t = { 0 };
+    if (!sw || !cap)
+        goto error;
     for (size_t i = 0; i < svc->ntasks; i++) {
         if (jobfile_task_get (svc->jf, i, &t) < 0 || t.sweep < 0 || t.sweep >= ns)
             continue;
@@ -53,37 +89,29 @@ static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_ou
             s->param_names = calloc ((size_t)t.nparams + 1, sizeof (char *));
             s->values = calloc ((size_t)t.nparams + 1, sizeof (char **));
             if (!s->param_names || !s->values)
-                goto error_t;
+                goto error;
             for (int p = 0; p < t.nparams; p++)
-                s->param_names[p] = strdup (t.param_names[p]);
+                if (!(s->param_names[p] = arena_put (vals, t.param_names[p])))
+                    goto error;
         }
         if (s->ntasks == cap[t.sweep]) {
             size_t c = cap[t.sweep] ? cap[t.sweep] * 2 : 256;
             uint32_t *rows = realloc ((void *)s->rows, c * sizeof (uint32_t));
             if (!rows)
-                goto error_t;
+                goto error;
             s->rows = rows;
             for (int p = 0; p < s->nparams; p++) {
                 const char **v = realloc (s->values[p], c * sizeof (char *));
                 if (!v)
-                    goto error_t;
+                    goto error;
                 s->values[p] = v;
             }
             cap[t.sweep] = c;
         }
         ((uint32_t *)s->rows)[s->ntasks] = (uint32_t)i;
-        for (int p = 0; p < s->nparams && p < t.nparams; p++) {
-            char *v = strdup (t.param_values[p]);
-            s->values[p][s->ntasks] = v;
-            if (nf == flcap) {
-                void **f2 = realloc (fl, flcap * 2 * sizeof (void *));
-                if (!f2)
-                    goto error_t;
-                fl = f2;
-                flcap *= 2;
-            }
-            fl[nf++] = v;
-        }
+        for (int p = 0; p < s->nparams && p < t.nparams; p++)
+            if (!(s->values[p][s->ntasks] = arena_put (vals, t.param_values[p])))
+                goto error;
         s->ntasks++;
     }
     jobfile_task_clear (&t);
@@ -91,33 +119,12 @@ static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_ou
     *sweeps_out = sw;
     r->sweeps = sw;
     r->nsweeps = (size_t)ns;
-    *frees = fl;
-    *nfrees = nf;
     return 0;
-error_t:
-    jobfile_task_clear (&t);
 error:
+    jobfile_task_clear (&t);
     free (cap);
-    free (fl);
-    free (sw);
+    free_sweeps (sw, ns);
     return -1;
-}
-
-static void free_sweeps (report_sweep_t *sw, int ns, void **fl, size_t nf)
-{
-    for (size_t i = 0; i < nf; i++)
-        free (fl[i]);
-    free (fl);
-    for (int s = 0; sw && s < ns; s++) {
-        for (int p = 0; p < sw[s].nparams; p++) {
-            free ((void *)sw[s].param_names[p]);
-            free ((void *)sw[s].values[p]);
-        }
-        free ((void *)sw[s].param_names);
-        free ((void *)sw[s].values);
-        free ((void *)sw[s].rows);
-    }
-    free (sw);
 }
 
 /* logs = "report": the spool's entries become /logs rows. */
@@ -186,14 +193,10 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     report_worker_t *ws = calloc ((size_t)svc->nworkers + 1, sizeof (*ws));
     uint16_t *count = calloc (n + 1, sizeof (uint16_t));
     const char **why = calloc (n + 1, sizeof (char *));
-    arena_t ids = { NULL, 0, 0 };
+    arena_t ids = { NULL };
     report_sweep_t *sw = NULL;
-    void **fl = NULL;
-    size_t nf = 0;
     int rc = -1;
-    ids.cap = n * 65 + 1;
-    ids.mem = malloc (ids.cap);
-    if (!tasks || !atts || !ws || !count || !why || !ids.mem) {
+    if (!tasks || !atts || !ws || !count || !why) {
         errprintf (err, "out of memory");
         goto out;
     }
@@ -207,7 +210,10 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     for (size_t i = 0; i < n; i++) {
         report_task_t *t = &tasks[i];
         jobfile_task_id (svc->jf, i, id, sizeof (id));
-        t->id = arena_put (&ids, id);
+        if (!(t->id = arena_put (&ids, id))) {
+            errprintf (err, "out of memory");
+            goto out;
+        }
         int st = svc->s ? (int)sched_state (svc->s, (uint32_t)i) : SCHED_PENDING;
         t->state = svc_state_name (st);
         t->attempts = count[i];
@@ -283,7 +289,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     r.attempts = atts;
     r.nworkers = (size_t)svc->nworkers;
     r.workers_rows = ws;
-    if (build_sweeps (svc, &r, &sw, &fl, &nf) < 0) {
+    if (build_sweeps (svc, &r, &sw, &ids) < 0) {
         errprintf (err, "out of memory");
         goto out;
     }
@@ -295,12 +301,12 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     free (L.off);
     buf_free (&L.text);
 out:
-    free_sweeps (sw, svc->job->nsweeps, fl, nf);
+    free_sweeps (sw, svc->job->nsweeps);
     free (tasks);
     free (atts);
     free (ws);
     free (count);
     free (why);
-    free (ids.mem);
+    arena_free (&ids);
     return rc;
 }

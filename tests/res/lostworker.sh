@@ -13,7 +13,7 @@ MARK="lostworker-$$"
 (cd "$tmp" && MB_MARK=$MARK timeout 90 "$MPIRUN" -n 3 --oversubscribe --enable-recovery \
     --mca orte_abort_on_non_zero_status 0 -x MB_MARK \
     -x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=3 \
-    "$MPIBATCH" run lost.cfg >"$tmp/out" 2>"$tmp/err") &
+    "$MPIBATCH" run lost.cfg >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/mpirun.st") &
 bg=$!
 # Kill worker rank 2 (the rank itself: its launcher then stops its task)
 # once tasks are running.
@@ -38,6 +38,13 @@ sleep 1.5
 [ -n "$victim" ] && kill -9 "$victim"
 wait $bg
 check "a worker rank was found and killed" test -n "$victim"
+# The lost rank never reaches MPI_Finalize: rank 0 must end the job itself
+# (MPI_Abort once its records are written) instead of waiting there.
+st=$(cat "$tmp/mpirun.st" 2>/dev/null || echo 99)
+case $st in
+    124|137|99) fail "mpirun ended by itself after the run (status $st: it hung)" ;;
+    *) pass "mpirun ended by itself after the run (status $st)" ;;
+esac
 check "the service noticed the lost worker" grep -q "worker rank 2 on .* lost" "$tmp/err"
 check_eq "every task succeeded" "$(status_json lost 's["counts"]["succeeded"]')" 8
 check_eq "each task's side effect happened exactly once" "$(sort -n "$tmp/done" | uniq | wc -l) $(wc -l <"$tmp/done")" "8 8"
