@@ -54,4 +54,45 @@ print(sum(1 for r in a if s(r["outcome"]) == "interrupted" and "lost" in s(r["re
 check_range "the lost worker's running task was requeued (interrupted attempts)" "$got" 1 2
 check_eq "the report counts the requeues" \
     "$(report_py "$tmp/jobs/lost/report.h5" 'print(int(f.attrs["requeues"]))')" "$got"
+# Every worker lost: the run ends by itself (exit 3 from rank 0; mpirun
+# reports 0 with the recovery flags), the journal says so, and --resume
+# finishes the job with a new worker.
+job alone <<'EOF2'
+sweeps = ( { id = "a-${i}"; command = "sleep 1; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-alone";
+             parameters = { i = { from = 1; to = 4; }; }; } );
+EOF2
+MARK2="lostall-$$"
+(cd "$tmp" && MB_MARK=$MARK2 timeout 90 "$MPIRUN" -n 2 --oversubscribe --enable-recovery \
+    --mca orte_abort_on_non_zero_status 0 -x MB_MARK \
+    -x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=3 \
+    "$MPIBATCH" run alone.cfg >"$tmp/out2" 2>"$tmp/err2"; echo $? >"$tmp/mpirun2.st") &
+bg=$!
+victim=
+for i in $(seq 1 50); do
+    sleep 0.2
+    [ -s "$tmp/jobs/alone/journal" ] || continue
+    for p in $(pgrep -f "$MPIBATCH run alone.cfg"); do
+        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" &&
+           tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "MB_MARK=$MARK2"; then
+            ppid=$(awk '{print $4}' "/proc/$p/stat")
+            tr '\0' '\n' <"/proc/$ppid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" ||
+                victim=$p
+        fi
+    done
+    [ -n "$victim" ] && break
+done
+sleep 0.5
+[ -n "$victim" ] && kill -9 "$victim"
+wait $bg
+check "the only worker rank was found and killed" test -n "$victim"
+check "the service says every worker is lost" grep -q "every worker is lost" "$tmp/err2"
+st2=$(cat "$tmp/mpirun2.st" 2>/dev/null || echo 99)
+case $st2 in
+    124|137|99) fail "the run ended by itself (status $st2: it hung)" ;;
+    *) pass "the run ended by itself (mpirun status $st2)" ;;
+esac
+check_eq "the journal records the run as a runtime error (exit 3)" "$(status_json alone 's["status"]')" "runtime error"
+mb_run 2 --resume alone.cfg
+check_status "--resume with a new worker finishes the job" 0
+check_eq "every task succeeded" "$(status_json alone 's["counts"]["succeeded"]')" 4
 mb_finish
