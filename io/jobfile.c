@@ -1,6 +1,7 @@
 /* jobfile.c: load a job file: parse with libconfig, apply --set, read the job's keys, build the tasks. */
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -336,6 +337,37 @@ static size_t longest_string (const char *p)
     return best;
 }
 
+/* The name of an @include as libconfig decodes it (\\n \\r \\t \\f \\\\ \\"
+ * and \\xHH), from just after the opening quote.  Returns the position
+ * after the closing quote, or NULL when the line ends first. */
+static const char *include_name (const char *p, char *name, size_t len)
+{
+    size_t n = 0;
+    while (*p && *p != '"') {
+        char c = *p++;
+        if (c == '\\' && *p) {
+            char e = *p++;
+            if (e == 'n') c = '\n';
+            else if (e == 'r') c = '\r';
+            else if (e == 't') c = '\t';
+            else if (e == 'f') c = '\f';
+            else if (e == 'x' && isxdigit ((unsigned char)p[0]) && isxdigit ((unsigned char)p[1])) {
+                char hex[3] = { p[0], p[1], 0 };
+                c = (char)strtol (hex, NULL, 16);
+                p += 2;
+            }
+            else
+                c = e;
+        }
+        if (c == '\0')
+            c = '?';   /* would end the name inside libconfig: never a real file */
+        if (n + 1 < len)
+            name[n++] = c;
+    }
+    name[n] = '\0';
+    return *p == '"' ? p + 1 : NULL;
+}
+
 /* Check a job file and the files it includes (recursively, as deep as
  * libconfig allows) before parsing.  0, or -1 with errors added. */
 static int precheck (jobfile_t *jf, const char *path, int depth)
@@ -359,37 +391,44 @@ static int precheck (jobfile_t *jf, const char *path, int depth)
     ssize_t n;
     while ((n = getline (&buf, &cap, f)) >= 0) {
         line++;
+        /* libconfig reads a NUL as the end of the text (and of an include
+         * name: it would then include the directory and exit). */
+        if (memchr (buf, '\0', (size_t)n)) {
+            rc = errlist_add (jf->errs, path, line, "NUL byte in the job file (not a text file?)");
+            break;
+        }
         if (n > JOBFILE_MAX_LINE && longest_string (buf) > JOBFILE_MAX_LINE) {
             rc = errlist_add (jf->errs, path, line, "string longer than %ld KiB (keep large "
                               "data in files under storage, not in the job file)",
                               JOBFILE_MAX_LINE >> 10);
             break;
         }
-        const char *p = buf;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (strncmp (p, "@include", 8) != 0)
-            continue;
-        p += 8;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *q = *p == '"' ? strchr (p + 1, '"') : NULL;
-        if (!q)
-            continue;   /* libconfig reports the syntax */
-        char name[PATH_MAX], full[PATH_MAX + 8];
-        snprintf (name, sizeof (name), "%.*s", (int)(q - p - 1), p + 1);
-        if (name[0] == '/')
-            snprintf (full, sizeof (full), "%s", name);
-        else
-            snprintf (full, sizeof (full), "%s/%s", jf->job.dir, name);
-        struct stat ib;
-        if (stat (full, &ib) == 0 && !S_ISREG (ib.st_mode)) {
-            rc = errlist_add (jf->errs, path, line, "@include \"%s\": not a regular file", name);
-            continue;
+        /* Every @include on the line, wherever it stands (libconfig's
+         * scanner takes it anywhere). */
+        for (const char *p = buf; (p = strstr (p, "@include")); ) {
+            p += 8;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (*p != '"')
+                continue;   /* libconfig reports the syntax */
+            char name[PATH_MAX], full[PATH_MAX + 8];
+            p = include_name (p + 1, name, sizeof (name));
+            if (!p)
+                break;
+            if (name[0] == '/')
+                snprintf (full, sizeof (full), "%s", name);
+            else
+                snprintf (full, sizeof (full), "%s/%s", jf->job.dir, name);
+            struct stat ib;
+            if (!name[0] || (stat (full, &ib) == 0 && !S_ISREG (ib.st_mode))) {
+                rc = errlist_add (jf->errs, path, line, "@include \"%s\": not a regular file",
+                                  name);
+                continue;
+            }
+            /* libconfig stops a loop of includes at its own depth limit. */
+            if (depth < 10 && precheck (jf, full, depth + 1) < 0)
+                rc = -1;
         }
-        /* libconfig stops a loop of includes at its own depth limit. */
-        if (depth < 10 && precheck (jf, full, depth + 1) < 0)
-            rc = -1;
     }
     free (buf);
     fclose (f);

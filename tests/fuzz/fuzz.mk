@@ -17,4 +17,6 @@ EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/build.sh tests/fuzz/run.sh \
 EXTRA_DIST += $(FUZZ_REGRESS)
 FUZZ_REGRESS = \
 	tests/fuzz/regress/fuzz_jobfile/include-directory.cfg \
-	tests/fuzz/regress/fuzz_jobfile/crash-f911e3fd25d50a8e93b7d05ab8fa532fa3bb384a
+	tests/fuzz/regress/fuzz_jobfile/crash-f911e3fd25d50a8e93b7d05ab8fa532fa3bb384a \
+	tests/fuzz/regress/fuzz_jobfile/crash-e0db998cc601b428f7e8a7f8196c21a3f733dae2 \
+	tests/fuzz/regress/fuzz_jobfile/include-escaped-dot.cfg
