@@ -67,11 +67,17 @@ for t in ${FUZZ_TARGETS:-fuzz_jobfile fuzz_journal}; do
     mkdir -p "$work/artifacts/$t"
     extra=""
     [ "$t" = fuzz_jobfile ] && extra="-dict=$dict"
-    echo "== $t for $secs s"
+    # FUZZ_RUNS (with FUZZ_SEED) makes a run reproducible: a fixed number of
+    # inputs from a fixed seed, the same on every machine (what CI uses);
+    # otherwise the run lasts SECONDS and explores at random.
+    limit="-max_total_time=$secs"
+    [ -n "${FUZZ_RUNS:-}" ] && limit="-runs=$FUZZ_RUNS -seed=${FUZZ_SEED:-1}"
+    echo "== $t for ${FUZZ_RUNS:-$secs s}${FUZZ_RUNS:+ inputs}"
     # -timeout: one input may take 20 s; -rss_limit_mb: 2 GiB per process.
+    # The suppressions cover libconfig's own leaks on syntax errors.
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
     LSAN_OPTIONS="suppressions=$src/tests/lsan.supp:print_suppressions=0" \
-    "$work/bin/$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
+    "$work/bin/$t" $limit -timeout=20 -rss_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 $extra \
         -artifact_prefix="$work/artifacts/$t/" "$work/corpus/$t" \
         >"$work/$t.log" 2>&1
@@ -81,7 +87,11 @@ for t in ${FUZZ_TARGETS:-fuzz_jobfile fuzz_journal}; do
         echo "FAIL: $t exited $rc; inputs in $work/artifacts/$t/, log $work/$t.log"
         status=1
     else
-        echo "PASS: $t ran $secs s"
+        if [ -n "${FUZZ_RUNS:-}" ]; then
+            echo "PASS: $t ran $FUZZ_RUNS inputs (seed ${FUZZ_SEED:-1})"
+        else
+            echo "PASS: $t ran $secs s"
+        fi
     fi
 done
 exit $status
