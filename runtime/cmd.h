@@ -12,11 +12,4 @@ int cmd_report (int argc, char **argv);
 int cmd_logs (int argc, char **argv);
 int cmd_topology (int argc, char **argv);
 
-/* Resolve a JOBFILE|STATEDIR argument (status, report, logs) to a state
- * directory: a directory is taken as it is; a file is loaded as a job file
- * (with --set/--state applied by the caller through opts) and its state
- * directory used.  Returns a malloc'd path or NULL with a message printed
- * on stderr ("FILE:LINE: ..." for a bad job file). */
-char *cmd_state_dir (const char *arg, const char *state_opt);
-
 #endif

@@ -70,11 +70,6 @@ char *cmd_state_dir_opts (const char *arg, const char *state_opt,
     return s;
 }
 
-char *cmd_state_dir (const char *arg, const char *state_opt)
-{
-    return cmd_state_dir_opts (arg, state_opt, NULL, 0, NULL);
-}
-
 int cmd_run_live (const char *statedir, char *who, size_t wholen)
 {
     char path[4096];

@@ -9,8 +9,10 @@
 
 #include "io/jobfile.h"
 
-/* cmd_state_dir() with --set values too.  A job file is loaded with
- * no_storage_check; its errors are printed on stderr.  If jfp is not NULL
+/* Resolve a JOBFILE|STATEDIR argument (status, report, logs) to a state
+ * directory: a directory is taken as it is; a file is loaded as a job file
+ * (with --set values and --state applied), with no_storage_check; its
+ * errors are printed on stderr as FILE:LINE lines.  If jfp is not NULL
  * and arg was a job file, the loaded job is handed back there (caller
  * destroys it), else *jfp is NULL.  Returns a malloc'd path or NULL. */
 char *cmd_state_dir_opts (const char *arg, const char *state_opt,

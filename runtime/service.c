@@ -325,11 +325,8 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
     }
     wstate_t *w = &svc->w[wn];
     w->tasks_run++;
-    if (a) {
-        jobfile_reqs_t rq;
-        jobfile_task_reqs (svc->jf, res->task, &rq);
-        w->busy_seconds += (a->end_time - a->start_time) * (double)rq.slots;
-    }
+    if (a)
+        w->busy_seconds += (a->end_time - a->start_time) * (double)a->slots;
     int st = sched_attempt_end (svc->s, res->task, sched_outcome (res->r.outcome));
     if (st == SCHED_SUCCEEDED || st == SCHED_FAILED)
         svc_task_end (svc, res->task, st, st == SCHED_FAILED ? res->r.reason : NULL);
@@ -641,7 +638,6 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         svc->rank2w[i] = -1;
 
     /* Workers introduce themselves. */
-    int failed_workers = 0;
     if (svc->rank0_works) {
         hello_t h;
         memset (&h, 0, sizeof (h));
@@ -657,7 +653,6 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         else {
             fprintf (stderr, "mpibatch: cannot size a worker on this node: %s\n",
                      err.text[0] ? err.text : "no usable cores");
-            failed_workers++;
         }
     }
     else {
@@ -676,7 +671,6 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             if (hello_unpack (msg.data, (size_t)len, &h) < 0 || h.error[0]) {
                 fprintf (stderr, "mpibatch: worker rank %d is not usable: %s\n", st.MPI_SOURCE,
                          h.error[0] ? h.error : "malformed introduction");
-                failed_workers++;
                 continue;
             }
             add_worker (svc, st.MPI_SOURCE, &h);
@@ -862,7 +856,6 @@ shutdown:
             doorbell_ring (run_doorbell, r);
             buf_free (&b);
         }
-    (void)failed_workers;
     journal_close (svc->j);
     svc->j = NULL;
     if (svc->spool_fd >= 0)

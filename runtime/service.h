@@ -88,7 +88,6 @@ typedef struct {
     int part_slots[64];
     char *host_list;
     int coord_pending;
-    int primary_sent;
     int failed;
     int outcome;
     char reason[256];
@@ -134,7 +133,6 @@ typedef struct {
     int status;            /* final exit code */
     int running;           /* attempts in flight */
     int preps_running;
-    size_t done_prev;      /* for the rate */
     double last_fsync, last_progress, last_report;
     int tty;
     size_t changed;        /* tasks changed since they succeeded (resume) */

@@ -69,7 +69,6 @@ static void send_primary (service_t *svc, mi_t *m)
     svc_queue_assign (svc, m->part_worker[0], &t, svc_make_tag (m->task, m->attempt, LAUNCH_TASK),
                       m->attempt, LAUNCH_TASK, &x);
     svc->running++;
-    m->primary_sent = 1;
     jobfile_task_clear (&t);
 }
 

@@ -42,7 +42,6 @@ struct worker {
     envb_t *env;
     uint8_t *busy;
     uint8_t *gpu_busy;
-    int *pick;
     int *cpus;
     running_t *run;
     int nrun_cap;
@@ -81,7 +80,6 @@ worker_t *worker_create (launcher_t *l, const jobinfo_t *ji, const topo_share_t 
         || !(w->env = envb_create (environ))
         || !(w->busy = calloc ((size_t)share->nslots + 1, 1))
         || !(w->gpu_busy = calloc ((size_t)share->ngpus + 1, 1))
-        || !(w->pick = calloc ((size_t)share->nslots + 1, sizeof (int)))
         || !(w->cpus = calloc ((size_t)share->pu_off[share->nslots] + (size_t)share->nnode_pus + 1,
                                sizeof (int)))
         || !(w->run = calloc ((size_t)w->nrun_cap, sizeof (running_t)))) {
@@ -112,7 +110,6 @@ void worker_destroy (worker_t *w)
     free (w->run);
     free (w->busy);
     free (w->gpu_busy);
-    free (w->pick);
     free (w->cpus);
     envb_destroy (w->env);
     free (w->node);

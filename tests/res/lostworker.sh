@@ -5,6 +5,22 @@
 # other worker with every task succeeded exactly once.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 mb_init lostworker
+
+# find_rank JOB RANK MARK: once JOB's journal exists, print the pid of the
+# MPI rank RANK of the run marked MARK: the oldest process with that
+# environment (its launcher and supervisors are its children).
+find_rank () {
+    for i in $(seq 1 50); do
+        sleep 0.2
+        [ -s "$tmp/jobs/$1/journal" ] || continue
+        for p in $(pgrep -f "$MPIBATCH run $1.cfg"); do
+            env_has "$p" "OMPI_COMM_WORLD_RANK=$2" && env_has "$p" "MB_MARK=$3" &&
+                ! env_has "$(awk '{print $4}' "/proc/$p/stat")" "OMPI_COMM_WORLD_RANK=$2" &&
+                { echo "$p"; return; }
+        done
+    done
+}
+env_has () { tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qx "$2"; }
 job lost <<'EOF2'
 sweeps = ( { id = "s-${i}"; command = "sleep 1; echo ${i} >> $MPIBATCH_STORAGE_DIR/done"; max_retries = 0;
              parameters = { i = { from = 1; to = 8; }; }; } );
@@ -17,23 +33,7 @@ MARK="lostworker-$$"
 bg=$!
 # Kill worker rank 2 (the rank itself: its launcher then stops its task)
 # once tasks are running.
-victim=
-for i in $(seq 1 50); do
-    sleep 0.2
-    [ -s "$tmp/jobs/lost/journal" ] || continue
-    for p in $(pgrep -f "$MPIBATCH run lost.cfg"); do
-        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=2" &&
-           tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "MB_MARK=$MARK"; then
-            # The rank is the oldest process with that environment (its
-            # launcher and supervisors are its children).
-            ppid=$(awk '{print $4}' "/proc/$p/stat")
-            if ! tr '\0' '\n' <"/proc/$ppid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=2"; then
-                victim=$p
-            fi
-        fi
-    done
-    [ -n "$victim" ] && break
-done
+victim=$(find_rank lost 2 "$MARK")
 sleep 1.5
 [ -n "$victim" ] && kill -9 "$victim"
 wait $bg
@@ -67,20 +67,7 @@ MARK2="lostall-$$"
     -x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=3 \
     "$MPIBATCH" run alone.cfg >"$tmp/out2" 2>"$tmp/err2"; echo $? >"$tmp/mpirun2.st") &
 bg=$!
-victim=
-for i in $(seq 1 50); do
-    sleep 0.2
-    [ -s "$tmp/jobs/alone/journal" ] || continue
-    for p in $(pgrep -f "$MPIBATCH run alone.cfg"); do
-        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" &&
-           tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "MB_MARK=$MARK2"; then
-            ppid=$(awk '{print $4}' "/proc/$p/stat")
-            tr '\0' '\n' <"/proc/$ppid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" ||
-                victim=$p
-        fi
-    done
-    [ -n "$victim" ] && break
-done
+victim=$(find_rank alone 1 "$MARK2")
 sleep 0.5
 [ -n "$victim" ] && kill -9 "$victim"
 wait $bg
