@@ -2,13 +2,15 @@
  * MPI_Init, which starts and supervises task attempts so that the MPI rank
  * itself never forks (fragile on RDMA networks).
  *
- * For every attempt the launcher forks a supervisor which creates the task
- * directory, stages inputs, starts `/bin/sh -c COMMAND` in its own process
- * group (bound to its CPUs, stdin /dev/null, stdout/stderr to files),
- * enforces max_wall_clock (SIGTERM, SIGKILL after the grace period),
- * collects rusage with wait4, publishes outputs, keeps the logs, cleans up
- * per the retention policy, and reports a result.  If the rank dies, the
- * launcher kills every task's process group and exits. */
+ * For every attempt the launcher creates the task directory (or recycles a
+ * finished one), stages inputs, starts `/bin/sh -c COMMAND` in its own
+ * process group (bound to its CPUs, stdin /dev/null, stdout/stderr to
+ * files), enforces max_wall_clock (SIGTERM, SIGKILL after the grace
+ * period) and max_log_size, collects rusage with wait4, publishes outputs,
+ * keeps the logs, cleans up per the retention policy, and reports a
+ * result.  Staging and other slow clean-up run in helper children so they
+ * never hold up the other attempts.  If the rank dies, the launcher kills
+ * every task's process group and exits. */
 #ifndef MB_LAUNCH_H
 #define MB_LAUNCH_H
 

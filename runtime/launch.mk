@@ -1,6 +1,7 @@
-## runtime/launch: the launcher, supervisor and task environment.
+## runtime/launch: the launcher, its attempts and the task environment.
 libmbrt_a_SOURCES += runtime/launch.c runtime/launch_wire.c \
-	runtime/launch_wire.h runtime/supervise.c \
+	runtime/launch_wire.h runtime/launch_loop.c runtime/attempt.h \
+	runtime/attempt.c runtime/spare.c \
 	runtime/env.h runtime/env.c
 check_PROGRAMS += tests/unit/test_env tests/unit/test_launch
 TESTS += tests/unit/test_env tests/unit/test_launch

@@ -1,6 +1,6 @@
 /* launch_wire.h: private to the launcher (launch.c, launch_wire.c,
- * supervise.c): the messages between the rank, the launcher and the
- * supervisors. */
+ * launch_loop.c, attempt.c): the messages between the rank, the launcher
+ * and the launcher's helpers. */
 #ifndef MB_LAUNCH_WIRE_H
 #define MB_LAUNCH_WIRE_H
 
@@ -23,16 +23,11 @@ enum {
  * gigabytes. */
 #define LWIRE_MAX_FRAME (64u << 20)
 
-/* The launcher interrupts an attempt with sigqueue(SIGTERM) carrying this
- * value; any other SIGTERM to a supervisor (the launcher shutting down,
- * its parent-death signal) means "kill the task now and exit". */
-#define LWIRE_SIGVAL_INTERRUPT 0x4d42
-
-/* Supervisor -> launcher, over one pipe shared by all supervisors: fixed
- * size records, each written with one write() smaller than PIPE_BUF so
+/* Helper -> launcher, over one pipe shared by all helpers: fixed size
+ * records, each written with one write() smaller than PIPE_BUF so that
  * concurrent writers never interleave. */
 typedef struct {
-    pid_t sup;          /* the supervisor */
+    pid_t from;         /* the helper */
     launch_result_t r;
 } lsup_msg_t;
 
@@ -55,15 +50,6 @@ int lwire_unpack_result (const char *p, size_t n, launch_result_t *res);
 
 /* The tag of a SUBMIT or INTERRUPT payload (after the type byte). */
 uint64_t lwire_payload_tag (const char *p, size_t n);
-
-/* Run one attempt in a freshly forked supervisor process and exit: never
- * returns.  `req` is the SUBMIT payload, `resfd` the shared results pipe,
- * `devnull` an open /dev/null, `launcher` the launcher's pid.  The task's
- * pid (= its process group) is stored into *taskpid, a word of memory
- * shared with the launcher (NULL: do not), so the launcher learns it
- * without a message or a wakeup. */
-void supervise (const char *req, size_t n, int resfd, int devnull,
-                pid_t launcher, pid_t *taskpid) __attribute__ ((noreturn));
 
 /* "90s", "10m", "1h30m", "1.5s": a duration, compactly, into buf. */
 void lwire_fmt_duration (char *buf, size_t size, double seconds);

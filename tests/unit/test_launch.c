@@ -1,4 +1,4 @@
-/* test_launch.c: the launcher and supervisors with real processes: outcomes, stdio, binding, limits, logs, retention, cleanup. */
+/* test_launch.c: the launcher with real processes: outcomes, stdio, binding, limits, logs, retention, recycled directories, cleanup. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -499,6 +500,120 @@ static void test_logs_moved (void **state)
     req_free (&r);
 }
 
+/* Spare directories under dir (recycled task directories): how many. */
+static int count_spares (const char *dir)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir (d)))
+        n += strncmp (e->d_name, ".spare-", 7) == 0;
+    closedir (d);
+    return n;
+}
+
+/* One attempt in the recycling tests: retention none, stdout kept in
+ * logs/<name>.stdout; returns that log ("" when the task printed nothing). */
+static const char *run_rec (const char *name, const char *cmd)
+{
+    static char out[PATH_MAX], err[PATH_MAX];
+    snprintf (out, sizeof (out), "%s", path ("logs/rec/%s.stdout", name));
+    snprintf (err, sizeof (err), "%s", path ("logs/rec/%s.stderr", name));
+    launch_req_t r = req (name, cmd);
+    free ((char *)r.task_dir);
+    r.task_dir = strdup (path ("rec/%s", name));
+    r.retention = JOB_RETAIN_NONE;
+    r.log_stdout = out;
+    r.log_stderr = err;
+    launch_result_t res = run (&r);
+    assert_int_equal (res.outcome, LAUNCH_SUCCEEDED);
+    assert_false (exists (r.task_dir));
+    req_free (&r);
+    const char *s = slurp (out);
+    return s ? s : "";
+}
+
+/* A finished task's directory becomes the next task's, but only when it is
+ * exactly what a fresh one would be: nothing a task leaves, changes or
+ * prints reaches a later task, and no spare outlives the launcher. */
+static void test_recycle (void **state)
+{
+    (void)state;
+    mb_error_t err;
+    launcher_t *saved = L;
+    L = launcher_start (&err);
+    assert_non_null (L);
+    char parent[PATH_MAX];
+    snprintf (parent, sizeof (parent), "%s", path ("rec"));
+
+    /* A clean attempt leaves a spare, which the next one runs in. */
+    assert_string_equal (run_rec ("a1", "true"), "");
+    assert_int_equal (count_spares (parent), 1);
+    assert_string_equal (run_rec ("a2", "ls -A; echo ---; ls -A ..; echo x > ../own"),
+                         "---\nstderr.txt\nstdout.txt\nwd\n");
+    /* a2 left a file in its task directory: not recycled. */
+    assert_int_equal (count_spares (parent), 0);
+
+    /* Files left in wd/ are never seen again. */
+    run_rec ("b1", "true");
+    assert_int_equal (count_spares (parent), 1);
+    run_rec ("b2", "mkdir -p sub/deep; touch sub/deep/f .hidden");
+    assert_string_equal (run_rec ("b3", "ls -A; echo end"), "end\n");
+
+    /* Output moved to the logs: the next task starts with empty logs. */
+    assert_string_equal (run_rec ("c1", "echo out; echo err >&2"), "out\n");
+    assert_string_equal (slurp (path ("logs/rec/c1.stderr")), "err\n");
+    assert_int_equal (count_spares (parent), 1);
+    assert_string_equal (run_rec ("c2", "cat ../stdout.txt ../stderr.txt; echo end"), "end\n");
+
+    /* A changed mode or a removed log: made afresh. */
+    run_rec ("d1", "true");
+    run_rec ("d2", "chmod 0700 .");
+    assert_string_equal (run_rec ("d3", "stat -c %a .; stat -c %a .."), "755\n755\n");
+    run_rec ("d4", "true");
+    run_rec ("d5", "rm ../stdout.txt");
+    assert_string_equal (run_rec ("d6", "echo fine"), "fine\n");
+
+    /* Two at once, in two spares: each in a directory of its own. */
+    const char *cmds[2][2] = { { "true", "true" },
+                               { "sleep 0.3; ls -A ..", "sleep 0.3; ls -A .." } };
+    for (int round = 0; round < 2; round++) {
+        launch_req_t rr[2];
+        char outs[2][PATH_MAX];
+        for (int k = 0; k < 2; k++) {
+            char name[16];
+            snprintf (name, sizeof (name), "e%d%d", round, k);
+            snprintf (outs[k], PATH_MAX, "%s", path ("logs/rec/%s.stdout", name));
+            rr[k] = req (name, cmds[round][k]);
+            free ((char *)rr[k].task_dir);
+            rr[k].task_dir = strdup (path ("rec/%s", name));
+            rr[k].retention = JOB_RETAIN_NONE;
+            rr[k].log_stdout = outs[k];
+            assert_int_equal (launcher_submit (L, &rr[k]), 0);
+        }
+        launch_result_t res;
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal (wait_result (L, &res, 10), 1);
+            assert_int_equal (res.outcome, LAUNCH_SUCCEEDED);
+        }
+        if (round == 0)
+            assert_int_equal (count_spares (parent), 2);
+        else
+            for (int k = 0; k < 2; k++)
+                assert_string_equal (slurp (outs[k]), "stderr.txt\nstdout.txt\nwd\n");
+        for (int k = 0; k < 2; k++)
+            req_free (&rr[k]);
+    }
+
+    run_rec ("f1", "true");
+    assert_true (count_spares (parent) >= 1);
+    launcher_stop (L);
+    L = saved;
+    assert_int_equal (count_spares (parent), 0);
+}
+
 static void test_staging (void **state)
 {
     (void)state;
@@ -697,6 +812,7 @@ int main (void)
         cmocka_unit_test (test_rusage),
         cmocka_unit_test (test_retention),
         cmocka_unit_test (test_logs_moved),
+        cmocka_unit_test (test_recycle),
         cmocka_unit_test (test_staging),
         cmocka_unit_test (test_stop_kills),
         cmocka_unit_test (test_rank_death),
