@@ -74,25 +74,28 @@ static void complete (att_t *a)
     att_destroy (a);
 }
 
-/* Run fn(a) in a helper child, which reports on the results pipe when
- * `report` says so.  0, or -1 when no child could be made. */
-static int run_helper (att_t *a, void (*fn) (att_t *), int report)
+/* Run fn(a) in a helper child, which then reports on the results pipe.
+ * 0, or -1 when no child could be made. */
+static int run_helper (att_t *a, void (*fn) (att_t *))
 {
     pid_t pid = fork ();
     if (pid < 0)
         return -1;
     if (pid == 0) {
         /* The rank must see EOF when the launcher dies, so no helper may
-         * hold the launcher's end of the socket; nor outlive the launcher. */
+         * hold the launcher's end of the socket.  Staging inputs for a task
+         * that will never run is pointless if the launcher dies; publishing
+         * outputs is finished even then, so no temporary file is left in
+         * storage (the work is bounded, and the rename keeps it whole). */
         close (L.sock);
-        prctl (PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid () != L.self)
-            _exit (1);
-        fn (a);
-        if (report) {
-            att_close (a);
-            att_report (L.res_w, &a->res);
+        if (a->phase == ATT_STAGING) {
+            prctl (PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid () != L.self)
+                _exit (1);
         }
+        fn (a);
+        att_close (a);
+        att_report (L.res_w, &a->res);
         _exit (0);
     }
     a->helper = pid;
@@ -113,7 +116,7 @@ static void finish (att_t *a)
         return;
     }
     a->phase = ATT_FINISHING;
-    if (run_helper (a, finish_in_helper, 1) < 0) {
+    if (run_helper (a, finish_in_helper) < 0) {
         /* No helper: do it here, blocking the others a while. */
         att_finish_rest (a);
         complete (a);
@@ -164,7 +167,7 @@ static void spawn (const char *p, size_t n)
         return;
     }
     a->phase = ATT_STAGING;
-    if (run_helper (a, stage_in_helper, 1) < 0) {
+    if (run_helper (a, stage_in_helper) < 0) {
         if (att_stage_in (a) < 0)
             finish (a);
         else
@@ -290,20 +293,24 @@ static int tick (void)
 static void shutdown_all (void) __attribute__ ((noreturn));
 static void shutdown_all (void)
 {
+    /* The tasks die at once; helpers publishing outputs get a second to
+     * finish, so that no temporary file is left in storage. */
     for (size_t i = 0; i < L.natt; i++) {
         att_t *a = L.att[i];
         if (a->pid > 0)
             kill (-a->pid, SIGKILL);
-        if (a->helper > 0)
+        if (a->helper > 0 && a->phase == ATT_STAGING)
             kill (a->helper, SIGKILL);
     }
-    /* Reap what was killed (briefly: SIGKILL is not refused). */
     struct timespec t0, t;
     clock_gettime (CLOCK_MONOTONIC, &t0);
     for (;;) {
-        while (waitpid (-1, NULL, WNOHANG) > 0)
-            ;
-        if (waitpid (-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+        pid_t pid;
+        while ((pid = waitpid (-1, NULL, WNOHANG)) > 0)
+            for (size_t i = 0; i < L.natt; i++)
+                if (L.att[i]->helper == pid)
+                    L.att[i]->helper = 0;
+        if (pid < 0 && errno == ECHILD)
             break;
         clock_gettime (CLOCK_MONOTONIC, &t);
         long ms = 1000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
@@ -315,6 +322,9 @@ static void shutdown_all (void)
         while (read (L.sigfd, &si, sizeof (si)) > 0)
             ;
     }
+    for (size_t i = 0; i < L.natt; i++)
+        if (L.att[i]->helper > 0)
+            kill (L.att[i]->helper, SIGKILL);
     spares_destroy (L.spares);
     _exit (0);
 }

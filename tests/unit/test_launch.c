@@ -720,6 +720,52 @@ static void test_rank_death (void **state)
     req_free (&r);
 }
 
+/* The rank dies while an output is being published: the launcher kills the
+ * tasks but lets the publication finish, so storage gets the whole file
+ * and no temporary one. */
+static void test_rank_death_publishing (void **state)
+{
+    (void)state;
+    enum { MB = 256 };
+    jobfile_output_t out[] = { { "big.dat", "pub/big.dat", OUTPUT_SUCCESS } };
+    char cmd[256];
+    snprintf (cmd, sizeof (cmd), "head -c %dM /dev/zero > big.dat; : > ../ended", MB);
+    launch_req_t r = req ("publish", cmd);
+    r.outputs = out;
+    r.noutputs = 1;
+    pid_t rank = fork ();
+    assert_true (rank >= 0);
+    if (rank == 0) {
+        mb_error_t err;
+        launcher_t *l = launcher_start (&err);
+        if (!l || launcher_submit (l, &r) < 0)
+            _exit (1);
+        for (;;)
+            pause ();
+    }
+    double end = now () + 30;
+    while (!exists (path ("tasks/publish/ended")) && now () < end)
+        sleep_s (0.002);
+    assert_true (exists (path ("tasks/publish/ended")));
+    sleep_s (0.02);   /* the task has exited: the copy is under way */
+    kill (rank, SIGKILL);
+    int status;
+    assert_int_equal (waitpid (rank, &status, 0), rank);
+    end = now () + 10;
+    while (file_size (path ("storage/pub/big.dat")) < 0 && now () < end)
+        sleep_s (0.01);
+    assert_int_equal (file_size (path ("storage/pub/big.dat")), (int64_t)MB << 20);
+    DIR *d = opendir (path ("storage/pub"));
+    assert_non_null (d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir (d)))
+        n += e->d_name[0] != '.' || (strcmp (e->d_name, ".") && strcmp (e->d_name, ".."));
+    closedir (d);
+    assert_int_equal (n, 1);
+    req_free (&r);
+}
+
 /* 2,000 trivial tasks, two at a time like `xargs -P2`, with task
  * directories under root: all accounted for.  Returns the seconds taken. */
 static double throughput (const char *root)
@@ -816,6 +862,7 @@ int main (void)
         cmocka_unit_test (test_staging),
         cmocka_unit_test (test_stop_kills),
         cmocka_unit_test (test_rank_death),
+        cmocka_unit_test (test_rank_death_publishing),
         cmocka_unit_test (test_throughput),
     };
     return cmocka_run_group_tests (tests, setup, teardown);
