@@ -105,9 +105,11 @@ void doorbell_ring (doorbell_t *d, int id)
                   (struct sockaddr *)&d->peers[id].addr, d->peers[id].len);
 }
 
-void doorbell_drain (doorbell_t *d)
+int doorbell_drain (doorbell_t *d)
 {
     char b[64];
+    int n = 0;
     while (d && recv (d->fd, b, sizeof (b), MSG_DONTWAIT) > 0)
-        ;
+        n++;
+    return n;
 }

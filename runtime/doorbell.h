@@ -24,7 +24,7 @@ int doorbell_peer (doorbell_t *d, int id, const char *host, int port);
 /* Ring peer id (no-op for unknown peers or when d is NULL). */
 void doorbell_ring (doorbell_t *d, int id);
 
-/* Empty the socket after a wake-up. */
-void doorbell_drain (doorbell_t *d);
+/* Empty the socket after a wake-up.  Returns how many rings it held. */
+int doorbell_drain (doorbell_t *d);
 
 #endif

@@ -22,6 +22,22 @@ void run_signal_drain_pipe (void);
  * readable. */
 int run_wait (int fd, int fd2, long usec);
 
+/* Pacing of a loop that probes MPI between sleeps.  A doorbell says a
+ * message was sent, but it may still be in flight: look again soon (from
+ * 50 us, doubling, for a few ms).  After work, look once more soon (a
+ * second message may follow).  Otherwise sleep until a doorbell or fd
+ * wakes the rank, at most `cap` us (the fallback when UDP is filtered):
+ * a busy rank must not spin on the cores its tasks run on. */
+typedef struct {
+    long backoff;   /* the last sleep, us */
+    int quick;      /* quick looks left */
+} run_pace_t;
+
+/* After a pass of the loop that did (`active`) or did not do any work:
+ * sleep as the pace says, woken by fd or the doorbell (when fd2 is the
+ * doorbell's descriptor, it is drained). */
+void run_pace (run_pace_t *p, int active, int fd, long cap);
+
 /* The doorbell of this rank (NULL when UDP is not available). */
 extern doorbell_t *run_doorbell;
 

@@ -88,6 +88,29 @@ int run_wait (int fd, int fd2, long usec)
     return rc > 0;
 }
 
+void run_pace (run_pace_t *p, int active, int fd, long cap)
+{
+    if (active) {
+        /* Loop again at once; then one quick look. */
+        p->backoff = 0;
+        p->quick = 1;
+        return;
+    }
+    if (p->quick > 0) {
+        p->quick--;
+        p->backoff = p->backoff ? p->backoff * 2 : 50;
+    }
+    else
+        p->backoff = cap;
+    if (p->backoff > cap)
+        p->backoff = cap;
+    if (run_wait (fd, doorbell_fd (run_doorbell), p->backoff)) {
+        if (doorbell_drain (run_doorbell) > 0)
+            p->quick = 7;   /* 50 us .. 3.2 ms */
+        p->backoff = 0;
+    }
+}
+
 /* A worker rank: HELLO, then start what rank 0 assigns and send back what
  * ended, until SHUTDOWN.  Between messages it sleeps on the launcher's
  * descriptor (a finished task wakes it at once) and probes MPI with a
@@ -121,7 +144,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
     /* Only rank 0 returns the run's exit code: a worker exiting non-zero
      * first would make mpirun abort rank 0 while it finishes its records. */
     int code = 0, done = 0, drain_sent = 0, mute = 0;
-    long backoff = 0;
+    run_pace_t pace = { 0, 1 };
     double hb = proto_heartbeat_interval (), hb_timeout = proto_heartbeat_timeout ();
     double last_sent = now_s (), last_heard = last_sent;
     buf_t msg = { 0 }, out = { 0 };
@@ -205,17 +228,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             code = 3;
             break;
         }
-        if (active)
-            backoff = 0;
-        else {
-            backoff = backoff ? backoff * 2 : 50;
-            if (backoff > 20000)
-                backoff = 20000;
-            if (run_wait (w ? worker_fd (w) : -1, doorbell_fd (run_doorbell), backoff)) {
-                doorbell_drain (run_doorbell);
-                backoff = 0;
-            }
-        }
+        run_pace (&pace, active, w ? worker_fd (w) : -1, 20000);
     }
     buf_free (&b);
     buf_free (&msg);

@@ -555,23 +555,13 @@ static void release_nodes (service_t *svc, buf_t *msg)
     if (!any)
         return;
     flush_batches (svc);
-    long backoff = 0;
+    run_pace_t pace = { 0, 1 };
     while (svc->running > 0) {
         if (run_sigint >= 2)
             stop_now (svc);
         check_heartbeats (svc);
-        if (poll_messages (svc, msg))
-            backoff = 0;
-        else {
-            backoff = backoff ? backoff * 2 : 50;
-            if (backoff > 20000)
-                backoff = 20000;
-            if (run_wait (svc->local ? worker_fd (svc->local) : -1, doorbell_fd (run_doorbell),
-                          backoff)) {
-                doorbell_drain (run_doorbell);
-                backoff = 0;
-            }
-        }
+        run_pace (&pace, poll_messages (svc, msg), svc->local ? worker_fd (svc->local) : -1,
+                  20000);
     }
 }
 
@@ -711,7 +701,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     }
     svc_print_start (svc);
 
-    long backoff = 0;
+    run_pace_t pace = { 0, 1 };
     for (;;) {
         double now = svc_now ();
         check_signals_and_time (svc, now);
@@ -787,21 +777,10 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             svc->last_report = now;
         }
         svc_progress (svc, now, 0);
-        if (poll_messages (svc, &msg))
-            backoff = 0;
-        else {
-            /* With remote workers MPI must be probed: back off to 20 ms.
-             * Alone, the launcher's descriptor wakes us: sleep longer. */
-            long cap = nranks > 1 ? 20000 : 250000;
-            backoff = backoff ? backoff * 2 : 50;
-            if (backoff > cap)
-                backoff = cap;
-            if (run_wait (svc->local ? worker_fd (svc->local) : -1, doorbell_fd (run_doorbell),
-                          backoff)) {
-                doorbell_drain (run_doorbell);
-                backoff = 0;
-            }
-        }
+        /* With remote workers MPI must be probed every 20 ms at least.
+         * Alone, the launcher's descriptor wakes us: sleep longer. */
+        run_pace (&pace, poll_messages (svc, &msg), svc->local ? worker_fd (svc->local) : -1,
+                  nranks > 1 ? 20000 : 250000);
     }
     release_nodes (svc, &msg);
     svc->finished = svc_now ();
