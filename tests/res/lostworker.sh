@@ -8,7 +8,7 @@ mb_init lostworker
 
 # find_rank JOB RANK MARK: once JOB's journal exists, print the pid of the
 # MPI rank RANK of the run marked MARK: the oldest process with that
-# environment (its launcher and supervisors are its children).
+# environment (its launcher, a child of it, has the same one).
 find_rank () {
     for i in $(seq 1 50); do
         sleep 0.2
