@@ -1,6 +1,7 @@
 /* attempt.c: the steps of one task attempt: directories, the task process, its limits, logs, retention. */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -185,6 +186,39 @@ int att_stage_in (att_t *a)
         return -1;
     }
     return 0;
+}
+
+int att_inputs_cheap (const att_t *a)
+{
+    struct stat wd;
+    int have_wd = 0;
+    for (int i = 0; i < a->r.ninputs; i++) {
+        const jobfile_input_t *in = &a->r.inputs[i];
+        char src[PATH_MAX];
+        struct stat st;
+        if (strpbrk (in->source, "*?["))
+            return 0;
+        if (in->method == INPUT_SYMLINK)
+            continue;
+        if (snprintf (src, sizeof (src), "%s/%s", a->r.storage, in->source) >= (int)sizeof (src))
+            return 0;
+        /* A missing source fails the attempt at once: cheap too. */
+        if (stat (src, &st) < 0)
+            continue;
+        if (!S_ISREG (st.st_mode))
+            return 0;
+        if (st.st_size <= INLINE_COPY_MAX)
+            continue;
+        if (in->method != INPUT_LINK)
+            return 0;
+        /* A hard link across filesystems falls back to a copy. */
+        if (!have_wd && stat (a->wd, &wd) < 0)
+            return 0;
+        have_wd = 1;
+        if (st.st_dev != wd.st_dev)
+            return 0;
+    }
+    return 1;
 }
 
 /* Bytes as the job file writes them: "4G", "512M", "64K", else bytes. */
@@ -510,6 +544,30 @@ static int remove_dir_fast (att_t *a)
     return rmdir (a->dir);
 }
 
+/* Remove the plain files and symbolic links in wd/ (staged inputs, small
+ * results), at most 64 and no directory: 0 when wd/ is then empty, -1 when
+ * it needs a tree walk. */
+static int empty_wd (const att_t *a)
+{
+    DIR *d = opendir (a->wd);
+    if (!d)
+        return -1;
+    int n = 0, rc = 0;
+    struct dirent *e;
+    while ((e = readdir (d))) {
+        const char *nm = e->d_name;
+        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0')))
+            continue;
+        if (++n > 64 || (e->d_type != DT_REG && e->d_type != DT_LNK)
+            || unlinkat (dirfd (d), nm, 0) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    closedir (d);
+    return rc;
+}
+
 int att_finish_inline (att_t *a, spares_t *pool)
 {
     if (a->ran && !a->interrupted && a->r.noutputs > 0)
@@ -520,7 +578,15 @@ int att_finish_inline (att_t *a, spares_t *pool)
             return -1;
     if (keep || !a->r.task_dir)
         return 0;
-    if (a->ran && spares_recycle (pool, a) == 0)
+    if (spares_recycle (pool, a) == 0)
+        return 0;
+    if (remove_dir_fast (a) == 0)
+        return 0;
+    /* Not empty: a few files the launcher removes itself, and the
+     * directory can still be the next attempt's. */
+    if (empty_wd (a) < 0)
+        return -1;
+    if (spares_recycle (pool, a) == 0)
         return 0;
     return remove_dir_fast (a);
 }

@@ -82,9 +82,15 @@ void att_destroy (att_t *a);
  * over, with the reason set. */
 int att_prepare (att_t *a, spares_t *pool);
 
-/* Blocking, in a helper: empty the task directory if must_empty, then
- * stage the inputs.  0, or -1 with the outcome and reason set. */
+/* Empty the task directory if must_empty, then stage the inputs (in a
+ * helper unless att_inputs_cheap).  0, or -1 with the outcome and reason
+ * set. */
 int att_stage_in (att_t *a);
+
+/* 1 when staging the inputs takes a few system calls and no bulk copy, so
+ * the launcher may do it itself: symbolic links, hard links on the same
+ * filesystem, copies of small files (no globs, no directory trees). */
+int att_inputs_cheap (const att_t *a);
 
 /* Open the logs (unless a spare brought them), bind and start the task.
  * 0, or -1 with the reason set (the attempt then goes to its clean-up). */

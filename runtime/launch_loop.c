@@ -162,8 +162,11 @@ static void spawn (const char *p, size_t n)
         complete (a);
         return;
     }
-    if (!a->must_empty && a->r.ninputs == 0) {
-        start (a);
+    if (!a->must_empty && (a->r.ninputs == 0 || att_inputs_cheap (a))) {
+        if (att_stage_in (a) < 0)
+            finish (a);
+        else
+            start (a);
         return;
     }
     a->phase = ATT_STAGING;

@@ -607,6 +607,32 @@ static void test_recycle (void **state)
             req_free (&rr[k]);
     }
 
+    /* Staged inputs (a symlink and a small copy, both staged by the
+     * launcher itself) are removed, and the directory is recycled. */
+    FILE *f = fopen (path ("storage/rec-in.txt"), "w");
+    assert_non_null (f);
+    fputs ("in\n", f);
+    fclose (f);
+    jobfile_input_t ins[] = { { "rec-in.txt", "ln.txt", INPUT_SYMLINK, -1 },
+                              { "rec-in.txt", "cp.txt", INPUT_COPY, -1 } };
+    char gout[PATH_MAX];
+    snprintf (gout, sizeof (gout), "%s", path ("logs/rec/g1.stdout"));
+    launch_req_t g = req ("g1", "cat ln.txt cp.txt");
+    free ((char *)g.task_dir);
+    g.task_dir = strdup (path ("rec/g1"));
+    g.retention = JOB_RETAIN_NONE;
+    g.log_stdout = gout;
+    g.inputs = ins;
+    g.ninputs = 2;
+    int before = count_spares (parent);
+    launch_result_t gres = run (&g);
+    assert_int_equal (gres.outcome, LAUNCH_SUCCEEDED);
+    assert_int_equal (gres.bytes_in, 3);
+    assert_string_equal (slurp (gout), "in\nin\n");
+    assert_int_equal (count_spares (parent), before + (before == 0));
+    req_free (&g);
+    assert_string_equal (run_rec ("g2", "ls -A; echo end"), "end\n");
+
     run_rec ("f1", "true");
     assert_true (count_spares (parent) >= 1);
     launcher_stop (L);
