@@ -29,14 +29,21 @@ int run_wait (int fd, int fd2, long usec);
  * wakes the rank, at most `cap` us (the fallback when UDP is filtered):
  * a busy rank must not spin on the cores its tasks run on. */
 typedef struct {
-    long backoff;   /* the last sleep, us */
-    int quick;      /* quick looks left */
+    long backoff;      /* the last sleep, us */
+    int quick;         /* quick looks left */
+    double idle_from;  /* when the loop last did nothing after work, 0: busy */
 } run_pace_t;
 
 /* After a pass of the loop that did (`active`) or did not do any work:
- * sleep as the pace says, woken by fd or the doorbell (when fd2 is the
- * doorbell's descriptor, it is drained). */
+ * sleep as the pace says, woken by fd or the doorbell (drained here).  A
+ * loop idle for more than a second sleeps up to 100 ms (or `cap` if
+ * longer) between looks: an idle run costs next to no CPU. */
 void run_pace (run_pace_t *p, int active, int fd, long cap);
+
+/* MPI_Send of n bytes to rank `dest`, with the doorbell rung after it and,
+ * for a message above the eager size, before it too: such a send waits
+ * until the receiver looks at MPI, which the early ring makes it do. */
+void run_send (const void *p, size_t n, int dest, int tag);
 
 /* The doorbell of this rank (NULL when UDP is not available). */
 extern doorbell_t *run_doorbell;

@@ -94,8 +94,14 @@ void run_pace (run_pace_t *p, int active, int fd, long cap)
         /* Loop again at once; then one quick look. */
         p->backoff = 0;
         p->quick = 1;
+        p->idle_from = 0;
         return;
     }
+    double now = now_s ();
+    if (p->idle_from == 0)
+        p->idle_from = now;
+    if (now - p->idle_from > 1.0 && cap < 100000)
+        cap = 100000;
     if (p->quick > 0) {
         p->quick--;
         p->backoff = p->backoff ? p->backoff * 2 : 50;
@@ -109,6 +115,18 @@ void run_pace (run_pace_t *p, int active, int fd, long cap)
             p->quick = 7;   /* 50 us .. 3.2 ms */
         p->backoff = 0;
     }
+}
+
+/* Open MPI's eager size over shared memory (btl_vader_eager_limit); over
+ * TCP it is larger, so this rings early at worst needlessly. */
+#define RUN_EAGER 4096
+
+void run_send (const void *p, size_t n, int dest, int tag)
+{
+    if (n > RUN_EAGER)
+        doorbell_ring (run_doorbell, dest);
+    MPI_Send (p, (int)n, MPI_BYTE, dest, tag, MPI_COMM_WORLD);
+    doorbell_ring (run_doorbell, dest);
 }
 
 /* A worker rank: HELLO, then start what rank 0 assigns and send back what
@@ -144,7 +162,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
     /* Only rank 0 returns the run's exit code: a worker exiting non-zero
      * first would make mpirun abort rank 0 while it finishes its records. */
     int code = 0, done = 0, drain_sent = 0, mute = 0;
-    run_pace_t pace = { 0, 1 };
+    run_pace_t pace = { 0, 1, 0 };
     double hb = proto_heartbeat_interval (), hb_timeout = proto_heartbeat_timeout ();
     double last_sent = now_s (), last_heard = last_sent;
     buf_t msg = { 0 }, out = { 0 };
@@ -206,8 +224,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             }
             if (n > 0) {
                 proto_batch_end (&out, (uint32_t)n);
-                MPI_Send (out.data, (int)out.len, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
-                doorbell_ring (run_doorbell, 0);
+                run_send (out.data, out.len, 0, TAG_RESULT);
                 last_sent = now_s ();
                 active = 1;
             }

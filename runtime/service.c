@@ -92,8 +92,7 @@ static void deliver (service_t *svc, int wn, int tag, buf_t *b)
     }
     if (!w->alive)
         return;
-    MPI_Send (b->data, (int)b->len, MPI_BYTE, w->rank, tag, MPI_COMM_WORLD);
-    doorbell_ring (run_doorbell, w->rank);
+    run_send (b->data, b->len, w->rank, tag);
     w->last_sent = mono ();
 }
 
@@ -555,7 +554,7 @@ static void release_nodes (service_t *svc, buf_t *msg)
     if (!any)
         return;
     flush_batches (svc);
-    run_pace_t pace = { 0, 1 };
+    run_pace_t pace = { 0, 1, 0 };
     while (svc->running > 0) {
         if (run_sigint >= 2)
             stop_now (svc);
@@ -701,7 +700,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     }
     svc_print_start (svc);
 
-    run_pace_t pace = { 0, 1 };
+    run_pace_t pace = { 0, 1, 0 };
     for (;;) {
         double now = svc_now ();
         check_signals_and_time (svc, now);
