@@ -151,15 +151,66 @@ static void *rows_alloc (size_t n, size_t size, mb_error_t *err, const char *wha
     return p;
 }
 
-static int write_tasks (hid_t f, const report_t *r, mb_error_t *err)
+/* Rows are built and written this many at a time: the rows of a table of
+ * a million tasks never need to be in memory at once. */
+#define ROW_BLOCK 16384
+
+typedef void (*fill_fn) (const report_t *r, size_t first, size_t count, void *rows);
+
+/* A dataset of n rows of `kind`, filled by fill() and written ROW_BLOCK
+ * rows at a time into a hyperslab of the file space. */
+static int write_rows_blocked (hid_t loc, const char *name, int kind, size_t n,
+                               size_t rowsize, fill_fn fill, const report_t *r,
+                               mb_error_t *err)
 {
-    rh5_task_t *rows = rows_alloc (r->ntasks, sizeof (*rows), err, "/tasks");
-    int rc;
+    hsize_t dims[1] = { n };
+    hid_t mt = -1, ft = -1, sp = -1, d = -1, ms = -1;
+    size_t bs = n < ROW_BLOCK ? n : ROW_BLOCK;
+    void *rows = rows_alloc (bs, rowsize, err, name);
     if (!rows)
         return -1;
-    for (size_t i = 0; i < r->ntasks; i++) {
-        const report_task_t *t = &r->tasks[i];
-        rh5_task_t *o = &rows[i];
+    if ((mt = rh5_row_type (kind)) < 0 || (ft = H5Tcopy (mt)) < 0 || H5Tpack (ft) < 0
+        || (sp = H5Screate_simple (1, dims, NULL)) < 0
+        || (d = H5Dcreate2 (loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        goto error;
+    for (size_t first = 0; first < n; first += bs) {
+        hsize_t start[1] = { first }, count[1] = { n - first < bs ? n - first : bs };
+        fill (r, first, (size_t)count[0], rows);
+        if (H5Sselect_hyperslab (sp, H5S_SELECT_SET, start, NULL, count, NULL) < 0
+            || (ms = H5Screate_simple (1, count, NULL)) < 0
+            || H5Dwrite (d, mt, ms, sp, H5P_DEFAULT, rows) < 0)
+            goto error;
+        H5Sclose (ms);
+        ms = -1;
+    }
+    H5Dclose (d);
+    H5Sclose (sp);
+    H5Tclose (ft);
+    H5Tclose (mt);
+    free (rows);
+    return 0;
+error:
+    rh5_fail (err, "dataset %s", name);
+    if (ms >= 0)
+        H5Sclose (ms);
+    if (d >= 0)
+        H5Dclose (d);
+    if (sp >= 0)
+        H5Sclose (sp);
+    if (ft >= 0)
+        H5Tclose (ft);
+    if (mt >= 0)
+        H5Tclose (mt);
+    free (rows);
+    return -1;
+}
+
+static void fill_tasks (const report_t *r, size_t first, size_t count, void *out)
+{
+    rh5_task_t *rows = out;
+    for (size_t k = 0; k < count; k++) {
+        const report_task_t *t = &r->tasks[first + k];
+        rh5_task_t *o = &rows[k];
         o->id = nz (t->id);
         o->state = nz (t->state);
         o->attempts = t->attempts;
@@ -181,20 +232,20 @@ static int write_tasks (hid_t f, const report_t *r, mb_error_t *err)
         o->bytes_out = t->bytes_out;
         o->reason = nz (t->reason);
     }
-    rc = write_rows (f, "tasks", RH5_TASK, r->ntasks, rows, err);
-    free (rows);
-    return rc;
 }
 
-static int write_attempts (hid_t f, const report_t *r, mb_error_t *err)
+static int write_tasks (hid_t f, const report_t *r, mb_error_t *err)
 {
-    rh5_attempt_t *rows = rows_alloc (r->nattempts, sizeof (*rows), err, "/attempts");
-    int rc;
-    if (!rows)
-        return -1;
-    for (size_t i = 0; i < r->nattempts; i++) {
-        const report_attempt_t *a = &r->attempts[i];
-        rh5_attempt_t *o = &rows[i];
+    return write_rows_blocked (f, "tasks", RH5_TASK, r->ntasks, sizeof (rh5_task_t),
+                               fill_tasks, r, err);
+}
+
+static void fill_attempts (const report_t *r, size_t first, size_t count, void *out)
+{
+    rh5_attempt_t *rows = out;
+    for (size_t k = 0; k < count; k++) {
+        const report_attempt_t *a = &r->attempts[first + k];
+        rh5_attempt_t *o = &rows[k];
         o->task = a->task;
         o->attempt = a->attempt;
         o->worker = a->worker;
@@ -206,9 +257,12 @@ static int write_attempts (hid_t f, const report_t *r, mb_error_t *err)
         o->outcome = nz (a->outcome);
         o->reason = nz (a->reason);
     }
-    rc = write_rows (f, "attempts", RH5_ATTEMPT, r->nattempts, rows, err);
-    free (rows);
-    return rc;
+}
+
+static int write_attempts (hid_t f, const report_t *r, mb_error_t *err)
+{
+    return write_rows_blocked (f, "attempts", RH5_ATTEMPT, r->nattempts,
+                               sizeof (rh5_attempt_t), fill_attempts, r, err);
 }
 
 static int write_workers (hid_t f, const report_t *r, mb_error_t *err)

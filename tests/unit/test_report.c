@@ -350,6 +350,45 @@ static void test_layout (void **state)
     assert_no_open_hdf5 ();
 }
 
+/* Tables longer than one block of rows (the writer builds and writes rows
+ * 16,384 at a time): every row comes back, across the block boundaries. */
+static void test_many_rows (void **state)
+{
+    (void)state;
+    enum { N = 40000 };
+    report_t r;
+    mb_error_t err = { "" };
+    static report_task_t tasks[N];
+    static report_attempt_t attempts[N + 1];
+    static char ids[N][16];
+    sample (&r);
+    for (size_t i = 0; i < N; i++) {
+        snprintf (ids[i], sizeof (ids[i]), "t-%zu", i);
+        tasks[i] = sample_tasks[i % 3];
+        tasks[i].id = ids[i];
+        tasks[i].attempts = (int)(i % 7);
+        tasks[i].start_time = 1764197100.0 + (double)i * 0.25;
+        tasks[i].bytes_in = (int64_t)i * 3;
+        attempts[i] = sample_attempts[i % 4];
+        attempts[i].task = (uint32_t)i;
+        attempts[i].end_time = 1764197200.0 + (double)i;
+    }
+    attempts[N] = sample_attempts[0];
+    r.ntasks = N;
+    r.tasks = tasks;
+    r.nattempts = N + 1;
+    r.attempts = attempts;
+    r.nsweeps = 0;
+    r.nlogs = 0;
+    assert_int_equal (report_write (path, &r, &err), 0);
+    report_file_t *rf = report_open (path, &err);
+    if (!rf)
+        fail_msg ("report_open: %s", err.text);
+    compare (report_data (rf), &r);
+    report_close (rf);
+    assert_no_open_hdf5 ();
+}
+
 static void test_empty (void **state)
 {
     report_t r;
@@ -515,6 +554,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown (test_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_many_rows, setup, teardown),
         cmocka_unit_test_setup_teardown (test_empty, setup, teardown),
         cmocka_unit_test_setup_teardown (test_large_config, setup, teardown),
         cmocka_unit_test_setup_teardown (test_atomic_failures, setup, teardown),
