@@ -101,47 +101,6 @@ static int write_root (hid_t f, const report_t *r, mb_error_t *err)
     return 0;
 }
 
-/* One dataset of n elements of memory type mt written in one H5Dwrite.
- * The file type is the memory type packed (no alignment holes). */
-static int write_dataset (hid_t loc, const char *name, hid_t mt, size_t n,
-                          const void *data, mb_error_t *err)
-{
-    hsize_t dims[1] = { n };
-    hid_t ft = -1, sp = -1, d = -1;
-    if ((ft = H5Tcopy (mt)) < 0
-        || (H5Tget_class (ft) == H5T_COMPOUND && H5Tpack (ft) < 0)
-        || (sp = H5Screate_simple (1, dims, NULL)) < 0
-        || (d = H5Dcreate2 (loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT,
-                            H5P_DEFAULT)) < 0
-        || (n > 0 && H5Dwrite (d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0))
-        goto error;
-    H5Dclose (d);
-    H5Sclose (sp);
-    H5Tclose (ft);
-    return 0;
-error:
-    rh5_fail (err, "dataset %s", name);
-    if (d >= 0)
-        H5Dclose (d);
-    if (sp >= 0)
-        H5Sclose (sp);
-    if (ft >= 0)
-        H5Tclose (ft);
-    return -1;
-}
-
-static int write_rows (hid_t loc, const char *name, int kind, size_t n,
-                       const void *rows, mb_error_t *err)
-{
-    hid_t mt = rh5_row_type (kind);
-    int rc;
-    if (mt < 0)
-        return rh5_fail (err, "dataset %s: row type", name);
-    rc = write_dataset (loc, name, mt, n, rows, err);
-    H5Tclose (mt);
-    return rc;
-}
-
 /* calloc for n rows that also works for n == 0 (a valid empty table). */
 static void *rows_alloc (size_t n, size_t size, mb_error_t *err, const char *what)
 {
@@ -151,34 +110,40 @@ static void *rows_alloc (size_t n, size_t size, mb_error_t *err, const char *wha
     return p;
 }
 
-/* Rows are built and written this many at a time: the rows of a table of
- * a million tasks never need to be in memory at once. */
+/* Datasets are written this many elements at a time, so that the rows of a
+ * table of a million tasks never need to be in memory at once. */
 #define ROW_BLOCK 16384
 
 typedef void (*fill_fn) (const report_t *r, size_t first, size_t count, void *rows);
 
-/* A dataset of n rows of `kind`, filled by fill() and written ROW_BLOCK
- * rows at a time into a hyperslab of the file space. */
-static int write_rows_blocked (hid_t loc, const char *name, int kind, size_t n,
-                               size_t rowsize, fill_fn fill, const report_t *r,
-                               mb_error_t *err)
+/* One dataset of n elements of memory type mt (the file type is mt packed:
+ * no alignment holes), written ROW_BLOCK elements at a time into hyperslabs
+ * of the file space: from data, or, when fill is given, from rows that
+ * fill(r, ...) builds one block at a time. */
+static int write_blocks (hid_t loc, const char *name, hid_t mt, size_t n, const void *data,
+                         fill_fn fill, const report_t *r, mb_error_t *err)
 {
     hsize_t dims[1] = { n };
-    hid_t mt = -1, ft = -1, sp = -1, d = -1, ms = -1;
-    size_t bs = n < ROW_BLOCK ? n : ROW_BLOCK;
-    void *rows = rows_alloc (bs, rowsize, err, name);
-    if (!rows)
+    hid_t ft = -1, sp = -1, d = -1, ms = -1;
+    size_t elsize = H5Tget_size (mt), bs = n < ROW_BLOCK ? n : ROW_BLOCK;
+    void *block = NULL;
+    if (fill && !(block = rows_alloc (bs, elsize, err, name)))
         return -1;
-    if ((mt = rh5_row_type (kind)) < 0 || (ft = H5Tcopy (mt)) < 0 || H5Tpack (ft) < 0
+    if (elsize == 0 || (ft = H5Tcopy (mt)) < 0
+        || (H5Tget_class (ft) == H5T_COMPOUND && H5Tpack (ft) < 0)
         || (sp = H5Screate_simple (1, dims, NULL)) < 0
         || (d = H5Dcreate2 (loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
         goto error;
     for (size_t first = 0; first < n; first += bs) {
         hsize_t start[1] = { first }, count[1] = { n - first < bs ? n - first : bs };
-        fill (r, first, (size_t)count[0], rows);
+        const void *buf = block;
+        if (fill)
+            fill (r, first, (size_t)count[0], block);
+        else
+            buf = (const char *)data + first * elsize;
         if (H5Sselect_hyperslab (sp, H5S_SELECT_SET, start, NULL, count, NULL) < 0
             || (ms = H5Screate_simple (1, count, NULL)) < 0
-            || H5Dwrite (d, mt, ms, sp, H5P_DEFAULT, rows) < 0)
+            || H5Dwrite (d, mt, ms, sp, H5P_DEFAULT, buf) < 0)
             goto error;
         H5Sclose (ms);
         ms = -1;
@@ -186,8 +151,7 @@ static int write_rows_blocked (hid_t loc, const char *name, int kind, size_t n,
     H5Dclose (d);
     H5Sclose (sp);
     H5Tclose (ft);
-    H5Tclose (mt);
-    free (rows);
+    free (block);
     return 0;
 error:
     rh5_fail (err, "dataset %s", name);
@@ -199,10 +163,27 @@ error:
         H5Sclose (sp);
     if (ft >= 0)
         H5Tclose (ft);
-    if (mt >= 0)
-        H5Tclose (mt);
-    free (rows);
+    free (block);
     return -1;
+}
+
+static int write_dataset (hid_t loc, const char *name, hid_t mt, size_t n,
+                          const void *data, mb_error_t *err)
+{
+    return write_blocks (loc, name, mt, n, data, NULL, NULL, err);
+}
+
+/* A table of rows of `kind`: from rows, or built by fill (rows NULL). */
+static int write_table (hid_t loc, const char *name, int kind, size_t n, const void *rows,
+                        fill_fn fill, const report_t *r, mb_error_t *err)
+{
+    hid_t mt = rh5_row_type (kind);
+    int rc;
+    if (mt < 0)
+        return rh5_fail (err, "dataset %s: row type", name);
+    rc = write_blocks (loc, name, mt, n, rows, fill, r, err);
+    H5Tclose (mt);
+    return rc;
 }
 
 static void fill_tasks (const report_t *r, size_t first, size_t count, void *out)
@@ -236,8 +217,7 @@ static void fill_tasks (const report_t *r, size_t first, size_t count, void *out
 
 static int write_tasks (hid_t f, const report_t *r, mb_error_t *err)
 {
-    return write_rows_blocked (f, "tasks", RH5_TASK, r->ntasks, sizeof (rh5_task_t),
-                               fill_tasks, r, err);
+    return write_table (f, "tasks", RH5_TASK, r->ntasks, NULL, fill_tasks, r, err);
 }
 
 static void fill_attempts (const report_t *r, size_t first, size_t count, void *out)
@@ -261,8 +241,8 @@ static void fill_attempts (const report_t *r, size_t first, size_t count, void *
 
 static int write_attempts (hid_t f, const report_t *r, mb_error_t *err)
 {
-    return write_rows_blocked (f, "attempts", RH5_ATTEMPT, r->nattempts,
-                               sizeof (rh5_attempt_t), fill_attempts, r, err);
+    return write_table (f, "attempts", RH5_ATTEMPT, r->nattempts, NULL, fill_attempts, r,
+                        err);
 }
 
 static int write_workers (hid_t f, const report_t *r, mb_error_t *err)
@@ -280,7 +260,7 @@ static int write_workers (hid_t f, const report_t *r, mb_error_t *err)
         rows[i].tasks_run = w->tasks_run;
         rows[i].busy_seconds = w->busy_seconds;
     }
-    rc = write_rows (f, "workers", RH5_WORKER, r->nworkers, rows, err);
+    rc = write_table (f, "workers", RH5_WORKER, r->nworkers, rows, NULL, NULL, err);
     free (rows);
     return rc;
 }
@@ -396,7 +376,7 @@ static int write_logs (hid_t f, const report_t *r, mb_error_t *err)
         p[len] = '\0';
         p += len + 1;
     }
-    rc = write_rows (f, "logs", RH5_LOG, r->nlogs, rows, err);
+    rc = write_table (f, "logs", RH5_LOG, r->nlogs, rows, NULL, NULL, err);
 out:
     free (text);
     free (rows);

@@ -718,21 +718,29 @@ static void test_stop_kills (void **state)
     req_free (&r);
 }
 
-/* The rank is SIGKILLed: its launcher and the tasks go with it. */
-static void test_rank_death (void **state)
+/* A process playing a rank: it starts its own launcher, submits r and
+ * waits to be killed.  Returns its pid. */
+static pid_t fork_rank (launch_req_t *r)
 {
-    (void)state;
-    launch_req_t r = req ("death", "echo $$ > ../pid; exec sleep 100");
     pid_t rank = fork ();
     assert_true (rank >= 0);
     if (rank == 0) {
         mb_error_t err;
         launcher_t *l = launcher_start (&err);
-        if (!l || launcher_submit (l, &r) < 0)
+        if (!l || launcher_submit (l, r) < 0)
             _exit (1);
         for (;;)
             pause ();
     }
+    return rank;
+}
+
+/* The rank is SIGKILLed: its launcher and the tasks go with it. */
+static void test_rank_death (void **state)
+{
+    (void)state;
+    launch_req_t r = req ("death", "echo $$ > ../pid; exec sleep 100");
+    pid_t rank = fork_rank (&r);
     pid_t pid = read_pid (path ("tasks/death/pid"), 5);
     assert_true (pid > 0);
     assert_true (alive (pid));
@@ -759,16 +767,7 @@ static void test_rank_death_publishing (void **state)
     launch_req_t r = req ("publish", cmd);
     r.outputs = out;
     r.noutputs = 1;
-    pid_t rank = fork ();
-    assert_true (rank >= 0);
-    if (rank == 0) {
-        mb_error_t err;
-        launcher_t *l = launcher_start (&err);
-        if (!l || launcher_submit (l, &r) < 0)
-            _exit (1);
-        for (;;)
-            pause ();
-    }
+    pid_t rank = fork_rank (&r);
     double end = now () + 30;
     while (!exists (path ("tasks/publish/ended")) && now () < end)
         sleep_s (0.002);
