@@ -162,20 +162,16 @@ static void spawn (const char *p, size_t n)
         complete (a);
         return;
     }
-    if (!a->must_empty && (a->r.ninputs == 0 || att_inputs_cheap (a))) {
-        if (att_stage_in (a) < 0)
-            finish (a);
-        else
-            start (a);
-        return;
+    if (a->must_empty || (a->r.ninputs > 0 && !att_inputs_cheap (a))) {
+        a->phase = ATT_STAGING;
+        if (run_helper (a, stage_in_helper) == 0)
+            return;
+        /* No helper: stage here, blocking the others a while. */
     }
-    a->phase = ATT_STAGING;
-    if (run_helper (a, stage_in_helper) < 0) {
-        if (att_stage_in (a) < 0)
-            finish (a);
-        else
-            start (a);
-    }
+    if (att_stage_in (a) < 0)
+        finish (a);
+    else
+        start (a);
 }
 
 static att_t *att_by_tag (uint64_t tag)
