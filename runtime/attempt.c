@@ -26,8 +26,9 @@
 
 /* How often the logs are measured against max_log_size. */
 #define LOG_CHECK_PERIOD 0.2
-/* A log up to this size is copied by the launcher itself when it cannot be
- * moved (another filesystem); a larger one by a helper. */
+/* A log that cannot be moved (another filesystem), or an input to copy,
+ * of up to this size is copied by the launcher itself; a larger one by a
+ * helper. */
 #define INLINE_COPY_MAX (64 * 1024)
 
 static const char *const log_name[2] = { "stdout.txt", "stderr.txt" };
@@ -113,8 +114,7 @@ void att_destroy (att_t *a)
     errno = saved;
 }
 
-/* The directory's parent, where spares live beside task directories. */
-static void parent_of (const char *path, char *out)
+void att_parent (const char *path, char *out)
 {
     snprintf (out, PATH_MAX, "%s", path);
     char *slash = strrchr (out, '/');
@@ -126,7 +126,7 @@ static void parent_of (const char *path, char *out)
 static int take_spare (att_t *a, spares_t *pool)
 {
     char parent[PATH_MAX];
-    parent_of (a->dir, parent);
+    att_parent (a->dir, parent);
     spare_t *sp = spares_take (pool, parent);
     if (!sp)
         return -1;
@@ -498,7 +498,7 @@ static int move_log (const char *src, const char *dst, int keep)
         if (errno == ENOENT && tries == 0) {
             /* Most likely the log directory does not exist yet. */
             char dir[PATH_MAX];
-            parent_of (dst, dir);
+            att_parent (dst, dir);
             if (stage_mkdirs (dir) < 0)
                 return 0;
             continue;

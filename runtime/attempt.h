@@ -65,6 +65,10 @@ typedef struct {
     double wall_at, kill_at, log_at;   /* att_now() seconds; INFINITY: none */
 } att_t;
 
+/* The parent directory of path into out (PATH_MAX bytes): where spares
+ * live beside task directories, and where logs go. */
+void att_parent (const char *path, char *out);
+
 /* Monotonic seconds, as the attempt's timers use them. */
 double att_now (void);
 

@@ -186,11 +186,9 @@ int spares_recycle (spares_t *s, att_t *a)
     for (int i = 0; i < 2; i++)
         if (!a->log_gone[i] && (a->log_fd[i] < 0 || a->log_size[i] != 0))
             goto fail;
-    snprintf (parent, sizeof (parent), "%s", a->dir);
-    char *slash = strrchr (parent, '/');
-    if (!slash || slash == parent)
+    att_parent (a->dir, parent);
+    if (strcmp (parent, a->dir) == 0)
         goto fail;
-    *slash = '\0';
     spare_t *sp = a->spare;
     a->spare = NULL;
     if (!sp && !(sp = spare_new (a)))
