@@ -139,6 +139,18 @@ void sched_set_time_left (sched_t *s, double seconds);
 /* READY tasks held back by the time limit. */
 size_t sched_held_back (const sched_t *s);
 
+/* Tasks ahead.  With on != 0, when sched_next finds no worker with room
+ * now, it may place one single-instance task without GPUs on a worker
+ * whose slots are all taken, for the worker to start the moment a slot
+ * frees instead of waiting for the next decision: a worker takes a task
+ * ahead only while its free slots are not below zero, the task's memory
+ * is free now and the task fits it when idle, so at most one task waits
+ * on a worker at a time, and the worker's free slots go below zero until
+ * the attempts before it end (sched_attempt_end needs nothing else).  Workers reserved
+ * for a bigger task ahead in the queue take nothing ahead.  At most 16
+ * classes are looked at for it per call.  Off by default. */
+void sched_set_ahead (sched_t *s, int on);
+
 /* Stop placing new tasks (drain, on_task_failure = stop). */
 void sched_hold (sched_t *s);
 

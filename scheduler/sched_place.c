@@ -34,7 +34,7 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
     uint32_t *list = NULL;
 
     if (!s || id < 0 || id >= (1 << 20) || slots < 1 || gpus < 0 || memory < 0
-        || (uint64_t)s->partcap + (uint64_t)slots >= SCHED_NONE) {
+        || (uint64_t)s->partcap + (uint64_t)slots + 1 >= SCHED_NONE) {
         errno = EINVAL;
         return -1;
     }
@@ -44,7 +44,10 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
     }
     /* Allocate everything first: a failed call changes nothing (arrays
      * that grew but are not used yet are harmless). */
-    if (!(list = malloc ((size_t)slots * sizeof (*list))))
+    /* Every running part holds at least one slot, and a worker holds at
+     * most one task beyond its slots (sched_set_ahead): slots + 1 parts.
+     * The pool never needs more entries than that over all workers. */
+    if (!(list = malloc (((size_t)slots + 1) * sizeof (*list))))
         goto error;
     struct sched_worker *ws = realloc (s->workers, (s->nworkers + 1) * sizeof (*ws));
     if (!ws)
@@ -54,9 +57,7 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
     if (!byid)
         goto error;
     s->byid = byid;
-    /* Every running part holds at least one slot, so the part pool never
-     * needs more entries than the workers have slots. */
-    uint32_t ncap = s->partcap + (uint32_t)slots;
+    uint32_t ncap = s->partcap + (uint32_t)slots + 1;
     struct sched_part *parts = realloc (s->parts, ncap * sizeof (*parts));
     if (!parts)
         goto error;
@@ -338,6 +339,72 @@ size_t sched_held_back (const sched_t *s)
     return n;
 }
 
+void sched_set_ahead (sched_t *s, int on)
+{
+    if (s)
+        s->ahead = on ? 1 : 0;
+}
+
+/* A worker that may take class k ahead of its running tasks: enabled, not
+ * reserved, nothing ahead on it yet, big enough for k when idle, and with
+ * k's memory free now: a worker counts its slots, not memory, so only
+ * slots may be waited for. */
+static int ahead_ok (const struct sched_worker *x, const struct sched_class *k)
+{
+    return x->enabled && !x->reserved && x->free_slots >= 0
+        && (k->memory == 0 || x->memory == 0 || x->free_memory >= k->memory)
+        && capacity (x, k, 1) >= 1;
+}
+
+/* The second pass of sched_next (see sched_set_ahead): nothing fits now,
+ * so the first eligible class in priority order goes ahead on the worker
+ * with most free slots (spread) or the lowest id (pack).  Classes that
+ * cannot go ahead reserve their workers as in the first pass, so a big
+ * task is not passed for ever.  Returns 1 when *a was filled. */
+static int next_ahead (sched_t *s, sched_assign_t *a)
+{
+    uint32_t nw = 0;
+    int any = 0;
+    for (uint32_t i = 0; i < s->nworkers && !any; i++) {
+        const struct sched_worker *x = &s->workers[i];
+        any = x->enabled && !x->reserved && x->free_slots >= 0;
+    }
+    if (!any)
+        return 0;
+    walk_push (s, &nw, 0);
+    for (int visited = 0; nw > 0 && visited < 16; visited++) {
+        uint32_t pos = walk_pop (s, &nw);
+        if (2 * pos + 1 < s->qlen)
+            walk_push (s, &nw, 2 * pos + 1);
+        if (2 * pos + 2 < s->qlen)
+            walk_push (s, &nw, 2 * pos + 2);
+        uint32_t c = s->queue[pos];
+        const struct sched_class *k = &s->classes[c];
+        if (held_back (s, k))
+            continue;
+        uint32_t best = SCHED_NONE;
+        if (k->instances == 1 && k->gpus == 0)
+            for (uint32_t i = 0; i < s->nworkers; i++) {
+                uint32_t wi = s->byid[i];
+                const struct sched_worker *x = &s->workers[wi];
+                if (!ahead_ok (x, k))
+                    continue;
+                if (best == SCHED_NONE
+                    || (s->fill == SCHED_FILL_SPREAD && x->free_slots > s->workers[best].free_slots))
+                    best = wi;
+                if (s->fill == SCHED_FILL_PACK)
+                    break;
+            }
+        if (best != SCHED_NONE) {
+            int one = 1;
+            assign (s, c, &best, &one, 1, a);
+            return 1;
+        }
+        reserve (s, k);
+    }
+    return 0;
+}
+
 int sched_next (sched_t *s, sched_assign_t *a)
 {
     uint32_t w[MAX_PARTS];
@@ -371,7 +438,7 @@ int sched_next (sched_t *s, sched_assign_t *a)
         }
         reserve (s, k);
     }
-    return 0;
+    return s->ahead ? next_ahead (s, a) : 0;
 }
 
 void sched_release (sched_t *s, uint32_t task)

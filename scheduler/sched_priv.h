@@ -46,13 +46,13 @@ struct sched_worker {
     int slots;
     int gpus;
     int64_t memory;      /* 0 = unknown, unconstrained */
-    int free_slots;
+    int free_slots;      /* below 0 while a task waits ahead (sched_set_ahead) */
     int free_gpus;
-    int64_t free_memory;
+    int64_t free_memory; /* likewise */
     int enabled;
     int reserved;        /* scratch of sched_next: held for a waiting task */
     int mark;            /* scratch of placement: already chosen */
-    uint32_t *parts;     /* parts running here (capacity: slots) */
+    uint32_t *parts;     /* parts running here (capacity: slots + 1) */
     uint32_t nparts;
 };
 
@@ -63,6 +63,7 @@ struct sched {
     int started;
     int held;
     int stopped;         /* sched_skip_remaining was called */
+    int ahead;           /* sched_set_ahead: a task may wait ahead on a full worker */
     double time_left;    /* < 0: unlimited; tasks asking more are held back */
 
     /* Per task, compact. */

@@ -682,6 +682,186 @@ static void test_worker_disable (void **state)
     free (t);
 }
 
+static void expect_on (sched_t *s, uint32_t task, int worker)
+{
+    sched_assign_t a;
+    assert_int_equal (sched_next (s, &a), 1);
+    assert_int_equal (a.task, task);
+    assert_int_equal (a.nparts, 1);
+    assert_int_equal (a.parts[0].worker, worker);
+}
+
+/* Tasks ahead: one task waits on each full worker, and no more; the slot
+ * of an ending attempt goes to it, so the worker takes the next one. */
+static void test_ahead (void **state)
+{
+    sched_task_t *t = tasks_default (8);
+    struct fx f = make (8, NULL, 0, t, SCHED_FILL_SPREAD);
+    assert_int_equal (sched_worker_add (f.s, 0, 0, 1, 0, 0), 0);
+    assert_int_equal (sched_worker_add (f.s, 1, 0, 1, 0, 0), 0);
+    assert_int_equal (sched_start (f.s), 0);
+    expect_on (f.s, 0, 0);
+    expect_on (f.s, 1, 1);
+    expect_none (f.s);              /* off by default */
+    sched_set_ahead (f.s, 1);
+    expect_on (f.s, 2, 0);
+    expect_on (f.s, 3, 1);
+    expect_none (f.s);              /* one ahead per worker */
+    assert_int_equal (sched_attempt_end (f.s, 0, SCHED_OK), SCHED_SUCCEEDED);
+    expect_on (f.s, 4, 0);          /* t2 took the slot; t4 waits behind it */
+    expect_none (f.s);
+    /* A drained task ahead is ready again and its place is free again. */
+    assert_int_equal (sched_attempt_end (f.s, 4, SCHED_REQUEUE), SCHED_READY);
+    assert_int_equal (sched_attempts (f.s, 4), 0);
+    expect_on (f.s, 4, 0);
+    expect_none (f.s);
+    /* Off again: only real room counts. */
+    sched_set_ahead (f.s, 0);
+    assert_int_equal (sched_attempt_end (f.s, 1, SCHED_OK), SCHED_SUCCEEDED);
+    expect_none (f.s);              /* worker 1's slot went to t3 */
+    assert_int_equal (sched_attempt_end (f.s, 3, SCHED_OK), SCHED_SUCCEEDED);
+    expect_on (f.s, 5, 1);
+    expect_none (f.s);
+    /* A lost worker's tasks, ahead or not, are all accounted there. */
+    sched_set_ahead (f.s, 1);
+    expect_on (f.s, 6, 1);
+    uint32_t out[4];
+    assert_int_equal (sched_worker_tasks (f.s, 1, out, 4), 2);
+    assert_int_equal (sched_worker_enable (f.s, 1, 0), 0);
+    expect_none (f.s);              /* worker 0 holds t2 and t4, worker 1 is gone */
+    for (int i = 0; i < 2; i++)
+        assert_int_equal (sched_attempt_end (f.s, out[i], SCHED_REQUEUE), SCHED_READY);
+    assert_int_equal (sched_attempt_end (f.s, 2, SCHED_OK), SCHED_SUCCEEDED);
+    expect_on (f.s, 5, 0);
+    expect_none (f.s);
+    drop (&f);
+    free (t);
+}
+
+/* One worker, tasks t0 (running) and the rest; ahead on. */
+static struct fx ahead_fx (sched_task_t *t, size_t n, int slots, int gpus, int64_t mem)
+{
+    struct fx f = make (n, NULL, 0, t, SCHED_FILL_PACK);
+    assert_int_equal (sched_worker_add (f.s, 0, 0, slots, gpus, mem), 0);
+    sched_set_ahead (f.s, 1);
+    assert_int_equal (sched_start (f.s), 0);
+    return f;
+}
+
+/* What may go ahead and what not. */
+static void test_ahead_limits (void **state)
+{
+    /* Packed, the second task ahead goes to the next worker, not to the
+     * first one again. */
+    sched_task_t *t = tasks_default (5);
+    struct fx f = ahead_fx (t, 5, 1, 0, 0);
+    assert_int_equal (sched_worker_add (f.s, 1, 0, 1, 0, 0), 0);
+    expect_on (f.s, 0, 0);
+    expect_on (f.s, 1, 1);
+    expect_on (f.s, 2, 0);
+    expect_on (f.s, 3, 1);
+    expect_none (f.s);
+    drop (&f);
+    free (t);
+
+    /* A GPU task does not, and holds the worker: nothing goes ahead. */
+    t = tasks_default (3);
+    t[0].priority = 2;
+    t[1].priority = 1;
+    t[1].gpus = 1;
+    f = ahead_fx (t, 3, 1, 1, 0);
+    expect_on (f.s, 0, 0);
+    expect_none (f.s);
+    assert_int_equal (sched_attempt_end (f.s, 0, SCHED_OK), SCHED_SUCCEEDED);
+    expect_on (f.s, 1, 0);
+    drop (&f);
+    free (t);
+
+    /* A task bigger than any worker is passed over; one held back by
+     * the time left too. */
+    t = tasks_default (4);
+    t[0].priority = 3;
+    t[1].priority = 2;
+    t[1].slots = 2;
+    t[2].priority = 1;
+    t[2].time_request = 100;
+    f = ahead_fx (t, 4, 1, 0, 0);
+    sched_set_time_left (f.s, 10);
+    expect_on (f.s, 0, 0);
+    expect_on (f.s, 3, 0);
+    expect_none (f.s);
+    drop (&f);
+    free (t);
+
+    /* Memory must be free now: only slots are waited for. */
+    t = tasks_default (3);
+    for (int i = 0; i < 3; i++)
+        t[i].memory = 3 * GB;
+    f = ahead_fx (t, 3, 1, 0, 8 * GB);
+    expect_on (f.s, 0, 0);
+    expect_on (f.s, 1, 0);          /* 5 GB free */
+    expect_none (f.s);              /* one ahead already */
+    assert_int_equal (sched_attempt_end (f.s, 0, SCHED_OK), SCHED_SUCCEEDED);
+    expect_on (f.s, 2, 0);
+    drop (&f);
+    free (t);
+    t = tasks_default (2);
+    t[0].memory = t[1].memory = 3 * GB;
+    f = ahead_fx (t, 2, 1, 0, 4 * GB);
+    expect_on (f.s, 0, 0);
+    expect_none (f.s);              /* 1 GB free */
+    drop (&f);
+    free (t);
+
+    /* Two instances do not go ahead, and hold both workers. */
+    t = tasks_default (4);
+    t[0].priority = t[1].priority = 2;
+    t[2].priority = 1;
+    t[2].instances = 2;
+    f = make (4, NULL, 0, t, SCHED_FILL_SPREAD);
+    assert_int_equal (sched_worker_add (f.s, 0, 0, 1, 0, 0), 0);
+    assert_int_equal (sched_worker_add (f.s, 1, 0, 1, 0, 0), 0);
+    sched_set_ahead (f.s, 1);
+    assert_int_equal (sched_start (f.s), 0);
+    expect_on (f.s, 0, 0);
+    expect_on (f.s, 1, 1);
+    expect_none (f.s);
+    assert_int_equal (sched_attempt_end (f.s, 0, SCHED_OK), SCHED_SUCCEEDED);
+    expect_none (f.s);
+    assert_int_equal (sched_attempt_end (f.s, 1, SCHED_OK), SCHED_SUCCEEDED);
+    sched_assign_t a;
+    assert_int_equal (sched_next (f.s, &a), 1);
+    assert_int_equal (a.task, 2);
+    assert_int_equal (a.nparts, 2);
+    /* A disabled worker takes nothing ahead. */
+    assert_int_equal (sched_worker_enable (f.s, 0, 0), 0);
+    assert_int_equal (sched_worker_enable (f.s, 1, 0), 0);
+    expect_none (f.s);
+    drop (&f);
+    free (t);
+
+    /* A big task first in the queue goes ahead on the worker it needs,
+     * so the small ones behind it do not starve it. */
+    t = tasks_default (6);
+    t[0].priority = t[1].priority = 2;
+    t[2].priority = 1;
+    t[2].slots = 2;
+    f = ahead_fx (t, 6, 2, 0, 0);
+    expect_on (f.s, 0, 0);
+    expect_on (f.s, 1, 0);
+    assert_int_equal (sched_next (f.s, &a), 1);
+    assert_int_equal (a.task, 2);
+    assert_int_equal (a.parts[0].slots, 2);
+    expect_none (f.s);
+    assert_int_equal (sched_attempt_end (f.s, 0, SCHED_OK), SCHED_SUCCEEDED);
+    expect_none (f.s);              /* t2 still waits for a second slot */
+    assert_int_equal (sched_attempt_end (f.s, 1, SCHED_OK), SCHED_SUCCEEDED);
+    expect_on (f.s, 3, 0);          /* t2 runs; t3 waits behind it */
+    expect_none (f.s);
+    drop (&f);
+    free (t);
+}
+
 static void test_bad_create (void **state)
 {
     sched_task_t *t = tasks_default (2);
@@ -790,6 +970,8 @@ int main (void)
         cmocka_unit_test (test_gpus_memory),
         cmocka_unit_test (test_multi_instance),
         cmocka_unit_test (test_worker_disable),
+        cmocka_unit_test (test_ahead),
+        cmocka_unit_test (test_ahead_limits),
         cmocka_unit_test (test_bad_create),
         cmocka_unit_test (test_many_classes),
         cmocka_unit_test (test_million),
