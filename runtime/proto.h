@@ -29,6 +29,7 @@ double proto_heartbeat_timeout (void);
 enum proto_ctrl {
     CTRL_INTERRUPT = 1, /* drain: interrupt every running attempt */
     CTRL_SHUTDOWN = 2,  /* the run is over: stop the launcher and exit */
+    CTRL_UNQUEUE = 3,   /* on_task_failure = stop: withdraw attempts not started */
 };
 
 /* What a worker needs of the job, sent once to every worker. */

@@ -204,6 +204,8 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                 int op = unpack_i32 (&u);
                 if (op == CTRL_INTERRUPT && w)
                     worker_interrupt_all (w);
+                else if (op == CTRL_UNQUEUE && w)
+                    worker_unqueue (w);
                 else if (op == CTRL_SHUTDOWN)
                     done = 1;
             }

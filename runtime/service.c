@@ -17,6 +17,10 @@
 #include "io/logspool.h"
 #include "runtime/run.h"
 
+/* Tasks go ahead of a full worker's next free slot (sched_set_ahead) while
+ * the recent attempts took less than this many seconds on average. */
+#define AHEAD_BELOW 0.5
+
 static double mono (void)
 {
     struct timespec ts;
@@ -85,8 +89,11 @@ static void deliver (service_t *svc, int wn, int tag, buf_t *b)
             unpack_t u;
             unpack_init (&u, b->data, b->len);
             unpack_u32 (&u);
-            if (unpack_i32 (&u) == CTRL_INTERRUPT)
+            int op = unpack_i32 (&u);
+            if (op == CTRL_INTERRUPT)
                 worker_interrupt_all (svc->local);
+            else if (op == CTRL_UNQUEUE)
+                worker_unqueue (svc->local);
         }
         return;
     }
@@ -206,6 +213,10 @@ static void dispatch (service_t *svc)
     sched_assign_t a;
     jobfile_task_t t = { 0 };
     double now = svc_now ();
+    /* A task ahead of a full worker's next free slot hides the round trip
+     * to here between two tasks, which short tasks notice; behind a long
+     * task it would wait while another worker may be idle. */
+    sched_set_ahead (svc->s, svc->recent_n >= 4 && svc->recent_secs < AHEAD_BELOW);
     while (sched_next (svc->s, &a) == 1) {
         int wn = a.parts[0].worker;
         /* Attempt numbers continue across resumed runs, so a later run
@@ -324,8 +335,14 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
     }
     wstate_t *w = &svc->w[wn];
     w->tasks_run++;
-    if (a)
-        w->busy_seconds += (a->end_time - a->start_time) * (double)a->slots;
+    if (a) {
+        double d = a->end_time - a->start_time;
+        w->busy_seconds += d * (double)a->slots;
+        /* The mean of the last ~8 attempts, for sched_set_ahead. */
+        if (svc->recent_n < 8)
+            svc->recent_n++;
+        svc->recent_secs += (d - svc->recent_secs) / svc->recent_n;
+    }
     int st = sched_attempt_end (svc->s, res->task, sched_outcome (res->r.outcome));
     if (st == SCHED_SUCCEEDED || st == SCHED_FAILED)
         svc_task_end (svc, res->task, st, st == SCHED_FAILED ? res->r.reason : NULL);
@@ -333,6 +350,10 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
         && !svc->stop_on_failure) {
         svc->stop_on_failure = 1;
         sched_hold (svc->s);
+        /* Tasks sent ahead and not started yet come back, to be skipped. */
+        for (int i = 0; i < svc->nworkers; i++)
+            if (svc->w[i].alive)
+                send_ctrl (svc, i, CTRL_UNQUEUE, 0);
         if (svc->opts->verbose >= 0)
             fprintf (stderr, "mpibatch: task failed and on_task_failure = \"stop\": "
                              "starting no more tasks\n");

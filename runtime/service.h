@@ -132,6 +132,8 @@ typedef struct {
     int stop_on_failure;   /* on_task_failure = stop triggered */
     int status;            /* final exit code */
     int running;           /* attempts in flight */
+    double recent_secs;    /* moving average of the tasks' attempt times */
+    int recent_n;          /* attempts in it (capped) */
     int preps_running;
     double last_fsync, last_progress, last_report;
     int tty;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io/stage.h"
@@ -43,9 +44,15 @@ struct worker {
     uint8_t *busy;
     uint8_t *gpu_busy;
     int *cpus;
+    int nfree;          /* slots not busy */
     running_t *run;
     int nrun_cap;
     int nrunning;
+    /* Tasks the service sent ahead of a free slot (sched_set_ahead), in
+     * the order they came; started as running attempts free their slots. */
+    assign_t *queue;
+    int nqueue;
+    int queue_cap;
     buf_t pending;      /* results made without the launcher (errors) */
     int npending;
     launch_result_t rbuf[64];
@@ -73,6 +80,7 @@ worker_t *worker_create (launcher_t *l, const jobinfo_t *ji, const topo_share_t 
     w->fake = fake;
     w->rank = rank;
     w->nrun_cap = share->nslots + 8;
+    w->nfree = share->nslots;
     if (!(w->node = strdup (node))
         || !(w->node_dir = joinpath (ji->node_root, node))
         || !(w->shared_dir = joinpath (w->node_dir, "shared"))
@@ -108,6 +116,9 @@ void worker_destroy (worker_t *w)
         free (w->run[i].gpus);
     }
     free (w->run);
+    for (int i = 0; i < w->nqueue; i++)
+        assign_free (&w->queue[i]);
+    free (w->queue);
     free (w->busy);
     free (w->gpu_busy);
     free (w->cpus);
@@ -122,7 +133,7 @@ void worker_destroy (worker_t *w)
 }
 
 int worker_fd (const worker_t *w) { return launcher_fd (w->l); }
-int worker_running (const worker_t *w) { return w->nrunning + w->npending; }
+int worker_running (const worker_t *w) { return w->nrunning + w->npending + w->nqueue; }
 
 static int cmp_int (const void *a, const void *b)
 {
@@ -293,6 +304,7 @@ static void release_parts (worker_t *w, running_t *r)
 {
     for (int i = 0; i < r->nslots; i++)
         w->busy[r->slots[i]] = 0;
+    w->nfree += r->nslots;
     for (int i = 0; i < r->ngpus; i++)
         w->gpu_busy[r->gpus[i]] = 0;
     r->nslots = r->ngpus = 0;
@@ -367,6 +379,9 @@ static void fail_now (worker_t *w, const assign_t *a, int outcome, const char *r
     res.r.tag = a->tag;
     res.r.outcome = outcome;
     res.r.exit_code = -1;
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    res.r.start_time = res.r.end_time = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
     snprintf (res.r.reason, sizeof (res.r.reason), "%s", reason);
     result_pack (&res, &w->pending);
     w->npending++;
@@ -386,13 +401,31 @@ static running_t *slot_entry (worker_t *w)
     return &w->run[w->nrun_cap / 2];
 }
 
+/* The slots an attempt holds: the primary of a multi-instance task holds
+ * its own part's slots; a coordination command runs beside the parts,
+ * unbound. */
+static int attempt_slots (const assign_t *a)
+{
+    return a->kind != LAUNCH_TASK ? 0 : a->host_list ? a->part_slots : a->slots;
+}
+
+/* Whether an attempt may wait for a slot here: what the service sends
+ * ahead (one-instance tasks without GPUs). */
+static int queueable (const assign_t *a)
+{
+    return a->kind == LAUNCH_TASK && !a->host_list && a->gpus == 0 && a->slots >= 1;
+}
+
+/* Start an attempt.  Returns 0 when it started or its result is pending,
+ * 1 when it must wait for slots (queueable only; nothing was done), -1
+ * when the launcher is gone. */
 static int start_one (worker_t *w, const assign_t *a)
 {
     const jobinfo_t *ji = w->ji;
     char task_dir[4096], wd[4200], dest[4200], lout[4200], lerr[4200];
-    /* The primary of a multi-instance task holds its own part's slots;
-     * a coordination command runs beside the parts, unbound. */
-    int nslots = a->kind != LAUNCH_TASK ? 0 : a->host_list ? a->part_slots : a->slots;
+    int nslots = attempt_slots (a);
+    if (nslots > w->nfree && queueable (a) && nslots <= w->share->nslots)
+        return 1;
     running_t *r = slot_entry (w);
     if (!r) {
         fail_now (w, a, LAUNCH_INTERRUPTED, "out of memory on the worker");
@@ -431,6 +464,7 @@ static int start_one (worker_t *w, const assign_t *a)
     }
     for (int i = 0; i < nslots; i++)
         w->busy[r->slots[i]] = 1;
+    w->nfree -= nslots;
     r->cpus = topo_list_plain (w->cpus, ncpus);
 
     if (a->kind == LAUNCH_PREP)
@@ -519,6 +553,36 @@ static int start_one (worker_t *w, const assign_t *a)
     return 0;
 }
 
+/* Keep an attempt (taking over its memory) until slots free; 0 or -1. */
+static int enqueue (worker_t *w, assign_t *a)
+{
+    if (w->nqueue == w->queue_cap) {
+        int cap = w->queue_cap ? 2 * w->queue_cap : 4;
+        assign_t *q = realloc (w->queue, (size_t)cap * sizeof (*q));
+        if (!q)
+            return -1;
+        w->queue = q;
+        w->queue_cap = cap;
+    }
+    w->queue[w->nqueue++] = *a;
+    memset (a, 0, sizeof (*a));
+    return 0;
+}
+
+/* Start waiting attempts, first come first, while their slots are free. */
+static void start_queued (worker_t *w)
+{
+    int done = 0;
+    while (done < w->nqueue && start_one (w, &w->queue[done]) != 1) {
+        assign_free (&w->queue[done]);
+        done++;
+    }
+    if (done > 0) {
+        memmove (w->queue, w->queue + done, (size_t)(w->nqueue - done) * sizeof (*w->queue));
+        w->nqueue -= done;
+    }
+}
+
 int worker_assign (worker_t *w, const void *msg, size_t len)
 {
     unpack_t u;
@@ -531,14 +595,28 @@ int worker_assign (worker_t *w, const void *msg, size_t len)
             assign_free (&a);
             return -1;
         }
-        start_one (w, &a);
+        /* Behind attempts that wait already, in order; an attempt that
+         * holds no slots never waits. */
+        int rc = w->nqueue > 0 && queueable (&a) ? 1 : start_one (w, &a);
+        if (rc == 1 && enqueue (w, &a) < 0)
+            fail_now (w, &a, LAUNCH_INTERRUPTED, "out of memory on the worker");
         assign_free (&a);
     }
     return 0;
 }
 
+void worker_unqueue (worker_t *w)
+{
+    for (int i = 0; i < w->nqueue; i++) {
+        fail_now (w, &w->queue[i], LAUNCH_INTERRUPTED, "withdrawn before it started");
+        assign_free (&w->queue[i]);
+    }
+    w->nqueue = 0;
+}
+
 void worker_interrupt_all (worker_t *w)
 {
+    worker_unqueue (w);
     for (int i = 0; i < w->nrun_cap; i++)
         if (w->run[i].used)
             launcher_interrupt (w->l, w->run[i].tag);
@@ -567,18 +645,13 @@ static void read_spool (const char *prefix, const char *stream, buf_t *b, int64_
 
 int worker_collect (worker_t *w, buf_t *out)
 {
-    int count = 0;
-    if (w->npending) {
-        /* The pending buffer holds packed items only (no header). */
-        buf_add (out, w->pending.data, w->pending.len);
-        count += w->npending;
-        w->npending = 0;
-        buf_reset (&w->pending);
-    }
+    int count = 0, gone = 0;
     for (;;) {
         int n = launcher_read (w->l, w->rbuf, 64);
-        if (n < 0)
-            return count ? count : -1;
+        if (n < 0) {
+            gone = 1;
+            break;
+        }
         if (n == 0)
             break;
         for (int i = 0; i < n; i++) {
@@ -614,6 +687,15 @@ int worker_collect (worker_t *w, buf_t *out)
             w->nrunning--;
             count++;
         }
+        /* Waiting attempts start before the service hears of the end. */
+        start_queued (w);
     }
-    return count;
+    if (w->npending) {
+        /* The pending buffer holds packed items only (no header). */
+        buf_add (out, w->pending.data, w->pending.len);
+        count += w->npending;
+        w->npending = 0;
+        buf_reset (&w->pending);
+    }
+    return gone && count == 0 ? -1 : count;
 }

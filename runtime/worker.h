@@ -21,11 +21,19 @@ worker_t *worker_create (launcher_t *l, const jobinfo_t *ji, const topo_share_t 
 void worker_destroy (worker_t *w);
 
 /* Start the attempts of an ASSIGN batch.  Attempts that cannot be started
- * at all produce an immediate result (read by worker_collect).  0 or -1
+ * at all produce an immediate result (read by worker_collect).  A
+ * one-instance task without GPUs that finds too few free slots waits, in
+ * the order it came, and starts as soon as finished attempts free them
+ * (in worker_collect, before the service hears of the end): the service
+ * sends one such task ahead of a full worker's next free slot.  0 or -1
  * (malformed batch). */
 int worker_assign (worker_t *w, const void *msg, size_t len);
 
-/* Interrupt every running attempt (drain). */
+/* Answer every waiting attempt as interrupted, without starting it
+ * (on_task_failure = stop).  Results are read by worker_collect. */
+void worker_unqueue (worker_t *w);
+
+/* Withdraw the waiting attempts and interrupt every running one (drain). */
 void worker_interrupt_all (worker_t *w);
 
 /* Append the results of finished attempts to `out` as result items and

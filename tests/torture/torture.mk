@@ -6,7 +6,8 @@ torture_tests = \
 	tests/torture/kill-resume.sh \
 	tests/torture/torn.sh \
 	tests/torture/status-live.sh \
-	tests/torture/resize.sh
+	tests/torture/resize.sh \
+	tests/torture/ahead.sh
 TESTS += $(torture_tests)
 EXTRA_DIST += $(torture_tests) \
 	tests/torture/torture-lib.sh \
