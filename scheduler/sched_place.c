@@ -279,6 +279,18 @@ static uint32_t walk_pop (sched_t *s, uint32_t *len)
     return top;
 }
 
+/* The next class of the queue in priority order (the walk must not be
+ * empty); its children in the queue's heap join the walk. */
+static uint32_t walk_next (sched_t *s, uint32_t *len)
+{
+    uint32_t pos = walk_pop (s, len);
+    if (2 * pos + 1 < s->qlen)
+        walk_push (s, len, 2 * pos + 1);
+    if (2 * pos + 2 < s->qlen)
+        walk_push (s, len, 2 * pos + 2);
+    return s->queue[pos];
+}
+
 /* Commit: the head of class c runs on the chosen workers. */
 static void assign (sched_t *s, uint32_t c, const uint32_t *w, const int *take, int np,
                     sched_assign_t *a)
@@ -373,12 +385,7 @@ static int next_ahead (sched_t *s, sched_assign_t *a)
         return 0;
     walk_push (s, &nw, 0);
     for (int visited = 0; nw > 0 && visited < 16; visited++) {
-        uint32_t pos = walk_pop (s, &nw);
-        if (2 * pos + 1 < s->qlen)
-            walk_push (s, &nw, 2 * pos + 1);
-        if (2 * pos + 2 < s->qlen)
-            walk_push (s, &nw, 2 * pos + 2);
-        uint32_t c = s->queue[pos];
+        uint32_t c = walk_next (s, &nw);
         const struct sched_class *k = &s->classes[c];
         if (held_back (s, k))
             continue;
@@ -420,12 +427,7 @@ int sched_next (sched_t *s, sched_assign_t *a)
      * state to undo when a worker is lost or a task fails. */
     walk_push (s, &nw, 0);
     while (nw > 0 && any_room (s)) {
-        uint32_t pos = walk_pop (s, &nw);
-        if (2 * pos + 1 < s->qlen)
-            walk_push (s, &nw, 2 * pos + 1);
-        if (2 * pos + 2 < s->qlen)
-            walk_push (s, &nw, 2 * pos + 2);
-        uint32_t c = s->queue[pos];
+        uint32_t c = walk_next (s, &nw);
         const struct sched_class *k = &s->classes[c];
         /* Held back for a later allocation: neither placed nor reserved
          * for, so the tasks behind it go ahead. */
