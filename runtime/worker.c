@@ -465,6 +465,8 @@ static int start_one (worker_t *w, const assign_t *a)
     for (int i = 0; i < nslots; i++)
         w->busy[r->slots[i]] = 1;
     w->nfree -= nslots;
+    /* From here on a start that fails frees them again (release_parts). */
+    r->nslots = nslots;
     r->cpus = topo_list_plain (w->cpus, ncpus);
 
     if (a->kind == LAUNCH_PREP)
