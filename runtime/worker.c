@@ -133,7 +133,6 @@ void worker_destroy (worker_t *w)
 }
 
 int worker_fd (const worker_t *w) { return launcher_fd (w->l); }
-int worker_running (const worker_t *w) { return w->nrunning + w->npending + w->nqueue; }
 
 static int cmp_int (const void *a, const void *b)
 {
@@ -550,7 +549,6 @@ static int start_one (worker_t *w, const assign_t *a)
     r->task = a->task;
     r->attempt = a->attempt;
     r->kind = a->kind;
-    r->nslots = nslots;
     w->nrunning++;
     return 0;
 }

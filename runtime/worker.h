@@ -40,9 +40,6 @@ void worker_interrupt_all (worker_t *w);
  * return how many were added (0 when none), or -1 when the launcher died. */
 int worker_collect (worker_t *w, buf_t *out);
 
-/* Attempts started and not yet collected. */
-int worker_running (const worker_t *w);
-
 /* The launcher's descriptor, to poll for finished attempts. */
 int worker_fd (const worker_t *w);
 

@@ -146,9 +146,10 @@ size_t sched_held_back (const sched_t *s);
  * ahead only while its free slots are not below zero, the task's memory
  * is free now and the task fits it when idle, so at most one task waits
  * on a worker at a time, and the worker's free slots go below zero until
- * the attempts before it end (sched_attempt_end needs nothing else).  Workers reserved
- * for a bigger task ahead in the queue take nothing ahead.  At most 16
- * classes are looked at for it per call.  Off by default. */
+ * the attempts before it end (sched_attempt_end needs nothing else).
+ * Workers reserved for a bigger task ahead in the queue take nothing
+ * ahead.  At most 16 classes are looked at for it per call.  Off by
+ * default. */
 void sched_set_ahead (sched_t *s, int on);
 
 /* Stop placing new tasks (drain, on_task_failure = stop). */

@@ -43,10 +43,9 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
         return -1;
     }
     /* Allocate everything first: a failed call changes nothing (arrays
-     * that grew but are not used yet are harmless). */
-    /* Every running part holds at least one slot, and a worker holds at
-     * most one task beyond its slots (sched_set_ahead): slots + 1 parts.
-     * The pool never needs more entries than that over all workers. */
+     * that grew but are not used yet are harmless).  Every running part
+     * holds at least one slot, and a worker holds at most one task beyond
+     * its slots (sched_set_ahead): slots + 1 parts, here and in the pool. */
     if (!(list = malloc (((size_t)slots + 1) * sizeof (*list))))
         goto error;
     struct sched_worker *ws = realloc (s->workers, (s->nworkers + 1) * sizeof (*ws));

@@ -28,8 +28,8 @@ struct sched_class {
 };
 
 /* The part of a running task placed on one worker.  Parts live in one pool
- * sized by the workers' total slots (every part holds at least one slot),
- * so placing a task never allocates. */
+ * of slots + 1 entries per worker (every part holds at least one slot, and
+ * at most one task waits ahead on a worker), so placing never allocates. */
 struct sched_part {
     uint32_t task;
     uint32_t worker;     /* index into workers[] */
@@ -48,7 +48,7 @@ struct sched_worker {
     int64_t memory;      /* 0 = unknown, unconstrained */
     int free_slots;      /* below 0 while a task waits ahead (sched_set_ahead) */
     int free_gpus;
-    int64_t free_memory; /* likewise */
+    int64_t free_memory; /* never below 0: a task goes ahead only with its memory free */
     int enabled;
     int reserved;        /* scratch of sched_next: held for a waiting task */
     int mark;            /* scratch of placement: already chosen */
