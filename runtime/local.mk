@@ -1,22 +1,17 @@
-## runtime/: the mpibatch program: command line, MPI ranks, processes.
-## libmbrt.a holds the parts without MPI (launcher, environment) so unit
-## tests can link them.
-noinst_LIBRARIES += libmbrt.a
-libmbrt_a_SOURCES = runtime/launch.h
-include runtime/launch.mk
+## runtime/: the mpibatch program, one folder a room:
+##   launcher/  the program that starts, reaps and times tasks (no MPI)
+##   node/      a node's worker: sizing, task environment, wire protocol (no MPI)
+##   service/   rank 0, the batch service
+##   rank/      the rank plumbing: bootstrap, signals, pacing, doorbell; MPI
+##   cli/       the command line: main and one file per command
+include runtime/launcher/local.mk
+include runtime/node/local.mk
 
 bin_PROGRAMS += mpibatch
-mpibatch_SOURCES = \
-	runtime/main.c
+mpibatch_SOURCES =
 mpibatch_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
-mpibatch_LDADD = libmbrt.a libmbio.a libmbsched.a libmbcommon.a \
+mpibatch_LDADD = libmbnode.a libmblaunch.a libmbio.a libmbsched.a libmbcommon.a \
 	$(MPI_LIBS) $(HWLOC_LIBS) $(LIBCONFIG_LIBS) $(HDF5_LIBS) -lm
-include runtime/validate.mk
-include runtime/status.mk
-include runtime/report.mk
-mpibatch_SOURCES += runtime/cmd.h runtime/cmd_run.c runtime/cmd_topology.c
-mpibatch_SOURCES += runtime/topo.c runtime/topo.h runtime/proto.c runtime/proto.h \
-	runtime/worker.c runtime/worker.h runtime/doorbell.c runtime/doorbell.h
-mpibatch_SOURCES += runtime/run.h runtime/run_loop.c runtime/service.h runtime/service.c \
-	runtime/service_records.c runtime/service_report.c runtime/service_out.c \
-	runtime/service_mi.c
+include runtime/service/local.mk
+include runtime/rank/local.mk
+include runtime/cli/local.mk

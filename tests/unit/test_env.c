@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/env.h"
+#include "runtime/node/env.h"
 
 /* What mpirun 4.1 and srun really put into a rank's environment, mixed
  * with what a user sets on purpose. */

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "io/stage.h"
-#include "runtime/launch.h"
-#include "runtime/launch_wire.h"
+#include "runtime/launcher/launch.h"
+#include "runtime/launcher/launch_wire.h"
 
 static char tmp[256];
 static launcher_t *L;

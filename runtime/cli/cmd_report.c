@@ -1,0 +1,168 @@
+/* cmd_report.c: mpibatch report: summarises a run from <state>/report.h5
+ * as text, JSON, CSV (the /tasks table) or a self-contained HTML page. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/report.h"
+#include "io/report.h"
+#include "runtime/cli/cli.h"
+#include "runtime/cli/cli_common.h"
+
+static void usage (FILE *f)
+{
+    fprintf (f,
+             "Usage: mpibatch report JOBFILE|STATEDIR [OPTIONS]\n"
+             "\n"
+             "Summarise a finished (or interrupted) run from its HDF5 report\n"
+             "(<state>/report.h5): totals, failures, per-worker utilisation,\n"
+             "slowest tasks.\n"
+             "\n"
+             "Options:\n"
+             "  --format FMT   text (default), json, csv (the /tasks table) or html\n"
+             "  -o FILE        write to FILE instead of standard output\n"
+             "  --state DIR    the state directory of a JOBFILE (default: from the job)\n"
+             "  --set K=V      override a job-file setting when resolving JOBFILE\n"
+             "  -h, --help     show this help\n");
+}
+
+/* The value of an option given as "--opt VALUE" or "--opt=VALUE"; NULL
+ * when argv[*i] is not that option.  Sets *missing when the value is. */
+static const char *optval (int argc, char **argv, int *i, const char *name, int *missing)
+{
+    size_t n = strlen (name);
+    if (strncmp (argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int cmd_report (int argc, char **argv)
+{
+    const char *arg = NULL, *format = "text", *out = NULL, *state = NULL;
+    const char **set = NULL;
+    int nset = 0;
+    char *dir = NULL, *path = NULL;
+    report_file_t *rf = NULL;
+    mb_error_t err = { "" };
+    FILE *f = stdout;
+    int rc = 2, prc;
+    struct stat st;
+
+    /* At most one --set per argument. */
+    if (!(set = calloc ((size_t)argc, sizeof (*set)))) {
+        perror ("mpibatch report");
+        return 3;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int missing = 0;
+        if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
+            usage (stdout);
+            rc = 0;
+            goto out;
+        }
+        if ((v = optval (argc, argv, &i, "--format", &missing)))
+            format = v;
+        else if ((v = optval (argc, argv, &i, "-o", &missing))
+                 || (v = optval (argc, argv, &i, "--output", &missing)))
+            out = v;
+        else if ((v = optval (argc, argv, &i, "--state", &missing)))
+            state = v;
+        else if ((v = optval (argc, argv, &i, "--set", &missing))) {
+            if (!strchr (v, '=')) {
+                fprintf (stderr, "mpibatch report: --set wants KEY=VALUE, not '%s'\n", v);
+                goto out;
+            }
+            set[nset++] = v;
+        }
+        else if (missing) {
+            fprintf (stderr, "mpibatch report: %s needs a value\n", argv[i]);
+            goto out;
+        }
+        else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf (stderr, "mpibatch report: unknown option '%s' (see mpibatch report --help)\n",
+                     argv[i]);
+            goto out;
+        }
+        else if (arg) {
+            fprintf (stderr, "mpibatch report: one JOBFILE or STATEDIR, not '%s' too\n",
+                     argv[i]);
+            goto out;
+        }
+        else
+            arg = argv[i];
+    }
+    if (!arg) {
+        fprintf (stderr, "mpibatch report: which run? give a JOBFILE or a STATEDIR\n");
+        usage (stderr);
+        goto out;
+    }
+    if (strcmp (format, "text") && strcmp (format, "json") && strcmp (format, "csv")
+        && strcmp (format, "html")) {
+        fprintf (stderr, "mpibatch report: unknown --format '%s' (text, json, csv, html)\n",
+                 format);
+        goto out;
+    }
+
+    /* A state directory is taken as it is (or --state instead); a job
+     * file, with --set applied, names one. */
+    if (!(dir = cmd_state_dir_opts (arg, state, set, nset, NULL)))
+        goto out;    /* cmd_state_dir_opts printed why */
+    if (asprintf (&path, "%s/report.h5", dir) < 0) {
+        path = NULL;
+        perror ("mpibatch report");
+        rc = 3;
+        goto out;
+    }
+    if (stat (path, &st) < 0) {
+        fprintf (stderr, "mpibatch report: no report in %s (the run has not ended or "
+                         "wrote none)\n", dir);
+        goto out;
+    }
+    if (!(rf = report_open (path, &err))) {
+        fprintf (stderr, "mpibatch report: %s\n", err.text);
+        goto out;
+    }
+    if (out && !(f = fopen (out, "w"))) {
+        fprintf (stderr, "mpibatch report: %s: %s\n", out, strerror (errno));
+        f = stdout;
+        goto out;
+    }
+    if (!strcmp (format, "json"))
+        prc = report_print_json (f, report_data (rf));
+    else if (!strcmp (format, "html"))
+        prc = report_print_html (f, report_data (rf));
+    else if (!strcmp (format, "csv"))
+        prc = report_print_csv (f, report_data (rf));
+    else
+        prc = report_print_text (f, report_data (rf));
+    if (fflush (f) != 0 || prc < 0) {
+        fprintf (stderr, "mpibatch report: writing %s: %s\n", out ? out : "the output",
+                 strerror (errno));
+        rc = 3;
+        goto out;
+    }
+    rc = 0;
+out:
+    if (f != stdout && fclose (f) != 0 && rc == 0) {
+        fprintf (stderr, "mpibatch report: %s: %s\n", out, strerror (errno));
+        rc = 3;
+    }
+    report_close (rf);
+    free (path);
+    free (dir);
+    free (set);
+    return rc;
+}

@@ -1,0 +1,394 @@
+/* cmd_status.c: mpibatch status: the state of a run, live or finished, from its journal. */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io/jobfile.h"
+#include "io/json.h"
+#include "runtime/cli/cli.h"
+#include "runtime/cli/cli_common.h"
+
+/* How many running and failed tasks the text output lists. */
+#define LIST_MAX 20
+
+static const char *usage_text =
+    "Usage: mpibatch status JOBFILE|STATEDIR [OPTIONS]\n"
+    "Show the state of a run (live or finished) from its journal.\n\n"
+    "  --json              print one JSON object\n"
+    "  --tasks STATE       print the ids of the tasks in STATE, one per line:\n"
+    "                      running, succeeded, failed, skipped, interrupted,\n"
+    "                      retrying, waiting (or pending, ready: the same;\n"
+    "                      waiting needs the JOBFILE)\n"
+    "  --watch [SECONDS]   redraw every SECONDS (default 2) until the run ends\n"
+    "  --state DIR         the run's state directory (with a JOBFILE)\n"
+    "  --set KEY=VALUE     job-file override, as for run (repeatable)\n"
+    "  -h, --help          show this help\n";
+
+struct opts {
+    const char *arg;
+    int json;
+    const char *tasks;
+    double watch;       /* 0 = no watching */
+    const char *state;
+    const char **set;
+    int nset;
+};
+
+static double now (void)
+{
+    struct timeval tv;
+    gettimeofday (&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static size_t waiting_count (const run_view_t *v)
+{
+    size_t seen = v->ntask - v->counts[RT_RETRY];
+    return v->ntasks > seen ? (size_t)(v->ntasks - seen) : 0;
+}
+
+static double elapsed (const run_view_t *v, double t)
+{
+    if (v->ended)
+        return v->end_time - v->started;
+    if (v->live)
+        return t - v->started;
+    return v->last_time - v->started;
+}
+
+/* Running tasks, oldest first. */
+static int by_start (const void *a, const void *b)
+{
+    const run_task_t *x = *(run_task_t *const *)a, *y = *(run_task_t *const *)b;
+    return (x->start_time > y->start_time) - (x->start_time < y->start_time);
+}
+
+static run_task_t **running_tasks (const run_view_t *v, size_t *n)
+{
+    run_task_t **r = malloc ((v->counts[RT_RUNNING] + 1) * sizeof (*r));
+    *n = 0;
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < v->ntask; i++)
+        if (v->tasks[i].state == RT_RUNNING)
+            r[(*n)++] = &v->tasks[i];
+    qsort (r, *n, sizeof (*r), by_start);
+    return r;
+}
+
+static void print_text (FILE *f, const run_view_t *v, const char *statedir,
+                        const char *who)
+{
+    double t = now ();
+    char tbuf[64], dbuf[64];
+
+    fprintf (f, "job %s: ", v->job_id ? v->job_id : "?");
+    if (v->ended)
+        fprintf (f, "finished, %s", run_status_name (v->end_status));
+    else if (v->live)
+        fprintf (f, "running (%s)", who && *who ? who : "live");
+    else
+        fprintf (f, "stopped without finishing (interrupted; --resume continues it)");
+    fprintf (f, "; started %s, elapsed %s", fmt_time (v->started, tbuf, sizeof (tbuf)),
+             fmt_duration (elapsed (v, t), dbuf, sizeof (dbuf)));
+    if (v->runs > 1)
+        fprintf (f, " (run %d: resumed)", v->runs);
+    fprintf (f, "\n");
+    fprintf (f, "state directory: %s\n", statedir);
+    fprintf (f, "tasks: %llu total, %zu waiting", (unsigned long long)v->ntasks,
+             waiting_count (v));
+    if (v->counts[RT_RETRY])
+        fprintf (f, " (%zu to retry)", v->counts[RT_RETRY]);
+    fprintf (f, ", %zu running, %zu succeeded, %zu failed, %zu skipped",
+             v->counts[RT_RUNNING], v->counts[RT_SUCCEEDED],
+             v->counts[RT_FAILED], v->counts[RT_SKIPPED]);
+    if (v->counts[RT_INTERRUPTED])
+        fprintf (f, ", %zu interrupted", v->counts[RT_INTERRUPTED]);
+    fprintf (f, "\n");
+
+    size_t nrun;
+    run_task_t **run = running_tasks (v, &nrun);
+    if (run && nrun) {
+        fprintf (f, "running:\n");
+        for (size_t i = 0; i < nrun && i < LIST_MAX; i++)
+            fprintf (f, "  %-24s attempt %d  worker %d  node %s  %s\n", run[i]->id,
+                     run[i]->attempt, run[i]->worker,
+                     run[i]->node ? run[i]->node : "?",
+                     fmt_duration (t - run[i]->start_time, dbuf, sizeof (dbuf)));
+        if (nrun > LIST_MAX)
+            fprintf (f, "  ... and %zu more\n", nrun - LIST_MAX);
+    }
+    free (run);
+
+    if (v->counts[RT_FAILED]) {
+        size_t k = 0;
+        fprintf (f, "failed:\n");
+        for (size_t i = 0; i < v->ntask && k < LIST_MAX; i++) {
+            const run_task_t *tk = &v->tasks[i];
+            if (tk->state != RT_FAILED)
+                continue;
+            fprintf (f, "  %-24s %s\n", tk->id, tk->reason ? tk->reason : "failed");
+            k++;
+        }
+        if (v->counts[RT_FAILED] > LIST_MAX)
+            fprintf (f, "  ... and %zu more\n", v->counts[RT_FAILED] - LIST_MAX);
+    }
+}
+
+static void json_num (FILE *f, double x)
+{
+    if (isfinite (x))
+        fprintf (f, "%.17g", x);
+    else
+        fputs ("null", f);
+}
+
+static void print_json (FILE *f, const run_view_t *v, const char *statedir,
+                        const char *who)
+{
+    double t = now ();
+    fputs ("{\"job_id\":", f);
+    json_put_string (f, v->job_id);
+    fputs (",\"state_dir\":", f);
+    json_put_string (f, statedir);
+    fprintf (f, ",\"live\":%s,\"lock_holder\":", v->live ? "true" : "false");
+    json_put_string (f, v->live && who && *who ? who : NULL);
+    fputs (",\"status\":", f);
+    json_put_string (f, v->ended ? run_status_name (v->end_status)
+                        : v->live ? "running" : "interrupted");
+    fprintf (f, ",\"runs\":%d,\"started\":", v->runs);
+    json_num (f, v->started);
+    fputs (",\"finished\":", f);
+    if (v->ended)
+        json_num (f, v->end_time);
+    else
+        fputs ("null", f);
+    fputs (",\"elapsed\":", f);
+    json_num (f, elapsed (v, t));
+    fprintf (f, ",\"workers\":%d,\"nodes\":%d,\"slots\":%d", v->workers, v->nodes, v->slots);
+    fprintf (f, ",\"counts\":{\"total\":%llu,\"waiting\":%zu,\"retrying\":%zu,"
+                "\"running\":%zu,\"succeeded\":%zu,\"failed\":%zu,\"skipped\":%zu,"
+                "\"interrupted\":%zu}",
+             (unsigned long long)v->ntasks, waiting_count (v), v->counts[RT_RETRY],
+             v->counts[RT_RUNNING], v->counts[RT_SUCCEEDED], v->counts[RT_FAILED],
+             v->counts[RT_SKIPPED], v->counts[RT_INTERRUPTED]);
+
+    size_t nrun;
+    run_task_t **run = running_tasks (v, &nrun);
+    fputs (",\"running\":[", f);
+    for (size_t i = 0; run && i < nrun; i++) {
+        fputs (i ? ",{\"id\":" : "{\"id\":", f);
+        json_put_string (f, run[i]->id);
+        fprintf (f, ",\"attempt\":%d,\"worker\":%d,\"node\":", run[i]->attempt, run[i]->worker);
+        json_put_string (f, run[i]->node);
+        fputs (",\"start_time\":", f);
+        json_num (f, run[i]->start_time);
+        fputs (",\"elapsed\":", f);
+        json_num (f, t - run[i]->start_time);
+        fputs ("}", f);
+    }
+    free (run);
+    fputs ("],\"failed\":[", f);
+    int first = 1;
+    for (size_t i = 0; i < v->ntask; i++) {
+        const run_task_t *tk = &v->tasks[i];
+        if (tk->state != RT_FAILED)
+            continue;
+        fputs (first ? "{\"id\":" : ",{\"id\":", f);
+        first = 0;
+        json_put_string (f, tk->id);
+        fprintf (f, ",\"attempts\":%d,\"reason\":", tk->attempts);
+        json_put_string (f, tk->reason);
+        fputs ("}", f);
+    }
+    fputs ("]}\n", f);
+}
+
+static const char *task_states[] = {
+    "running", "retrying", "succeeded", "failed", "skipped", "interrupted", "waiting",
+};
+
+static int state_by_name (const char *name)
+{
+    /* The spec's names for tasks that have not started: both are
+     * "waiting" here (the journal cannot tell them apart). */
+    if (!strcmp (name, "pending") || !strcmp (name, "ready"))
+        name = "waiting";
+    for (int i = 0; i < (int)(sizeof (task_states) / sizeof (task_states[0])); i++)
+        if (!strcmp (task_states[i], name))
+            return i;   /* RT_* order, then RT_NSTATES for waiting */
+    return -1;
+}
+
+static int list_tasks (const run_view_t *v, jobfile_t *jf, int state)
+{
+    if (state == RT_NSTATES) {
+        /* Waiting: never started in any run, or ready for another try. */
+        char id[128];
+        run_view_t *vv = (run_view_t *)v;
+        for (size_t i = 0; i < jobfile_ntasks (jf); i++) {
+            jobfile_task_id (jf, i, id, sizeof (id));
+            run_task_t *t = run_view_find (vv, id);
+            if (!t || t->state == RT_RETRY)
+                printf ("%s\n", id);
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < v->ntask; i++)
+        if (v->tasks[i].state == state)
+            printf ("%s\n", v->tasks[i].id);
+    return 0;
+}
+
+static int parse_args (int argc, char **argv, struct opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
+            fputs (usage_text, stdout);
+            return 1;
+        }
+        else if (!strcmp (a, "--json"))
+            o->json = 1;
+        else if (!strcmp (a, "--tasks") || !strcmp (a, "--state") || !strcmp (a, "--set")) {
+            if (i + 1 >= argc) {
+                fprintf (stderr, "mpibatch status: %s needs a value\n", a);
+                return -1;
+            }
+            const char *val = argv[++i];
+            if (!strcmp (a, "--tasks"))
+                o->tasks = val;
+            else if (!strcmp (a, "--state"))
+                o->state = val;
+            else
+                o->set[o->nset++] = val;
+        }
+        else if (!strcmp (a, "--watch")) {
+            o->watch = 2;
+            /* The interval is optional: take the next word only if it is a number. */
+            if (i + 1 < argc) {
+                char *end;
+                double s = strtod (argv[i + 1], &end);
+                if (end != argv[i + 1] && *end == '\0') {
+                    if (!(s > 0) || s > 86400) {
+                        fprintf (stderr, "mpibatch status: --watch: bad interval '%s'\n",
+                                 argv[i + 1]);
+                        return -1;
+                    }
+                    o->watch = s;
+                    i++;
+                }
+            }
+        }
+        else if (a[0] == '-' && a[1]) {
+            fprintf (stderr, "mpibatch status: unknown option '%s' (try --help)\n", a);
+            return -1;
+        }
+        else if (!o->arg)
+            o->arg = a;
+        else {
+            fprintf (stderr, "mpibatch status: unexpected argument '%s'\n", a);
+            return -1;
+        }
+    }
+    if (!o->arg) {
+        fprintf (stderr, "mpibatch status: JOBFILE or STATEDIR needed (try --help)\n");
+        return -1;
+    }
+    if (o->tasks && state_by_name (o->tasks) < 0) {
+        fprintf (stderr, "mpibatch status: --tasks: unknown state '%s' (running, succeeded, "
+                         "failed, skipped, interrupted, retrying, waiting)\n", o->tasks);
+        return -1;
+    }
+    return 0;
+}
+
+/* One look at the run: 0 printed, 2 bad input; *live says whether to
+ * keep watching. */
+static int show (const struct opts *o, const char *statedir, jobfile_t *jf, int *live)
+{
+    char who[256] = "";
+    run_view_t v;
+    mb_error_t err;
+
+    memset (&v, 0, sizeof (v));
+    *live = cmd_run_live (statedir, who, sizeof (who));
+    if (*live < 0) {
+        fprintf (stderr, "mpibatch status: %s/lock: %s\n", statedir, strerror (errno));
+        return 2;
+    }
+    if (run_view_load (&v, statedir, *live, &err) < 0) {
+        if (errno == ENOENT)
+            fprintf (stderr, "mpibatch status: no run recorded in %s\n", statedir);
+        else
+            fprintf (stderr, "mpibatch status: %s\n", err.text);
+        run_view_free (&v);
+        return 2;
+    }
+    if (v.runs == 0 && !*live) {
+        fprintf (stderr, "mpibatch status: no run recorded in %s\n", statedir);
+        run_view_free (&v);
+        return 2;
+    }
+    if (v.ended)
+        *live = 0;
+    if (o->tasks)
+        list_tasks (&v, jf, state_by_name (o->tasks));
+    else if (o->json)
+        print_json (stdout, &v, statedir, who);
+    else
+        print_text (stdout, &v, statedir, who);
+    fflush (stdout);
+    run_view_free (&v);
+    return 0;
+}
+
+int cmd_status (int argc, char **argv)
+{
+    struct opts o;
+    jobfile_t *jf = NULL;
+    int rc = 2;
+
+    memset (&o, 0, sizeof (o));
+    if (!(o.set = calloc ((size_t)argc + 1, sizeof (*o.set)))) {
+        perror ("mpibatch status");
+        return 3;
+    }
+    int prc = parse_args (argc, argv, &o);
+    if (prc != 0) {
+        free (o.set);
+        return prc > 0 ? 0 : 2;
+    }
+    char *statedir = cmd_state_dir_opts (o.arg, o.state, o.set, o.nset, &jf);
+    if (!statedir)
+        goto out;
+    if (o.tasks && state_by_name (o.tasks) == RT_NSTATES && !jf) {
+        fprintf (stderr, "mpibatch status: --tasks waiting needs the JOBFILE: the state "
+                         "directory does not list tasks that never started\n");
+        goto out;
+    }
+    int tty = isatty (STDOUT_FILENO);
+    for (;;) {
+        int live;
+        if (o.watch && tty && !o.json && !o.tasks)
+            fputs ("\033[H\033[2J", stdout);
+        if ((rc = show (&o, statedir, jf, &live)) != 0 || !o.watch || !live)
+            break;
+        if (!tty && !o.json && !o.tasks)
+            putchar ('\n');
+        struct timespec ts = { (time_t)o.watch, (long)((o.watch - floor (o.watch)) * 1e9) };
+        nanosleep (&ts, NULL);
+    }
+out:
+    jobfile_destroy (jf);
+    free (statedir);
+    free (o.set);
+    return rc;
+}

@@ -1,0 +1,19 @@
+/* launcher_main.c: mpibatch-launcher, the small program a rank's launcher
+ * runs as, so that forking once per task is cheap (no MPI, HDF5 or hwloc
+ * mapped).  Started only by launcher_start: argv is the socket and the
+ * rank's pid. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runtime/launcher/launch.h"
+
+int main (int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf (stderr, "mpibatch-launcher: started by mpibatch run, not by hand\n");
+        return 2;
+    }
+    launcher_run (atoi (argv[1]), (pid_t)atoi (argv[2]));
+}

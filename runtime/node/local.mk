@@ -1,0 +1,12 @@
+## runtime/node: a node's worker (no MPI): sizing by the hwloc topology,
+## the task environment, the wire protocol between service and worker.
+noinst_LIBRARIES += libmbnode.a
+libmbnode_a_SOURCES = runtime/node/worker.h runtime/node/worker.c \
+	runtime/node/topo.h runtime/node/topo.c \
+	runtime/node/env.h runtime/node/env.c \
+	runtime/node/proto.h runtime/node/proto.c
+check_PROGRAMS += tests/unit/test_env
+TESTS += tests/unit/test_env
+tests_unit_test_env_SOURCES = tests/unit/test_env.c
+tests_unit_test_env_CFLAGS = $(unit_cflags)
+tests_unit_test_env_LDADD = $(unit_libs)

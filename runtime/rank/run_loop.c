@@ -1,0 +1,257 @@
+/* run_loop.c: signals, sleeping without spinning, and the worker rank's loop. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mpi.h>
+
+#include "runtime/rank/rank.h"
+
+volatile sig_atomic_t run_sigint, run_sigterm, run_sigusr1;
+static int sigpipe[2] = { -1, -1 };
+
+static void on_signal (int sig)
+{
+    int saved = errno;
+    if (sig == SIGINT)
+        run_sigint++;
+    else if (sig == SIGTERM)
+        run_sigterm++;
+    else if (sig == SIGUSR1)
+        run_sigusr1++;
+    if (sigpipe[1] >= 0) {
+        char c = (char)sig;
+        ssize_t n = write (sigpipe[1], &c, 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+int run_signals_install (void)
+{
+    if (sigpipe[0] < 0 && pipe2 (sigpipe, O_NONBLOCK | O_CLOEXEC) < 0)
+        return -1;
+    struct sigaction sa;
+    memset (&sa, 0, sizeof (sa));
+    sa.sa_handler = on_signal;
+    sigemptyset (&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    sigaction (SIGUSR1, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    return sigpipe[0];
+}
+
+int run_signal_fd (void) { return sigpipe[0]; }
+
+void run_signal_drain_pipe (void)
+{
+    char b[64];
+    while (sigpipe[0] >= 0 && read (sigpipe[0], b, sizeof (b)) > 0)
+        ;
+}
+
+static double now_s (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+doorbell_t *run_doorbell;
+
+int run_wait (int fd, int fd2, long usec)
+{
+    struct pollfd p[3];
+    int n = 0;
+    p[n].fd = sigpipe[0];
+    p[n++].events = POLLIN;
+    if (fd >= 0) {
+        p[n].fd = fd;
+        p[n++].events = POLLIN;
+    }
+    if (fd2 >= 0) {
+        p[n].fd = fd2;
+        p[n++].events = POLLIN;
+    }
+    struct timespec ts = { usec / 1000000, (usec % 1000000) * 1000 };
+    int rc = ppoll (p, (nfds_t)n, usec < 0 ? NULL : &ts, NULL);
+    return rc > 0;
+}
+
+void run_pace (run_pace_t *p, int active, int fd, long cap)
+{
+    if (active) {
+        /* Loop again at once; then one quick look. */
+        p->backoff = 0;
+        p->quick = 1;
+        p->idle_from = 0;
+        return;
+    }
+    double now = now_s ();
+    if (p->idle_from == 0)
+        p->idle_from = now;
+    if (now - p->idle_from > 1.0 && cap < 100000)
+        cap = 100000;
+    if (p->quick > 0) {
+        p->quick--;
+        p->backoff = p->backoff ? p->backoff * 2 : 50;
+    }
+    else
+        p->backoff = cap;
+    if (p->backoff > cap)
+        p->backoff = cap;
+    if (run_wait (fd, doorbell_fd (run_doorbell), p->backoff)) {
+        if (doorbell_drain (run_doorbell) > 0)
+            p->quick = 7;   /* 50 us .. 3.2 ms */
+        p->backoff = 0;
+    }
+}
+
+/* Open MPI's eager size over shared memory (btl_vader_eager_limit); over
+ * TCP it is larger, so this rings early at worst needlessly. */
+#define RUN_EAGER 4096
+
+void run_send (const void *p, size_t n, int dest, int tag)
+{
+    if (n > RUN_EAGER)
+        doorbell_ring (run_doorbell, dest);
+    MPI_Send (p, (int)n, MPI_BYTE, dest, tag, MPI_COMM_WORLD);
+    doorbell_ring (run_doorbell, dest);
+}
+
+/* A worker rank: HELLO, then start what rank 0 assigns and send back what
+ * ended, until SHUTDOWN.  Between messages it sleeps on the launcher's
+ * descriptor (a finished task wakes it at once) and probes MPI with a
+ * growing interval, so an idle worker costs next to no CPU. */
+int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
+                 const topo_share_t *share, int fake, const char *node,
+                 const char *sizing_error)
+{
+    hello_t h;
+    memset (&h, 0, sizeof (h));
+    h.rank = rank;
+    snprintf (h.node, sizeof (h.node), "%s", node);
+    mb_error_t err = { "" };
+    worker_t *w = NULL;
+    if (sizing_error && *sizing_error)
+        snprintf (h.error, sizeof (h.error), "%s", sizing_error);
+    else if (!(w = worker_create (l, ji, share, fake, rank, node, &err)))
+        snprintf (h.error, sizeof (h.error), "%s", err.text);
+    else {
+        h.slots = share->nslots;
+        h.ncores = share->ncores;
+        h.npus = share->npus;
+        h.memory = share->memory;
+        h.gpus = share->ngpus;
+        snprintf (h.cpus, sizeof (h.cpus), "%s", share->cpus);
+    }
+    buf_t b = { 0 };
+    hello_pack (&h, &b);
+    MPI_Send (b.data, (int)b.len, MPI_BYTE, 0, TAG_HELLO, MPI_COMM_WORLD);
+
+    /* Only rank 0 returns the run's exit code: a worker exiting non-zero
+     * first would make mpirun abort rank 0 while it finishes its records. */
+    int code = 0, done = 0, drain_sent = 0, mute = 0;
+    run_pace_t pace = { 0, 1, 0 };
+    double hb = proto_heartbeat_interval (), hb_timeout = proto_heartbeat_timeout ();
+    double last_sent = now_s (), last_heard = last_sent;
+    buf_t msg = { 0 }, out = { 0 };
+    while (!done) {
+        int active = 0;
+        /* A signal to a worker (mpirun forwards SIGUSR1 to every rank) asks
+         * the service to drain. */
+        if ((run_sigusr1 || run_sigterm || run_sigint) && !drain_sent) {
+            int sig = run_sigusr1 ? SIGUSR1 : run_sigterm ? SIGTERM : SIGINT;
+            buf_reset (&b);
+            buf_pack_u32 (&b, PROTO_VERSION);
+            buf_pack_i32 (&b, sig);
+            MPI_Send (b.data, (int)b.len, MPI_BYTE, 0, TAG_CTRL, MPI_COMM_WORLD);
+            doorbell_ring (run_doorbell, 0);
+            last_sent = now_s ();
+            drain_sent = 1;
+            run_signal_drain_pipe ();
+        }
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe (0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+        if (flag) {
+            int len;
+            MPI_Get_count (&st, MPI_BYTE, &len);
+            buf_reset (&msg);
+            buf_reserve (&msg, (size_t)len);
+            MPI_Recv (msg.data, len, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            msg.len = (size_t)len;
+            active = 1;
+            last_heard = now_s ();
+            if (st.MPI_TAG == TAG_ASSIGN && w)
+                worker_assign (w, msg.data, msg.len);
+            else if (st.MPI_TAG == TAG_HEARTBEAT)
+                ;
+            else if (st.MPI_TAG == TAG_CTRL) {
+                unpack_t u;
+                unpack_init (&u, msg.data, msg.len);
+                unpack_u32 (&u);
+                int op = unpack_i32 (&u);
+                if (op == CTRL_INTERRUPT && w)
+                    worker_interrupt_all (w);
+                else if (op == CTRL_UNQUEUE && w)
+                    worker_unqueue (w);
+                else if (op == CTRL_SHUTDOWN)
+                    done = 1;
+            }
+        }
+        if (w) {
+            proto_batch_begin (&out);
+            int n = worker_collect (w, &out);
+            if (n < 0) {
+                /* Its launcher is gone: this worker can run nothing more.
+                 * It goes silent (no heartbeats, no results), so the
+                 * service takes it for lost and requeues its tasks. */
+                fprintf (stderr, "mpibatch: worker rank %d: the task launcher died: "
+                                 "leaving the run\n", rank);
+                worker_destroy (w);
+                w = NULL;
+                mute = 1;
+                n = 0;
+            }
+            if (n > 0) {
+                proto_batch_end (&out, (uint32_t)n);
+                run_send (out.data, out.len, 0, TAG_RESULT);
+                last_sent = now_s ();
+                active = 1;
+            }
+        }
+        if (done)
+            break;
+        double now = now_s ();
+        if (now - last_sent >= hb && !mute) {
+            int zero = 0;
+            MPI_Send (&zero, (int)sizeof (zero), MPI_BYTE, 0, TAG_HEARTBEAT, MPI_COMM_WORLD);
+            last_sent = now;
+        }
+        /* Rank 0 gone (possible when mpirun keeps going after a lost rank,
+         * --enable-recovery): stop; the launcher kills the tasks. */
+        if (!mute && now - last_heard > hb_timeout) {
+            fprintf (stderr, "mpibatch: worker rank %d: no word from the service for %.0f s: "
+                             "stopping\n", rank, now - last_heard);
+            code = 3;
+            break;
+        }
+        run_pace (&pace, active, w ? worker_fd (w) : -1, 20000);
+    }
+    buf_free (&b);
+    buf_free (&msg);
+    buf_free (&out);
+    worker_destroy (w);
+    return code;
+}

@@ -1,2 +1,0 @@
-## runtime/report: mpibatch report.
-mpibatch_SOURCES += runtime/cmd_report.c

@@ -1,0 +1,171 @@
+/* service_mi.c: multi-instance tasks (Azure's multiInstanceSettings): a
+ * task placed over several workers, possibly on several nodes, runs its
+ * coordination command once on every node involved, then its application
+ * command on the primary with the host list.  The slots of every part stay
+ * reserved until the primary's command ends. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/service/service.h"
+
+static mi_t *mi_find (service_t *svc, uint32_t task)
+{
+    for (int i = 0; i < svc->nmi; i++)
+        if (svc->mi[i].used && svc->mi[i].task == task)
+            return &svc->mi[i];
+    return NULL;
+}
+
+static mi_t *mi_new (service_t *svc)
+{
+    for (int i = 0; i < svc->nmi; i++)
+        if (!svc->mi[i].used)
+            return &svc->mi[i];
+    mi_t *m = realloc (svc->mi, (size_t)(svc->nmi + 1) * sizeof (*m));
+    if (!m)
+        return NULL;
+    svc->mi = m;
+    memset (&svc->mi[svc->nmi], 0, sizeof (mi_t));
+    return &svc->mi[svc->nmi++];
+}
+
+static void mi_free (mi_t *m)
+{
+    free (m->host_list);
+    memset (m, 0, sizeof (*m));
+}
+
+/* The primary's node first, then the others in placement order; slots of
+ * parts on one node add up. */
+static char *host_list (service_t *svc, const sched_assign_t *a)
+{
+    buf_t b = { 0 };
+    int done[64] = { 0 };
+    for (int i = 0; i < a->nparts; i++) {
+        if (done[i])
+            continue;
+        int nd = svc->w[a->parts[i].worker].node;
+        int slots = 0;
+        for (int k = i; k < a->nparts; k++)
+            if (svc->w[a->parts[k].worker].node == nd) {
+                slots += a->parts[k].slots;
+                done[k] = 1;
+            }
+        buf_printf (&b, "%s%s:%d", b.len ? "," : "", svc->nodes[nd].name, slots);
+    }
+    return b.data ? b.data : strdup ("");
+}
+
+static void send_primary (service_t *svc, mi_t *m)
+{
+    jobfile_task_t t = { 0 };
+    if (jobfile_task_get (svc->jf, m->task, &t) < 0)
+        return;
+    assign_mi_t x = { m->host_list, m->instances, 1, m->part_slots[0] };
+    svc_queue_assign (svc, m->part_worker[0], &t, svc_make_tag (m->task, m->attempt, LAUNCH_TASK),
+                      m->attempt, LAUNCH_TASK, &x);
+    svc->running++;
+    jobfile_task_clear (&t);
+}
+
+void mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t *t, int attempt,
+               double now)
+{
+    mi_t *m = mi_new (svc);
+    if (!m) {
+        fprintf (stderr, "mpibatch: out of memory starting %s\n", t->id);
+        sched_attempt_end (svc->s, a->task, SCHED_REQUEUE);
+        return;
+    }
+    m->used = 1;
+    m->task = a->task;
+    m->attempt = attempt;
+    m->instances = t->instances;
+    m->nparts = a->nparts;
+    for (int i = 0; i < a->nparts; i++) {
+        m->part_worker[i] = a->parts[i].worker;
+        m->part_slots[i] = a->parts[i].slots;
+    }
+    m->host_list = host_list (svc, a);
+    svc_attempt_start (svc, a->task, attempt, a->parts[0].worker, now);
+    if (!t->coordination_command) {
+        send_primary (svc, m);
+        return;
+    }
+    /* One coordination command per node involved, on its first part. */
+    jobfile_task_t c = *t;
+    c.command = t->coordination_command;
+    int primary_node = svc->w[a->parts[0].worker].node;
+    for (int i = 0; i < a->nparts; i++) {
+        int nd = svc->w[a->parts[i].worker].node, seen = 0;
+        for (int k = 0; k < i; k++)
+            seen |= svc->w[a->parts[k].worker].node == nd;
+        if (seen)
+            continue;
+        assign_mi_t x = { m->host_list, m->instances, nd == primary_node, a->parts[i].slots };
+        svc_queue_assign (svc, a->parts[i].worker, &c,
+                          svc_make_tag (a->task, attempt, LAUNCH_COORD), attempt, LAUNCH_COORD,
+                          &x);
+        svc->running++;
+        m->coord_pending++;
+    }
+}
+
+/* A coordination command ended.  When the last one has, the primary
+ * starts, or the attempt ends with the first failure's reason. */
+void mi_coord_result (service_t *svc, const result_t *res, int wn)
+{
+    mi_t *m = mi_find (svc, res->task);
+    if (!m || m->attempt != res->attempt)
+        return;
+    m->coord_pending--;
+    if (res->r.outcome != LAUNCH_SUCCEEDED && !m->failed) {
+        m->failed = 1;
+        m->outcome = res->r.outcome == LAUNCH_INTERRUPTED ? LAUNCH_INTERRUPTED : LAUNCH_FAILED;
+        snprintf (m->reason, sizeof (m->reason), "coordination command failed on %.60s: %.150s",
+                  svc->nodes[svc->w[wn].node].name, res->r.reason);
+    }
+    if (m->coord_pending > 0)
+        return;
+    if (!m->failed && !svc->draining) {
+        send_primary (svc, m);
+        return;
+    }
+    /* The attempt ends here, as if the primary had failed. */
+    result_t r;
+    memset (&r, 0, sizeof (r));
+    r.task = m->task;
+    r.attempt = m->attempt;
+    r.kind = LAUNCH_TASK;
+    r.r.outcome = m->failed ? m->outcome : LAUNCH_INTERRUPTED;
+    r.r.exit_code = -1;
+    r.r.start_time = res->r.start_time;
+    r.r.end_time = res->r.end_time;
+    snprintf (r.r.reason, sizeof (r.r.reason), "%s", m->failed ? m->reason : "interrupted");
+    int primary = m->part_worker[0];
+    mi_free (m);
+    svc->running++;   /* svc_on_result counts this result as one that was awaited */
+    svc_on_result (svc, &r, primary);
+}
+
+/* The primary's command ended: forget the attempt's state. */
+void mi_forget (service_t *svc, uint32_t task)
+{
+    mi_t *m = mi_find (svc, task);
+    if (m)
+        mi_free (m);
+}
+
+void mi_free_all (service_t *svc)
+{
+    for (int i = 0; i < svc->nmi; i++)
+        if (svc->mi[i].used)
+            mi_free (&svc->mi[i]);
+    free (svc->mi);
+    svc->mi = NULL;
+    svc->nmi = 0;
+}

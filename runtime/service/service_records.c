@@ -1,0 +1,553 @@
+/* service_records.c: the service's records: the state directory, the
+ * journal (written before anything is acknowledged, replayed on resume)
+ * and the HDF5 report. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/logspool.h"
+#include "io/report.h"
+#include "io/stage.h"
+#include "runtime/service/service.h"
+
+static const char *outcome_names[] = {
+    "succeeded", "failed", "timed_out", "interrupted", "input_error", "output_error",
+};
+static const char *state_names[] = {
+    "pending", "ready", "running", "succeeded", "failed", "skipped",
+};
+
+const char *svc_outcome_name (int o)
+{
+    return o >= 0 && o < 6 ? outcome_names[o] : "unknown";
+}
+
+const char *svc_state_name (int s)
+{
+    return s >= 0 && s < 6 ? state_names[s] : "unknown";
+}
+
+const char *svc_intern (service_t *svc, const char *s)
+{
+    if (!s)
+        s = "";
+    if (2 * (svc->nistr + 1) > svc->istr_cap) {
+        size_t cap = svc->istr_cap ? svc->istr_cap * 2 : 64;
+        char **t = calloc (cap, sizeof (char *));
+        if (!t)
+            return NULL;
+        for (size_t i = 0; i < svc->istr_cap; i++) {
+            if (!svc->istr[i])
+                continue;
+            size_t h = hash_fnv1a64 (svc->istr[i], strlen (svc->istr[i])) & (cap - 1);
+            while (t[h])
+                h = (h + 1) & (cap - 1);
+            t[h] = svc->istr[i];
+        }
+        free (svc->istr);
+        svc->istr = t;
+        svc->istr_cap = cap;
+    }
+    size_t h = hash_fnv1a64 (s, strlen (s)) & (svc->istr_cap - 1);
+    while (svc->istr[h]) {
+        if (!strcmp (svc->istr[h], s))
+            return svc->istr[h];
+        h = (h + 1) & (svc->istr_cap - 1);
+    }
+    if (!(svc->istr[h] = strdup (s)))
+        return NULL;
+    svc->nistr++;
+    return svc->istr[h];
+}
+
+static attempt_t *new_attempt (service_t *svc)
+{
+    if (svc->natt == svc->att_cap) {
+        size_t cap = svc->att_cap ? svc->att_cap * 2 : 1024;
+        attempt_t *a = realloc (svc->att, cap * sizeof (*a));
+        if (!a)
+            return NULL;
+        svc->att = a;
+        svc->att_cap = cap;
+    }
+    attempt_t *a = &svc->att[svc->natt++];
+    memset (a, 0, sizeof (*a));
+    return a;
+}
+
+static void remember_why (service_t *svc, uint32_t task, const char *reason)
+{
+    if (svc->nwhy == svc->why_cap) {
+        size_t cap = svc->why_cap ? svc->why_cap * 2 : 64;
+        uint32_t *t = realloc (svc->why_task, cap * sizeof (*t));
+        if (!t)
+            return;
+        svc->why_task = t;
+        char **w = realloc (svc->why, cap * sizeof (*w));
+        if (!w)
+            return;
+        svc->why = w;
+        svc->why_cap = cap;
+    }
+    svc->why_task[svc->nwhy] = task;
+    svc->why[svc->nwhy++] = strdup (reason ? reason : "");
+}
+
+/* ---------------------------------------------------------------- */
+/* Resume: replay the journal of earlier runs.                       */
+
+typedef struct {
+    service_t *svc;
+    int32_t *open_attempt;   /* attempt started and not ended, or -1 */
+    double *open_start;
+    int *open_worker;
+} replay_t;
+
+static int replay_cb (const journal_rec_t *r, void *arg)
+{
+    replay_t *rp = arg;
+    service_t *svc = rp->svc;
+    if (r->type != JREC_ATTEMPT_START && r->type != JREC_ATTEMPT_END && r->type != JREC_TASK_END)
+        return 0;
+    long i = r->task ? jobfile_task_find (svc->jf, r->task) : -1;
+    if (i < 0)
+        return 0;   /* a task no longer in the job file */
+    if (r->type == JREC_ATTEMPT_START) {
+        rp->open_attempt[i] = r->attempt;
+        rp->open_start[i] = r->start_time;
+        rp->open_worker[i] = r->worker;
+        return 0;
+    }
+    if (r->type == JREC_ATTEMPT_END) {
+        rp->open_attempt[i] = -1;
+        attempt_t *a = new_attempt (svc);
+        if (!a)
+            return -1;
+        a->task = (uint32_t)i;
+        a->attempt = r->attempt;
+        a->worker = r->worker;
+        a->node = svc_intern (svc, r->node);
+        a->outcome = r->outcome;
+        a->exit_code = r->exit_code;
+        a->signal = r->signal;
+        a->timed_out = r->timed_out;
+        a->log_cut = r->log_cut;
+        a->start_time = r->start_time;
+        a->end_time = r->end_time;
+        a->user_seconds = r->user_seconds;
+        a->system_seconds = r->system_seconds;
+        a->max_rss_kib = r->max_rss_kib;
+        a->bytes_in = r->bytes_in;
+        a->bytes_out = r->bytes_out;
+        a->reason = svc_intern (svc, r->reason);
+        a->cpus = svc_intern (svc, r->cpus);
+        svc->last_attempt[i] = (int32_t)(svc->natt - 1);
+        if (r->outcome != 3 && svc->prev_counted[i] < 65535)
+            svc->prev_counted[i]++;
+        if (r->attempt + 1 > svc->attempt_base[i])
+            svc->attempt_base[i] = (uint16_t)(r->attempt + 1);
+        return 0;
+    }
+    /* TASK_END */
+    int st = r->state;
+    if (st == SCHED_SUCCEEDED && r->task_digest != jobfile_task_digest (svc->jf, (size_t)i))
+        st = 100;   /* changed since it succeeded */
+    svc->prev_state[i] = (uint8_t)st;
+    return 0;
+}
+
+static int replay (service_t *svc, const char *path, mb_error_t *err)
+{
+    replay_t rp = { svc, NULL, NULL, NULL };
+    size_t n = svc->ntasks;
+    int rc = -1;
+    if (!(svc->prev_state = calloc (n + 1, 1))
+        || !(svc->attempt_base = calloc (n + 1, sizeof (uint16_t)))
+        || !(svc->prev_counted = calloc (n + 1, sizeof (uint16_t)))
+        || !(rp.open_attempt = malloc ((n + 1) * sizeof (int32_t)))
+        || !(rp.open_start = calloc (n + 1, sizeof (double)))
+        || !(rp.open_worker = calloc (n + 1, sizeof (int)))) {
+        errprintf (err, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        rp.open_attempt[i] = -1;
+    if (journal_read (path, replay_cb, &rp, NULL, err) < 0 && errno != ENOENT)
+        goto out;
+    /* Attempts that were running when the last run died are recorded as
+     * interrupted; they run again. */
+    double now = svc_now ();
+    char id[80];
+    for (size_t i = 0; i < n; i++) {
+        if (rp.open_attempt[i] < 0)
+            continue;
+        attempt_t *a = new_attempt (svc);
+        if (!a)
+            goto out;
+        a->task = (uint32_t)i;
+        a->attempt = rp.open_attempt[i];
+        a->worker = rp.open_worker[i];
+        a->node = svc_intern (svc, "");
+        a->outcome = 3;
+        a->exit_code = -1;
+        a->start_time = rp.open_start[i];
+        a->end_time = now;
+        a->reason = svc_intern (svc, "interrupted: the run ended while it was running");
+        a->cpus = svc_intern (svc, "");
+        svc->last_attempt[i] = (int32_t)(svc->natt - 1);
+        /* Its number is used: the re-run gets the next one, so its logs
+         * do not overwrite these. */
+        if (a->attempt + 1 > svc->attempt_base[i])
+            svc->attempt_base[i] = (uint16_t)(a->attempt + 1);
+        journal_rec_t r;
+        memset (&r, 0, sizeof (r));
+        r.type = JREC_ATTEMPT_END;
+        r.time = now;
+        r.task = jobfile_task_id (svc->jf, i, id, sizeof (id));
+        r.task_index = (uint32_t)i;
+        r.attempt = a->attempt;
+        r.worker = a->worker;
+        r.node = "";
+        r.cpus = "";
+        r.outcome = 3;
+        r.exit_code = -1;
+        r.start_time = a->start_time;
+        r.end_time = now;
+        r.reason = a->reason;
+        journal_append (svc->j, &r);
+    }
+    rc = 0;
+out:
+    free (rp.open_attempt);
+    free (rp.open_start);
+    free (rp.open_worker);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- */
+
+static int write_file (const char *path, const char *text)
+{
+    char tmp[4300];
+    snprintf (tmp, sizeof (tmp), "%.4200s.tmp.%d", path, (int)getpid ());
+    FILE *f = fopen (tmp, "w");
+    if (!f)
+        return -1;
+    fputs (text, f);
+    if (fclose (f) != 0 || rename (tmp, path) < 0) {
+        unlink (tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int svc_open_state (service_t *svc, mb_error_t *err)
+{
+    run_opts_t *o = svc->opts;
+    errlist_t *errs = errlist_create (50);
+    jobfile_opts_t jo = { .set = o->set, .nset = o->nset, .state = o->state };
+    svc->jf = jobfile_load (o->jobfile, &jo, errs);
+    if (!svc->jf) {
+        for (int i = 0; i < errlist_kept (errs); i++)
+            fprintf (stderr, "%s\n", errlist_get (errs, i));
+        if (errlist_count (errs) > errlist_kept (errs))
+            fprintf (stderr, "... and %d more errors\n", errlist_count (errs) - errlist_kept (errs));
+        if (errlist_count (errs) == 0)
+            fprintf (stderr, "%s: cannot load the job file: %s\n", o->jobfile, strerror (errno));
+        errlist_destroy (errs);
+        return 2;
+    }
+    errlist_destroy (errs);
+    svc->job = jobfile_job (svc->jf);
+    svc->ntasks = jobfile_ntasks (svc->jf);
+    const uint32_t *off, *deps;
+    jobfile_deps (svc->jf, &off, &deps);
+    size_t n = svc->ntasks;
+    if (!(svc->g = sched_graph_create (n, off, deps))
+        || !(svc->task_reqs = calloc (n + 1, sizeof (sched_task_t)))
+        || !(svc->ready_time = calloc (n + 1, sizeof (double)))
+        || !(svc->last_started = calloc (n + 1, sizeof (uint16_t)))
+        || !(svc->last_attempt = malloc ((n + 1) * sizeof (int32_t)))) {
+        fprintf (stderr, "mpibatch: out of memory for %zu tasks\n", n);
+        return 3;
+    }
+    for (size_t i = 0; i < n; i++) {
+        jobfile_reqs_t r;
+        jobfile_task_reqs (svc->jf, i, &r);
+        sched_task_t *t = &svc->task_reqs[i];
+        t->slots = r.slots;
+        t->gpus = r.gpus;
+        t->memory = r.memory;
+        t->priority = r.priority;
+        t->max_retries = r.max_retries;
+        t->on_failure = r.on_failure;
+        t->instances = r.instances;
+        t->time_request = r.time_request > 0 ? r.time_request : 0;
+        svc->last_attempt[i] = -1;
+    }
+
+    /* The state directory: refuse a recorded run without a resume flag. */
+    const char *state = svc->job->state;
+    char path[4200];
+    snprintf (path, sizeof (path), "%s/journal", state);
+    struct stat sb;
+    if (stat (path, &sb) == 0 && sb.st_size > 8 && o->resume == RESUME_NONE) {
+        fprintf (stderr, "%s: the state directory %s already holds a run of job '%s': use "
+                         "--resume to continue it, --resume-failed to also run failed tasks "
+                         "again, or --restart to discard it\n",
+                 o->jobfile, state, svc->job->id);
+        return 2;
+    }
+    if (stage_mkdirs (state) < 0) {
+        fprintf (stderr, "%s: cannot create the state directory %s: %s\n", o->jobfile, state,
+                 strerror (errno));
+        return 3;
+    }
+    svc->j = journal_open (state, o->resume == RESUME_RESTART, err);
+    if (!svc->j) {
+        int busy = errno == EWOULDBLOCK || errno == EAGAIN;
+        fprintf (stderr, "%s: %s\n", o->jobfile, err->text);
+        return busy ? 2 : 3;
+    }
+    if (o->resume == RESUME_RESTART) {
+        snprintf (path, sizeof (path), "%s/logs", state);
+        stage_remove_tree (path);
+        snprintf (path, sizeof (path), "%s/report.h5", state);
+        unlink (path);
+        snprintf (path, sizeof (path), "%s/logs.spool", state);
+        unlink (path);
+    }
+    svc->spool_fd = -1;
+    if (svc->job->logs == JOB_LOGS_REPORT) {
+        snprintf (path, sizeof (path), "%s/logs.spool", state);
+        svc->spool_fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (svc->spool_fd < 0) {
+            fprintf (stderr, "%s: cannot open %s: %s\n", o->jobfile, path, strerror (errno));
+            return 3;
+        }
+    }
+    if (o->resume == RESUME_OK || o->resume == RESUME_FAILED) {
+        snprintf (path, sizeof (path), "%s/journal", state);
+        if (replay (svc, path, err) < 0) {
+            fprintf (stderr, "%s: cannot read the journal: %s\n", path, err->text);
+            return 3;
+        }
+    }
+    snprintf (path, sizeof (path), "%s/job.cfg", state);
+    write_file (path, jobfile_config_text (svc->jf));
+
+    svc->deadline = o->deadline;
+    const char *end = getenv ("SLURM_JOB_END_TIME");
+    if (!svc->deadline && end && atof (end) > 0) {
+        /* Leave room for the grace period of interrupted tasks and for
+         * writing the report before Slurm ends the allocation. */
+        const char *m = getenv ("MPIBATCH_DEADLINE_MARGIN");
+        double margin = m ? atof (m) : 15.0;
+        svc->deadline = atof (end) - margin;
+    }
+    svc->tty = isatty (2);
+    return 0;
+}
+
+int svc_journal_run_start (service_t *svc)
+{
+    journal_rec_t r;
+    memset (&r, 0, sizeof (r));
+    r.type = JREC_RUN_START;
+    r.time = svc_now ();
+    r.job_id = svc->job->id;
+    const char *cfg = jobfile_config_text (svc->jf);
+    r.job_digest = hash_fnv1a64 (cfg, strlen (cfg));
+    r.workers = svc->nworkers;
+    r.nodes = svc->nnodes;
+    r.slots = svc->total_slots;
+    r.ntasks = svc->ntasks;
+    r.version = PACKAGE_VERSION;
+    r.text = svc->job->file;
+    journal_append (svc->j, &r);
+    for (int i = 0; i < svc->nworkers; i++) {
+        memset (&r, 0, sizeof (r));
+        r.type = JREC_WORKER;
+        r.time = svc_now ();
+        r.worker = svc->w[i].rank;
+        r.node = svc->nodes[svc->w[i].node].name;
+        r.slots = svc->w[i].slots;
+        r.cpus = svc->w[i].cpus;
+        journal_append (svc->j, &r);
+    }
+    /* Tasks that ended in earlier runs keep their state. */
+    if (svc->prev_state) {
+        int again = svc->opts->resume == RESUME_FAILED;
+        char id[80];
+        for (size_t i = 0; i < svc->ntasks; i++) {
+            int st = svc->prev_state[i];
+            if (st == 100) {
+                if (svc->opts->verbose >= 0)
+                    fprintf (stderr, "mpibatch: changed since it succeeded: %s%s\n",
+                             jobfile_task_id (svc->jf, i, id, sizeof (id)),
+                             again ? " (running it again)" : " (not run again)");
+                svc->changed++;
+                st = again ? 0 : SCHED_SUCCEEDED;
+            }
+            if (st == SCHED_SUCCEEDED
+                || (!again && (st == SCHED_FAILED || st == SCHED_SKIPPED))) {
+                sched_preset (svc->s, (uint32_t)i, (enum sched_state)st, 0);
+                svc->resumed_done++;
+            }
+            else if (st == 0 && svc->prev_counted[i])
+                /* A task between retries keeps the retries it used (a
+                 * failed task run again by --resume-failed starts afresh). */
+                sched_preset (svc->s, (uint32_t)i, SCHED_PENDING, svc->prev_counted[i]);
+        }
+    }
+    return journal_flush (svc->j, 1);
+}
+
+int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, double now)
+{
+    char id[80];
+    const wstate_t *w = &svc->w[wnum];
+    /* A task became ready when its last prerequisite ended. */
+    double ready = svc->started;
+    uint32_t np;
+    const uint32_t *pre = sched_graph_prereqs (svc->g, task, &np);
+    for (uint32_t k = 0; k < np; k++) {
+        int32_t la = svc->last_attempt[pre[k]];
+        if (la >= 0 && svc->att[la].end_time > ready)
+            ready = svc->att[la].end_time;
+    }
+    svc->ready_time[task] = ready;
+    journal_rec_t r;
+    memset (&r, 0, sizeof (r));
+    r.type = JREC_ATTEMPT_START;
+    r.time = now;
+    r.task = jobfile_task_id (svc->jf, task, id, sizeof (id));
+    r.task_index = task;
+    r.attempt = attempt;
+    r.worker = w->rank;
+    r.node = svc->nodes[w->node].name;
+    r.slots = svc->task_reqs ? svc->task_reqs[task].slots : 0;
+    r.ready_time = ready;
+    r.start_time = now;
+    return journal_append (svc->j, &r);
+}
+
+attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
+{
+    char id[80];
+    const wstate_t *w = &svc->w[wnum];
+    const launch_result_t *l = &res->r;
+    jobfile_reqs_t rq;
+    jobfile_task_reqs (svc->jf, res->task, &rq);
+    journal_rec_t r;
+    memset (&r, 0, sizeof (r));
+    r.type = JREC_ATTEMPT_END;
+    r.time = svc_now ();
+    r.task = jobfile_task_id (svc->jf, res->task, id, sizeof (id));
+    r.task_index = res->task;
+    r.attempt = res->attempt;
+    r.worker = w->rank;
+    r.node = svc->nodes[w->node].name;
+    r.cpus = res->cpus;
+    r.slots = rq.slots;
+    r.outcome = l->outcome;
+    r.exit_code = l->exit_code;
+    r.signal = l->signal;
+    r.timed_out = l->timed_out;
+    r.start_time = l->start_time;
+    r.end_time = l->end_time;
+    r.user_seconds = l->user_seconds;
+    r.system_seconds = l->system_seconds;
+    r.max_rss_kib = l->max_rss_kib;
+    r.bytes_in = l->bytes_in;
+    r.bytes_out = l->bytes_out;
+    r.reason = l->reason;
+    r.log_cut = l->log_cut;
+    journal_append (svc->j, &r);
+
+    attempt_t *a = new_attempt (svc);
+    if (!a)
+        return NULL;
+    a->task = res->task;
+    a->attempt = res->attempt;
+    a->worker = w->rank;
+    a->node = svc_intern (svc, svc->nodes[w->node].name);
+    a->slots = rq.slots;
+    a->outcome = l->outcome;
+    a->exit_code = l->exit_code;
+    a->signal = l->signal;
+    a->timed_out = l->timed_out;
+    a->log_cut = l->log_cut;
+    a->start_time = l->start_time;
+    a->end_time = l->end_time;
+    a->user_seconds = l->user_seconds;
+    a->system_seconds = l->system_seconds;
+    a->max_rss_kib = l->max_rss_kib;
+    a->bytes_in = l->bytes_in;
+    a->bytes_out = l->bytes_out;
+    a->reason = l->reason[0] ? svc_intern (svc, l->reason) : NULL;
+    a->cpus = svc_intern (svc, res->cpus);
+    svc->last_attempt[res->task] = (int32_t)(svc->natt - 1);
+    return a;
+}
+
+void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason)
+{
+    char id[80];
+    journal_rec_t r;
+    memset (&r, 0, sizeof (r));
+    r.type = JREC_TASK_END;
+    r.time = svc_now ();
+    r.task = jobfile_task_id (svc->jf, task, id, sizeof (id));
+    r.task_index = task;
+    r.state = state;
+    r.reason = reason;
+    if (state == SCHED_SUCCEEDED)
+        r.task_digest = jobfile_task_digest (svc->jf, task);
+    journal_append (svc->j, &r);
+    if (state != SCHED_SUCCEEDED && svc->last_attempt[task] < 0)
+        remember_why (svc, task, reason);
+}
+
+void svc_destroy (service_t *svc)
+{
+    if (!svc)
+        return;
+    int saved = errno;
+    free (svc->att);
+    for (size_t i = 0; i < svc->istr_cap; i++)
+        free (svc->istr[i]);
+    free (svc->istr);
+    for (size_t i = 0; i < svc->nwhy; i++)
+        free (svc->why[i]);
+    free (svc->why);
+    free (svc->why_task);
+    for (int i = 0; svc->w && i < svc->nworkers; i++) {
+        free (svc->w[i].cpus);
+        buf_free (&svc->w[i].batch);
+    }
+    free (svc->w);
+    for (int i = 0; svc->nodes && i < svc->nnodes; i++)
+        free (svc->nodes[i].name);
+    free (svc->nodes);
+    free (svc->rank2w);
+    free (svc->ready_time);
+    free (svc->last_attempt);
+    free (svc->attempt_base);
+    free (svc->prev_counted);
+    free (svc->prev_state);
+    free (svc->last_started);
+    free (svc->task_reqs);
+    sched_destroy (svc->s);
+    sched_graph_destroy (svc->g);
+    journal_close (svc->j);
+    jobfile_destroy (svc->jf);
+    memset (svc, 0, sizeof (*svc));
+    errno = saved;
+}
