@@ -28,7 +28,10 @@ typedef struct {
     const char *reason;
 } report_task_t;
 
-/* One row of /attempts.  outcome is the journal_outcome name. */
+/* One row of /attempts.  outcome is the journal_outcome name ("running"
+ * for an attempt that has not ended, in a live report only).  slots and
+ * cpus are what the attempt held (0 and "" in reports written before
+ * /attempts had them). */
 typedef struct {
     uint32_t task;       /* row in /tasks */
     int attempt;
@@ -39,6 +42,8 @@ typedef struct {
     int signal;
     const char *outcome;
     const char *reason;
+    int slots;
+    const char *cpus;
 } report_attempt_t;
 
 /* One row of /workers. */
@@ -98,8 +103,9 @@ typedef struct {
 int report_write (const char *path, const report_t *r, mb_error_t *err);
 
 /* A report read back from a file, for `mpibatch report`.  Opaque; the
- * report_t it exposes (with tasks, attempts and workers filled; sweeps and
- * logs left empty) is valid until report_close(). */
+ * report_t it exposes (with tasks, attempts, workers and sweeps filled;
+ * logs left empty; parameter values as text, numbers printed as %.15g) is
+ * valid until report_close(). */
 typedef struct report_file report_file_t;
 report_file_t *report_open (const char *path, mb_error_t *err);
 const report_t *report_data (const report_file_t *rf);
