@@ -116,11 +116,25 @@ void report_close (report_file_t *rf);
 int report_print_text (FILE *f, const report_t *r);
 int report_print_json (FILE *f, const report_t *r);
 int report_print_csv (FILE *f, const report_t *r);
-/* Print one self-contained HTML page (no network fetches): the summary, a
- * timeline on a <canvas> (one lane per worker slot, one bar per attempt
- * coloured by outcome; hovering shows the task, times and exit), the
- * failures and the slowest tasks.  Uses the tasks, attempts and workers of
- * r.  Returns 0, or -1 with errno set when the stream failed. */
+/* Print one self-contained HTML page (no network fetches): the summary;
+ * utilisation over time and a timeline on <canvas> (one lane per worker
+ * slot grouped by node and worker, an attempt drawn on every slot it held,
+ * coloured by outcome; hover or keyboard focus shows the attempt and its
+ * parameters; zoom and pan); each sweep's parameter space (outcome and
+ * wall time against one parameter, or grids over two chosen ones); the
+ * failures grouped by reason with links into the grids; the failed tasks,
+ * workers and slowest tasks (tables only when they have rows).  Returns 0,
+ * or -1 with errno set when the stream failed or memory ran out. */
 int report_print_html (FILE *f, const report_t *r);
+/* The same with options: live (the run has not ended: the page says so,
+ * the timeline runs up to now and running attempts, outcome "running",
+ * are drawn up to it), now (UNIX seconds), refresh (seconds > 0: the page
+ * reloads itself that often).  o may be NULL. */
+typedef struct {
+    int live;
+    double now;
+    int refresh;
+} report_html_opts_t;
+int report_print_html_opts (FILE *f, const report_t *r, const report_html_opts_t *o);
 
 #endif
