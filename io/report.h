@@ -111,6 +111,24 @@ report_file_t *report_open (const char *path, mb_error_t *err);
 const report_t *report_data (const report_file_t *rf);
 void report_close (report_file_t *rf);
 
+/* The report of a run, running or not, from its state directory: when the
+ * journal says the run has ended, report.h5 as it is; while it runs (or
+ * when it died without an end record), report.h5 if there is one yet,
+ * completed from the journal: attempts ended since, attempts still running
+ * (outcome "running", end_time 0; their task's state "running"), task
+ * states and new workers.  With no report.h5 yet, task ids and sweep
+ * parameters come from jf when given (may be NULL).  Returns NULL with err
+ * (ENOENT: neither a report nor a journal).  Valid until
+ * report_live_close(), which accepts NULL. */
+struct jobfile;
+typedef struct report_live report_live_t;
+report_live_t *report_live_open (const char *statedir, const struct jobfile *jf,
+                                 mb_error_t *err);
+const report_t *report_live_data (const report_live_t *l);
+/* 1 when the run had not ended when the journal was read. */
+int report_live_running (const report_live_t *l);
+void report_live_close (report_live_t *l);
+
 /* Print a report as text / json / csv (the /tasks table) to the stream. */
 #include <stdio.h>
 int report_print_text (FILE *f, const report_t *r);

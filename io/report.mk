@@ -1,6 +1,6 @@
 ## io/report: sources and unit tests.
 libmbio_a_SOURCES += io/report.c io/report_h5.c io/report_h5.h \
-	io/report_read.c io/report_params.c io/report_group.c io/report_print.c io/report_int.h \
+	io/report_read.c io/report_params.c io/report_live.c io/report_group.c io/report_print.c io/report_int.h \
 	io/report_html.c
 
 check_PROGRAMS += tests/unit/test_report
