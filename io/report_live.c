@@ -182,6 +182,7 @@ static int merge_cb (const journal_rec_t *j, void *arg)
         a->outcome = "running";
         a->reason = "";
         a->exit_code = -1;
+        t->attempts++;
     }
     else if (j->type == JREC_ATTEMPT_START)
         return 0;    /* the report has it already */
@@ -190,8 +191,6 @@ static int merge_cb (const journal_rec_t *j, void *arg)
     a->slots = j->slots;
     a->cpus = keep (l, j->cpus);
     a->start_time = j->start_time;
-    if (j->attempt > t->attempts)
-        t->attempts = j->attempt;
     t->worker = j->worker;
     t->node = a->node;
     t->cpus = a->cpus;

@@ -183,6 +183,9 @@ tl.onkeydown=function(ev){var k=ev.key;
  else return;ev.preventDefault();};
 tl.onblur=function(){hl=-1;hide();draw();};
 draw();
+tl.setAttribute('data-end',END);
+// For tests and the curious: where an attempt is drawn, and its hover text.
+window.mbReport={lanesOf:lanesOf,text:text};
 
 // ---- parameter space ---------------------------------------------------------
 var RL=-1,RS=-1;   // the reason highlighted from the failures table, in sweep RS
