@@ -50,7 +50,7 @@ if(!(END>0))END=1;
 // The end drawn: up to now (the end) for an attempt still running.
 var EE=new Float64Array(NA);
 for(i=0;i<NA;i++)EE[i]=(A.o[i]===RUNNING||A.e[i]<A.s[i])?END:A.e[i];
-var lanes=[],laneAtts=[],ALO=new Int32Array(NA+1),AL=[],order=[];
+var lanes=[],laneAtts=[],ALO=new Float64Array(NA+1),AL=[],order=[];
 ws.forEach(function(w){
  var first=lanes.length,free=[];
  for(var s=0;s<w.slots;s++){lanes.push({w:w,slot:s,extra:0});free.push(-Infinity);laneAtts.push([]);}
