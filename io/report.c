@@ -236,6 +236,8 @@ static void fill_attempts (const report_t *r, size_t first, size_t count, void *
         o->signal = a->signal;
         o->outcome = nz (a->outcome);
         o->reason = nz (a->reason);
+        o->slots = a->slots;
+        o->cpus = nz (a->cpus);
     }
 }
 
@@ -312,9 +314,25 @@ static int write_param (hid_t g, const char *name, const char **v, size_t n,
     return rc;
 }
 
+/* A group that remembers the order its members were made in, so a reader
+ * lists a sweep's parameters (and the sweeps) in the job file's order. */
+static hid_t group_ordered (hid_t parent, const char *name)
+{
+    hid_t pl = H5Pcreate (H5P_GROUP_CREATE), g;
+    if (pl < 0)
+        return -1;
+    if (H5Pset_link_creation_order (pl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) {
+        H5Pclose (pl);
+        return -1;
+    }
+    g = H5Gcreate2 (parent, name, H5P_DEFAULT, pl, H5P_DEFAULT);
+    H5Pclose (pl);
+    return g;
+}
+
 static int write_sweep (hid_t parent, const report_sweep_t *sw, mb_error_t *err)
 {
-    hid_t g = H5Gcreate2 (parent, nz (sw->name), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = group_ordered (parent, nz (sw->name));
     if (g < 0)
         return rh5_fail (err, "group /parameters/%s", nz (sw->name));
     if (write_dataset (g, "task", H5T_NATIVE_UINT32, sw->ntasks, sw->rows, err) < 0)
@@ -335,7 +353,7 @@ static int write_parameters (hid_t f, const report_t *r, mb_error_t *err)
     hid_t g;
     if (r->nsweeps == 0)
         return 0;
-    if ((g = H5Gcreate2 (f, "parameters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+    if ((g = group_ordered (f, "parameters")) < 0)
         return rh5_fail (err, "group /parameters");
     for (size_t i = 0; i < r->nsweeps; i++) {
         if (write_sweep (g, &r->sweeps[i], err) < 0) {

@@ -28,7 +28,10 @@ typedef struct {
     const char *reason;
 } report_task_t;
 
-/* One row of /attempts.  outcome is the journal_outcome name. */
+/* One row of /attempts.  outcome is the journal_outcome name ("running"
+ * for an attempt that has not ended, in a live report only).  slots and
+ * cpus are what the attempt held (0 and "" in reports written before
+ * /attempts had them). */
 typedef struct {
     uint32_t task;       /* row in /tasks */
     int attempt;
@@ -39,6 +42,8 @@ typedef struct {
     int signal;
     const char *outcome;
     const char *reason;
+    int slots;
+    const char *cpus;
 } report_attempt_t;
 
 /* One row of /workers. */
@@ -98,23 +103,56 @@ typedef struct {
 int report_write (const char *path, const report_t *r, mb_error_t *err);
 
 /* A report read back from a file, for `mpibatch report`.  Opaque; the
- * report_t it exposes (with tasks, attempts and workers filled; sweeps and
- * logs left empty) is valid until report_close(). */
+ * report_t it exposes (with tasks, attempts, workers and sweeps filled;
+ * logs left empty; parameter values as text, numbers printed as %.15g) is
+ * valid until report_close(). */
 typedef struct report_file report_file_t;
 report_file_t *report_open (const char *path, mb_error_t *err);
 const report_t *report_data (const report_file_t *rf);
 void report_close (report_file_t *rf);
+
+/* The report of a run, running or not, from its state directory: when the
+ * journal says the run has ended, report.h5 as it is; while it runs (or
+ * when it died without an end record), report.h5 if there is one yet,
+ * completed from the journal: attempts ended since, attempts still running
+ * (outcome "running", end_time 0; their task's state "running"), task
+ * states and new workers.  With no report.h5 yet, task ids and sweep
+ * parameters come from jf when given (may be NULL).  Returns NULL with err
+ * (ENOENT: neither a report nor a journal).  Valid until
+ * report_live_close(), which accepts NULL. */
+struct jobfile;
+typedef struct report_live report_live_t;
+report_live_t *report_live_open (const char *statedir, const struct jobfile *jf,
+                                 mb_error_t *err);
+const report_t *report_live_data (const report_live_t *l);
+/* 1 when the run had not ended when the journal was read. */
+int report_live_running (const report_live_t *l);
+void report_live_close (report_live_t *l);
 
 /* Print a report as text / json / csv (the /tasks table) to the stream. */
 #include <stdio.h>
 int report_print_text (FILE *f, const report_t *r);
 int report_print_json (FILE *f, const report_t *r);
 int report_print_csv (FILE *f, const report_t *r);
-/* Print one self-contained HTML page (no network fetches): the summary, a
- * timeline on a <canvas> (one lane per worker slot, one bar per attempt
- * coloured by outcome; hovering shows the task, times and exit), the
- * failures and the slowest tasks.  Uses the tasks, attempts and workers of
- * r.  Returns 0, or -1 with errno set when the stream failed. */
+/* Print one self-contained HTML page (no network fetches): the summary;
+ * utilisation over time and a timeline on <canvas> (one lane per worker
+ * slot grouped by node and worker, an attempt drawn on every slot it held,
+ * coloured by outcome; hover or keyboard focus shows the attempt and its
+ * parameters; zoom and pan); each sweep's parameter space (outcome and
+ * wall time against one parameter, or grids over two chosen ones); the
+ * failures grouped by reason with links into the grids; the failed tasks,
+ * workers and slowest tasks (tables only when they have rows).  Returns 0,
+ * or -1 with errno set when the stream failed or memory ran out. */
 int report_print_html (FILE *f, const report_t *r);
+/* The same with options: live (the run has not ended: the page says so,
+ * the timeline runs up to now and running attempts, outcome "running",
+ * are drawn up to it), now (UNIX seconds), refresh (seconds > 0: the page
+ * reloads itself that often).  o may be NULL. */
+typedef struct {
+    int live;
+    double now;
+    int refresh;
+} report_html_opts_t;
+int report_print_html_opts (FILE *f, const report_t *r, const report_html_opts_t *o);
 
 #endif

@@ -121,7 +121,8 @@ hid_t rh5_row_type (int kind)
         };
         return build (sizeof (rh5_task_t), m, sizeof (m) / sizeof (m[0]));
     }
-    case RH5_ATTEMPT: {
+    case RH5_ATTEMPT:
+    case RH5_ATTEMPT_V1: {
         const struct member m[] = {
             M (rh5_attempt_t, task, H5T_NATIVE_UINT32),
             M (rh5_attempt_t, attempt, H5T_NATIVE_INT32),
@@ -133,8 +134,11 @@ hid_t rh5_row_type (int kind)
             M (rh5_attempt_t, signal, H5T_NATIVE_INT32),
             S (rh5_attempt_t, outcome),
             S (rh5_attempt_t, reason),
+            M (rh5_attempt_t, slots, H5T_NATIVE_INT32),
+            S (rh5_attempt_t, cpus),
         };
-        return build (sizeof (rh5_attempt_t), m, sizeof (m) / sizeof (m[0]));
+        size_t n = sizeof (m) / sizeof (m[0]) - (kind == RH5_ATTEMPT_V1 ? 2 : 0);
+        return build (sizeof (rh5_attempt_t), m, n);
     }
     case RH5_WORKER: {
         const struct member m[] = {

@@ -38,6 +38,8 @@ typedef struct {
     int32_t signal;
     char *outcome;
     char *reason;
+    int32_t slots;
+    char *cpus;
 } rh5_attempt_t;
 
 typedef struct {
@@ -57,7 +59,9 @@ typedef struct {
 } rh5_log_t;
 
 /* Which compound type to build. */
-enum { RH5_TASK, RH5_ATTEMPT, RH5_WORKER, RH5_LOG };
+/* RH5_ATTEMPT_V1: /attempts as written before it had slots and cpus (the
+ * same struct, those two members left zero). */
+enum { RH5_TASK, RH5_ATTEMPT, RH5_WORKER, RH5_LOG, RH5_ATTEMPT_V1 };
 
 /* Mute HDF5's own printing of its error stack for the duration of a call
  * (state saved in *saved) and put it back afterwards. */
@@ -77,5 +81,15 @@ int rh5_fail (mb_error_t *err, const char *what, ...)
  * compound type of a row kind (caller closes).  Negative on failure. */
 hid_t rh5_str_type (void);
 hid_t rh5_row_type (int kind);
+
+/* /parameters/<sweep> of an open report, read into sweeps whose memory
+ * the returned object owns (an empty list when the report has none).
+ * NULL with err on failure.  rh5_params_sweeps: the sweeps and their
+ * number, valid until rh5_params_free (which accepts NULL). */
+#include "io/report.h"
+typedef struct rh5_params rh5_params_t;
+rh5_params_t *rh5_params_read (hid_t f, mb_error_t *err);
+const report_sweep_t *rh5_params_sweeps (const rh5_params_t *p, size_t *n);
+void rh5_params_free (rh5_params_t *p);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -103,6 +104,66 @@ static int id_width (const report_t *r, int min)
     return w > 40 ? 40 : (int)w;
 }
 
+/* Failures grouped by reason, most frequent first. */
+static void print_reasons (FILE *f, const report_t *r, int idw)
+{
+    report_reason_t *g;
+    long ng = report_reasons (r, &g);
+    if (ng <= 0) {
+        free (g);
+        return;
+    }
+    fprintf (f, "\nfailures by reason (%ld):\n", ng);
+    fprintf (f, "  %6s  %-*s  %s\n", "TASKS", idw, "FIRST", "REASON");
+    for (long k = 0; k < ng && k < MAX_FAILURES; k++) {
+        fprintf (f, "  %6zu  %-*s  ", g[k].count, idw, nz (r->tasks[g[k].first].id));
+        put_line (f, g[k].reason);
+        fputc ('\n', f);
+    }
+    if (ng > MAX_FAILURES)
+        fprintf (f, "  ... and %ld more reasons\n", ng - MAX_FAILURES);
+    free (g);
+}
+
+/* Each sweep: per parameter, its tasks counted by state for every value
+ * (at most MAX_VALUES values), and their mean wall time. */
+#define MAX_VALUES 30
+static void print_sweeps (FILE *f, const report_t *r)
+{
+    for (size_t s = 0; s < r->nsweeps; s++) {
+        const report_sweep_t *sw = &r->sweeps[s];
+        if (sw->ntasks == 0)
+            continue;
+        fprintf (f, "\nsweep %s (%zu tasks):\n", nz (sw->name), sw->ntasks);
+        for (int p = 0; p < sw->nparams; p++) {
+            report_value_t *g;
+            long ng = report_value_counts (r, sw, p, &g);
+            int w = 12;
+            if (ng <= 0) {
+                free (g);
+                continue;
+            }
+            for (long k = 0; k < ng && k < MAX_VALUES; k++)
+                if ((int)strlen (g[k].value) > w)
+                    w = strlen (g[k].value) > 40 ? 40 : (int)strlen (g[k].value);
+            fprintf (f, "  %-*s  %9s  %6s  %7s  %7s  %9s\n", w, nz (sw->param_names[p]),
+                     "SUCCEEDED", "FAILED", "SKIPPED", "OTHER", "MEAN_WALL");
+            for (long k = 0; k < ng && k < MAX_VALUES; k++) {
+                size_t other = g[k].n[0] + g[k].n[1] + g[k].n[2];
+                fprintf (f, "  %-*s  %9zu  %6zu  %7zu  %7zu  ", w, g[k].value, g[k].n[3],
+                         g[k].n[4], g[k].n[5], other);
+                if (g[k].nwall)
+                    fprintf (f, "%9.3f\n", g[k].wall_sum / (double)g[k].nwall);
+                else
+                    fprintf (f, "%9s\n", "-");
+            }
+            if (ng > MAX_VALUES)
+                fprintf (f, "  ... and %ld more values\n", ng - MAX_VALUES);
+            free (g);
+        }
+    }
+}
+
 int report_print_text (FILE *f, const report_t *r)
 {
     char started[32], finished[32];
@@ -137,7 +198,9 @@ int report_print_text (FILE *f, const report_t *r)
         }
         if (nfail > shown)
             fprintf (f, "  ... and %zu more\n", nfail - shown);
+        print_reasons (f, r, idw);
     }
+    print_sweeps (f, r);
 
     if (r->nworkers > 0) {
         fprintf (f, "\nworkers:\n");

@@ -1,5 +1,5 @@
 /* report_read.c: reads an HDF5 report back (root attributes, /tasks,
- * /attempts, /workers, /job config) for `mpibatch report`. */
+ * /attempts, /workers, /parameters, /job config) for `mpibatch report`. */
 #include <config.h>
 
 #include <errno.h>
@@ -20,6 +20,7 @@ struct report_file {
     report_task_t *tasks;
     report_attempt_t *attempts;
     report_worker_t *workers;
+    rh5_params_t *params;
     void *blocks[MAX_BLOCKS];
     int nblocks;
 };
@@ -231,11 +232,26 @@ error:
     return -1;
 }
 
+/* The row kind to read dataset d with: /attempts of an older report has
+ * no slots and cpus, and HDF5 will not convert to members it lacks. */
+static int file_kind (hid_t d, int kind)
+{
+    hid_t ft;
+    int has;
+    if (kind != RH5_ATTEMPT)
+        return kind;
+    if ((ft = H5Dget_type (d)) < 0)
+        return -1;
+    has = H5Tget_member_index (ft, "slots") >= 0;
+    H5Tclose (ft);
+    return has ? RH5_ATTEMPT : RH5_ATTEMPT_V1;
+}
+
 /* Read a whole compound dataset into a calloc'd array of rows of the given
  * kind.  The vlen strings in it belong to HDF5: release with
  * reclaim_rows().  A missing dataset is an error. */
 static void *read_rows (hid_t f, const char *name, int kind, size_t size,
-                        size_t *n, mb_error_t *err)
+                        size_t *n, int *kind_read, mb_error_t *err)
 {
     hid_t d = -1, sp = -1, mt = -1;
     hssize_t npoints;
@@ -244,6 +260,7 @@ static void *read_rows (hid_t f, const char *name, int kind, size_t size,
     if ((d = H5Dopen2 (f, name, H5P_DEFAULT)) < 0
         || (sp = H5Dget_space (d)) < 0
         || (npoints = H5Sget_simple_extent_npoints (sp)) < 0
+        || (kind = file_kind (d, kind)) < 0
         || (mt = rh5_row_type (kind)) < 0) {
         rh5_fail (err, "dataset /%s", name);
         goto out;
@@ -260,6 +277,8 @@ static void *read_rows (hid_t f, const char *name, int kind, size_t size,
         goto out;
     }
     *n = (size_t)npoints;
+    if (kind_read)
+        *kind_read = kind;
 out:
     if (mt >= 0)
         H5Tclose (mt);
@@ -289,7 +308,7 @@ static void reclaim_rows (int kind, size_t n, void *rows)
 static int read_tasks (report_file_t *rf, hid_t f, mb_error_t *err)
 {
     size_t n = 0, total = 0;
-    rh5_task_t *rows = read_rows (f, "tasks", RH5_TASK, sizeof (*rows), &n, err);
+    rh5_task_t *rows = read_rows (f, "tasks", RH5_TASK, sizeof (*rows), &n, NULL, err);
     pool_t pool;
     int rc = -1;
 
@@ -340,14 +359,17 @@ out:
 static int read_attempts (report_file_t *rf, hid_t f, mb_error_t *err)
 {
     size_t n = 0, total = 0;
-    rh5_attempt_t *rows = read_rows (f, "attempts", RH5_ATTEMPT, sizeof (*rows), &n, err);
+    int kind = RH5_ATTEMPT;
+    rh5_attempt_t *rows = read_rows (f, "attempts", RH5_ATTEMPT, sizeof (*rows), &n, &kind,
+                                     err);
     pool_t pool;
     int rc = -1;
 
     if (!rows)
         return -1;
     for (size_t i = 0; i < n; i++)
-        total += slen (rows[i].node) + slen (rows[i].outcome) + slen (rows[i].reason);
+        total += slen (rows[i].node) + slen (rows[i].outcome) + slen (rows[i].reason)
+                 + slen (rows[i].cpus);
     if (pool_init (rf, &pool, total, err) < 0)
         goto out;
     if (!(rf->attempts = calloc (n ? n : 1, sizeof (*rf->attempts)))) {
@@ -368,19 +390,21 @@ static int read_attempts (report_file_t *rf, hid_t f, mb_error_t *err)
         a->signal = s->signal;
         a->outcome = pool_put (&pool, s->outcome);
         a->reason = pool_put (&pool, s->reason);
+        a->slots = s->slots;
+        a->cpus = pool_put (&pool, s->cpus);
     }
     rf->r.nattempts = n;
     rf->r.attempts = rf->attempts;
     rc = 0;
 out:
-    reclaim_rows (RH5_ATTEMPT, n, rows);
+    reclaim_rows (kind, n, rows);
     return rc;
 }
 
 static int read_workers (report_file_t *rf, hid_t f, mb_error_t *err)
 {
     size_t n = 0, total = 0;
-    rh5_worker_t *rows = read_rows (f, "workers", RH5_WORKER, sizeof (*rows), &n, err);
+    rh5_worker_t *rows = read_rows (f, "workers", RH5_WORKER, sizeof (*rows), &n, NULL, err);
     pool_t pool;
     int rc = -1;
 
@@ -430,7 +454,8 @@ report_file_t *report_open (const char *path, mb_error_t *err)
         || read_config (rf, f, err) < 0
         || read_tasks (rf, f, err) < 0
         || read_attempts (rf, f, err) < 0
-        || read_workers (rf, f, err) < 0) {
+        || read_workers (rf, f, err) < 0
+        || !(rf->params = rh5_params_read (f, err))) {
         /* Name the file in front of what went wrong inside it. */
         if (err) {
             mb_error_t inner = *err;
@@ -438,6 +463,7 @@ report_file_t *report_open (const char *path, mb_error_t *err)
         }
         goto error;
     }
+    rf->r.sweeps = rh5_params_sweeps (rf->params, &rf->r.nsweeps);
     if (H5Fclose (f) < 0) {
         f = -1;
         rh5_fail (err, "%s: cannot close the report", path);
@@ -467,6 +493,7 @@ void report_close (report_file_t *rf)
         free (rf->tasks);
         free (rf->attempts);
         free (rf->workers);
+        rh5_params_free (rf->params);
         free (rf);
         errno = saved;
     }

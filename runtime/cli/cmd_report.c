@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "io/report.h"
+#include <time.h>
+
 #include "io/report.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
@@ -18,13 +18,16 @@ static void usage (FILE *f)
     fprintf (f,
              "Usage: mpibatch report JOBFILE|STATEDIR [OPTIONS]\n"
              "\n"
-             "Summarise a finished (or interrupted) run from its HDF5 report\n"
-             "(<state>/report.h5): totals, failures, per-worker utilisation,\n"
-             "slowest tasks.\n"
+             "Summarise a run from its HDF5 report (<state>/report.h5): totals,\n"
+             "failures by reason, each sweep's outcomes per parameter value,\n"
+             "per-worker utilisation, slowest tasks.  While the run goes on, what\n"
+             "the report does not have yet is read from the journal, and running\n"
+             "tasks are shown as such.\n"
              "\n"
              "Options:\n"
              "  --format FMT   text (default), json, csv (the /tasks table) or html\n"
              "  -o FILE        write to FILE instead of standard output\n"
+             "  --refresh SEC  (html) the page reloads itself every SEC seconds\n"
              "  --state DIR    the state directory of a JOBFILE (default: from the job)\n"
              "  --set K=V      override a job-file setting when resolving JOBFILE\n"
              "  -h, --help     show this help\n");
@@ -51,14 +54,15 @@ static const char *optval (int argc, char **argv, int *i, const char *name, int 
 int cmd_report (int argc, char **argv)
 {
     const char *arg = NULL, *format = "text", *out = NULL, *state = NULL;
+    report_html_opts_t hopts = { 0, 0, 0 };
+    jobfile_t *jf = NULL;
+    report_live_t *live = NULL;
     const char **set = NULL;
     int nset = 0;
-    char *dir = NULL, *path = NULL;
-    report_file_t *rf = NULL;
+    char *dir = NULL;
     mb_error_t err = { "" };
     FILE *f = stdout;
     int rc = 2, prc;
-    struct stat st;
 
     /* At most one --set per argument. */
     if (!(set = calloc ((size_t)argc, sizeof (*set)))) {
@@ -80,6 +84,16 @@ int cmd_report (int argc, char **argv)
             out = v;
         else if ((v = optval (argc, argv, &i, "--state", &missing)))
             state = v;
+        else if ((v = optval (argc, argv, &i, "--refresh", &missing))) {
+            char *end;
+            long n = strtol (v, &end, 10);
+            if (*end || n < 1 || n > 86400) {
+                fprintf (stderr, "mpibatch report: --refresh wants whole seconds from 1 to "
+                                 "86400, not '%s'\n", v);
+                goto out;
+            }
+            hopts.refresh = (int)n;
+        }
         else if ((v = optval (argc, argv, &i, "--set", &missing))) {
             if (!strchr (v, '=')) {
                 fprintf (stderr, "mpibatch report: --set wants KEY=VALUE, not '%s'\n", v);
@@ -115,39 +129,36 @@ int cmd_report (int argc, char **argv)
                  format);
         goto out;
     }
+    if (hopts.refresh && strcmp (format, "html")) {
+        fprintf (stderr, "mpibatch report: --refresh is for --format html\n");
+        goto out;
+    }
 
     /* A state directory is taken as it is (or --state instead); a job
      * file, with --set applied, names one. */
-    if (!(dir = cmd_state_dir_opts (arg, state, set, nset, NULL)))
+    if (!(dir = cmd_state_dir_opts (arg, state, set, nset, &jf)))
         goto out;    /* cmd_state_dir_opts printed why */
-    if (asprintf (&path, "%s/report.h5", dir) < 0) {
-        path = NULL;
-        perror ("mpibatch report");
-        rc = 3;
-        goto out;
-    }
-    if (stat (path, &st) < 0) {
-        fprintf (stderr, "mpibatch report: no report in %s (the run has not ended or "
-                         "wrote none)\n", dir);
-        goto out;
-    }
-    if (!(rf = report_open (path, &err))) {
+    /* The report, completed from the journal while the run goes on. */
+    if (!(live = report_live_open (dir, jf, &err))) {
         fprintf (stderr, "mpibatch report: %s\n", err.text);
+        rc = errno == ENOMEM ? 3 : 2;
         goto out;
     }
+    hopts.live = report_live_running (live);
+    hopts.now = (double)time (NULL);
     if (out && !(f = fopen (out, "w"))) {
         fprintf (stderr, "mpibatch report: %s: %s\n", out, strerror (errno));
         f = stdout;
         goto out;
     }
     if (!strcmp (format, "json"))
-        prc = report_print_json (f, report_data (rf));
+        prc = report_print_json (f, report_live_data (live));
     else if (!strcmp (format, "html"))
-        prc = report_print_html (f, report_data (rf));
+        prc = report_print_html_opts (f, report_live_data (live), &hopts);
     else if (!strcmp (format, "csv"))
-        prc = report_print_csv (f, report_data (rf));
+        prc = report_print_csv (f, report_live_data (live));
     else
-        prc = report_print_text (f, report_data (rf));
+        prc = report_print_text (f, report_live_data (live));
     if (fflush (f) != 0 || prc < 0) {
         fprintf (stderr, "mpibatch report: writing %s: %s\n", out ? out : "the output",
                  strerror (errno));
@@ -160,8 +171,8 @@ out:
         fprintf (stderr, "mpibatch report: %s: %s\n", out, strerror (errno));
         rc = 3;
     }
-    report_close (rf);
-    free (path);
+    report_live_close (live);
+    jobfile_destroy (jf);
     free (dir);
     free (set);
     return rc;

@@ -262,6 +262,8 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
         x->signal = a->signal;
         x->outcome = svc_outcome_name (a->outcome);
         x->reason = a->reason ? a->reason : "";
+        x->slots = a->slots;
+        x->cpus = a->cpus ? a->cpus : "";
     }
     for (int i = 0; i < svc->nworkers; i++) {
         ws[i].rank = svc->w[i].rank;

@@ -6,4 +6,4 @@ tests_html_mkbig_SOURCES = tests/html/mkbig.c
 tests_html_mkbig_CFLAGS = $(unit_cflags)
 tests_html_mkbig_LDADD = $(unit_libs)
 TESTS += tests/html/report.sh
-EXTRA_DIST += tests/html/report.sh
+EXTRA_DIST += tests/html/report.sh tests/html/probe.js

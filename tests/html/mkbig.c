@@ -1,6 +1,7 @@
-/* mkbig.c: writes DIR/report.h5 with N attempts (default 100,000), so the
- * HTML report test can load a page as large as a big run makes without
- * running that many tasks. */
+/* mkbig.c: writes DIR/report.h5 with N attempts (default 100,000) of
+ * 2-slot tasks and a 3-parameter sweep over them, so the HTML report test
+ * and bench/ can load a page as large as a big run makes without running
+ * that many tasks. */
 #include <config.h>
 
 #include <stdio.h>
@@ -53,17 +54,18 @@ int main (int argc, char **argv)
         workers[w].cpus = "0-3";
     }
 
-    /* Attempts run back to back on each slot (one second each), so no two
-     * overlap on a slot and the page needs exactly NWORKERS * SLOTS lanes. */
+    /* Every attempt holds 2 slots; attempts run back to back on each pair
+     * of slots (one second each), so none overlap and the page needs
+     * exactly NWORKERS * SLOTS lanes. */
     const double t0 = 1764197100.0;
-    const size_t lanes = NWORKERS * SLOTS;
+    const size_t lanes = NWORKERS * SLOTS / 2;
     size_t k = 0;
     for (size_t t = 0; t < ntasks; t++) {
         int n = t < retried ? 2 : 1;
         snprintf (ids[t], sizeof (ids[t]), "t-%zu", t);
         for (int a = 0; a < n; a++, k++) {
             size_t lane = k % lanes;
-            int w = (int)(lane / SLOTS);
+            int w = (int)(lane / (SLOTS / 2));
             att[k].task = (uint32_t)t;
             att[k].attempt = a;
             att[k].worker = w + 1;
@@ -73,16 +75,38 @@ int main (int argc, char **argv)
             att[k].exit_code = a + 1 < n ? 1 : 0;
             att[k].outcome = a + 1 < n ? "failed" : "succeeded";
             att[k].reason = a + 1 < n ? "exit 1" : NULL;
+            att[k].slots = 2;
+            att[k].cpus = lane % 2 ? "2,3" : "0,1";
             workers[w].tasks_run++;
             workers[w].busy_seconds += 0.9;
         }
         report_attempt_t *last = &att[k - 1];
         tasks[t] = (report_task_t){
             .id = ids[t], .state = "succeeded", .attempts = n, .worker = last->worker,
-            .node = last->node, .slots = 1, .cpus = "0",
+            .node = last->node, .slots = 2, .cpus = last->cpus,
             .ready_time = t0, .start_time = last->start_time, .end_time = last->end_time,
             .wall_seconds = 0.9,
         };
+    }
+
+    /* One sweep over every task: a (50 values) x b (40) x seed. */
+    uint32_t *rows = calloc (ntasks, sizeof (*rows));
+    char (*pv)[3][24] = calloc (ntasks, sizeof (*pv));
+    const char **vals[3] = { calloc (ntasks, sizeof (char *)), calloc (ntasks, sizeof (char *)),
+                             calloc (ntasks, sizeof (char *)) };
+    static const char *pnames[3] = { "a", "b", "seed" };
+    report_sweep_t sweep = { "sim", ntasks, rows, 3, pnames, vals };
+    if (!rows || !pv || !vals[0] || !vals[1] || !vals[2]) {
+        perror ("mkbig");
+        goto out2;
+    }
+    for (size_t t = 0; t < ntasks; t++) {
+        rows[t] = (uint32_t)t;
+        snprintf (pv[t][0], 24, "%zu", t % 50);
+        snprintf (pv[t][1], 24, "%.2f", 0.25 * (double)((t / 50) % 40));
+        snprintf (pv[t][2], 24, "%zu", t / 2000);
+        for (int p = 0; p < 3; p++)
+            vals[p][t] = pv[t][p];
     }
 
     memset (&r, 0, sizeof (r));
@@ -102,12 +126,19 @@ int main (int argc, char **argv)
     r.attempts = att;
     r.nworkers = NWORKERS;
     r.workers_rows = workers;
+    r.nsweeps = 1;
+    r.sweeps = &sweep;
     snprintf (path, sizeof (path), "%s/report.h5", argv[1]);
     if (report_write (path, &r, &err) < 0) {
         fprintf (stderr, "mkbig: %s\n", err.text);
-        goto out;
+        goto out2;
     }
     rc = 0;
+out2:
+    free (rows);
+    free (pv);
+    for (int p = 0; p < 3; p++)
+        free ((void *)vals[p]);
 out:
     free (tasks);
     free (att);

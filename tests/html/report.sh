@@ -1,14 +1,15 @@
 #!/bin/sh
 # report.sh: the page of `mpibatch report --format html`, loaded in headless
-# Chromium: no script error, nothing fetched from the network, one timeline
-# bar per attempt, a screenshot that shows something, and a page of 100,000
-# attempts that loads within 20 seconds.
+# Chromium: no script error, nothing fetched from the network; a 2-slot task
+# fills two lanes for its span; unique axis ticks; the parameter grid has
+# one cell per combination and red cells where the run failed; the hover
+# text of a task; a screenshot; a page of 200,000 attempts drawn in time.
 #
 # The page itself is never changed.  To see what its script drew, a copy gets
-# two small scripts of ours: one before the page's script that counts the
-# canvas fillRect calls (the timeline draws each bar with one fillRect and
-# everything else with fillText) and collects errors, one after it that
-# writes the counts into the DOM, which --dump-dom then shows.
+# two small scripts of ours: one before the page's script that collects
+# errors, one after it that reads the canvases' pixels and attributes, moves
+# the mouse over a bar, and writes what it found into the DOM, which
+# --dump-dom then shows.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
@@ -43,27 +44,11 @@ console_errors () {
 
 # instrument PAGE COPY: COPY is PAGE with our two scripts around its own.
 instrument () {
-    pre='<script>var MB_FILLS=0,MB_ERRS=[];'
-    pre=$pre'window.addEventListener("error",function(e){MB_ERRS.push(String(e.message));});'
-    pre=$pre'(function(){var P=CanvasRenderingContext2D.prototype,f=P.fillRect;'
-    pre=$pre'P.fillRect=function(){MB_FILLS++;return f.apply(this,arguments);};})();</script>'
-    # After the page's script: what it drew, the pixels of the two outcome
-    # colours of the test job, and the resources the page loaded.
-    post='<script>(function(){var c=document.getElementById("tl"),ok=0,bad=0;'
-    post=$post'try{var d=c.getContext("2d").getImageData(0,0,c.width,c.height).data;'
-    post=$post'for(var i=0;i<d.length;i+=4){'
-    post=$post'if(d[i]==58&&d[i+1]==154&&d[i+2]==74)ok++;'
-    post=$post'else if(d[i]==208&&d[i+1]==60&&d[i+2]==60)bad++;}}'
-    post=$post'catch(e){MB_ERRS.push(String(e));}'
-    post=$post'var started=ATT.filter(function(a){return a[3]>=0;}).length;'
-    post=$post'var res=performance.getEntriesByType("resource").length;'
-    post=$post'var p=document.createElement("pre");p.id="mb-result";'
-    post=$post'p.textContent="fills="+MB_FILLS+" attempts="+ATT.length+" started="+started'
-    post=$post'+" green="+ok+" red="+bad+" resources="+res+" errors="+MB_ERRS.length'
-    post=$post'+" canvas="+c.width+"x"+c.height;document.body.appendChild(p);})();</script>'
-    # '&', '|' and '\' are special in a sed replacement.
+    pre='<script>var MB_ERRS=[];'
+    pre=$pre'window.addEventListener("error",function(e){MB_ERRS.push(String(e.message));});</script>'
+    cp "$top_srcdir/tests/html/probe.js" "$tmp/probe.js"
+    post='<script src="probe.js"></script>'
     pre=$(printf '%s' "$pre" | sed 's/[&|\\]/\\&/g')
-    post=$(printf '%s' "$post" | sed 's/[&|\\]/\\&/g')
     sed -e "s|<head>|<head>$pre|" -e "s|</body>|$post</body>|" "$1" >"$2"
 }
 
@@ -75,12 +60,20 @@ result () {
 
 ## A real run: two tasks succeed, one fails twice (one retry), and the task
 ## that depends on it is skipped.
+## "wide" holds 2 of the 4 slots and runs alone (everything waits for it);
+## the sweep g is 3 x 2 combinations, of which x=3, y=2 fails.
 job html <<'EOF'
+slots_per_worker = 4;
 tasks = (
-  { id = "ok-1"; command = "echo one; sleep 0.3"; },
-  { id = "ok-2"; command = "echo two; sleep 0.2"; },
-  { id = "flaky"; command = "echo attempt $MPIBATCH_TASK_ATTEMPT; sleep 0.2; exit 3"; max_retries = 1; },
+  { id = "wide"; command = "sleep 1.5"; slots = 2; },
+  { id = "ok-1"; command = "echo one; sleep 0.3"; depends_on = [ "wide" ]; },
+  { id = "ok-2"; command = "echo two; sleep 0.2"; depends_on = [ "wide" ]; },
+  { id = "flaky"; command = "echo attempt $MPIBATCH_TASK_ATTEMPT; sleep 0.2; exit 3"; max_retries = 1; depends_on = [ "wide" ]; },
   { id = "after"; command = "true"; depends_on = [ "flaky" ]; }
+);
+sweeps = (
+  { id = "g-${x}-${y}"; command = "sleep 0.2; test ${x}${y} != 32 || exit 3"; depends_on = [ "wide" ];
+    parameters = { x = [ 1, 2, 3 ]; y = [ 1, 2 ]; }; }
 );
 EOF
 mb_run 0 --progress none html.cfg
@@ -89,7 +82,7 @@ mb report html.cfg --format html -o "$tmp/page.html"
 check_status "report --format html" 0
 check "the page is written" test -s "$tmp/page.html"
 natt=$(report_py "$tmp/jobs/html/report.h5" 'print(len(f["attempts"]))')
-check_eq "report.h5 has one row per attempt" "$natt" 4
+check_eq "report.h5 has one row per attempt" "$natt" 11
 
 ## The page as written: nothing that would fetch from the network.
 check "no http(s) src or href" \
@@ -106,26 +99,44 @@ if console_errors "$tmp/console.log" >"$tmp/out"; then
 else
     pass "no console errors"
 fi
-check "the DOM after scripts has the timeline" grep -q '<canvas id="tl" width=' "$tmp/plain.html"
+check "the DOM after scripts has the timeline" grep -q '<canvas id="tl" tabindex="0" width=' "$tmp/plain.html"
 
-## The instrumented copy: one bar per attempt, both colours drawn, nothing
-## loaded, no error.
+## The instrumented copy: what the page drew.
 instrument "$tmp/page.html" "$tmp/inst.html"
 chrome "$tmp/inst.log" --dump-dom "file://$tmp/inst.html" >"$tmp/dom.html"
 check_eq "chromium loads the instrumented page" "$st" 0
 check "the result line is in the DOM" grep -q 'id="mb-result"' "$tmp/dom.html"
-check_eq "attempts embedded in the page" "$(result attempts)" 4
-check_eq "one bar drawn per attempt" "$(result fills)" "$(result started)"
-check_eq "bars drawn" "$(result fills)" 4
+check_eq "attempts embedded in the page" "$(result attempts)" 11
+check_eq "lane bars drawn (one per slot held)" "$(result bars)" 12
+check_eq "lanes: one per slot" "$(result lanes)" 4
+check_eq "lanes green at the middle of the 2-slot task" "$(result widelanes)" 2
+check_eq "lanes of the 2-slot task" "$(result widelanesof)" 2
+check_range "ticks on the axis" "$(result ticks)" 3 30
+check_eq "repeated tick labels" "$(result dupticks)" 0
+check_eq "grid cells" "$(result cells)" 6
+check_eq "grid cells with a failure" "$(result failedcells)" 1
+check_eq "grid cell x=3, y=2 is red" "$(result redcell)" 1
+check_eq "grid cell x=1, y=1 is green" "$(result greencell)" 1
 check_range "green (succeeded) pixels" "$(result green)" 20 10000000
 check_range "red (failed) pixels" "$(result red)" 20 10000000
 check_eq "resources fetched by the page" "$(result resources)" 0
 check_eq "script errors" "$(result errors)" 0
+check "hover over the 2-slot task names it" grep -q 'data-tip="wide attempt 0: succeeded' "$tmp/dom.html"
+attr () { tr '\n' ' ' <"$tmp/dom.html" | grep -o "$1=\"[^\"]*"; }
+attr data-tip >"$tmp/tip.txt"
+attr data-hover-g32 >"$tmp/hover.txt"
+check "hover shows the slots it held" grep -q 'worker rank 0, 2 slots' "$tmp/tip.txt"
+check "hover of g-3-2 shows its parameters and exit" \
+    grep -q 'g-3-2 attempt 0: failed.*exit 3.*x=3, y=2' "$tmp/hover.txt"
+check "the grid says the other parameters are none" grep -q 'Cells: x × y (3 × 2)' "$tmp/dom.html"
 check "the summary names the job" grep -q '<h1>html: failed</h1>' "$tmp/dom.html"
 check "the failures table lists flaky" grep -q '<td>flaky</td><td>failed</td><td>2</td>' \
     "$tmp/dom.html"
 check "the failures table lists the skipped task" grep -q '<td>after</td><td>skipped</td>' \
     "$tmp/dom.html"
+check "failures by reason link into the grid" grep -q 'class="rl" data-r="[0-9]*" data-s="0">g</a>' \
+    "$tmp/dom.html"
+check "singular: 1 worker on 1 node" grep -q '1 worker on 1 node, 4 slots' "$tmp/dom.html"
 
 ## A screenshot that shows more than an empty page.  Chromium writes it in
 ## its working directory unless given a path; keep it in $tmp.
@@ -137,18 +148,23 @@ check_range "screenshot size (bytes)" "$size" 10241 100000000
 check_eq "screenshot is a PNG" "$(head -c 8 "$tmp/shot.png" 2>/dev/null | od -An -c | tr -d ' ')" \
     '211PNG\r\n032\n'
 
-## 100,000 attempts: the page loads and draws them within 20 seconds.
+## 200,000 attempts with 2-slot tasks and a 2-parameter sweep: the page
+## stays under 20 MB and loads and draws within 5 seconds (measured in the
+## page, from navigation to the end of our script after the page's).
 mkdir -p "$tmp/big"
-check "mkbig writes a 100,000-attempt report" "$MKBIG" "$tmp/big" 100000
+check "mkbig writes a 200,000-attempt report" "$MKBIG" "$tmp/big" 200000
 mb report "$tmp/big" --format html -o "$tmp/big.html"
-check_status "report --format html of 100,000 attempts" 0
+check_status "report --format html of 200,000 attempts" 0
+check_range "bytes of the 200,000-attempt page" "$(wc -c <"$tmp/big.html")" 1000000 20000000
 instrument "$tmp/big.html" "$tmp/big-inst.html"
 chrome "$tmp/big.log" --dump-dom "file://$tmp/big-inst.html" >"$tmp/dom.html"
 check_eq "chromium loads the large page" "$st" 0
-check_range "seconds to load and draw 100,000 attempts" "$elapsed" 0 20
-check_eq "large page: attempts embedded" "$(result attempts)" 100000
-check_eq "large page: one bar per attempt" "$(result fills)" 100000
+check_range "ms to load and draw 200,000 attempts" "$(result ms)" 0 5000
+check_eq "large page: attempts embedded" "$(result attempts)" 200000
+check_eq "large page: lane bars drawn (2 slots each)" "$(result bars)" 400000
+check_eq "large page: lanes" "$(result lanes)" 128
 check_eq "large page: script errors" "$(result errors)" 0
+check_range "large page: grid cells" "$(result cells)" 100 100000
 if console_errors "$tmp/big.log" >"$tmp/out"; then
     fail "large page: no console errors"
 else

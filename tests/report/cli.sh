@@ -31,6 +31,13 @@ grep -Eq '^ +2  node-b +2 +2 +39.0 +32.5%$' "$tmp/out" || fail "text: utilisatio
 sed -n '/^slowest tasks:/,$p' "$tmp/out" | sed -n '3p' | grep -q '^  sim-1 ' \
     || fail "text: slowest first"
 sed -n '/^slowest tasks:/,$p' "$tmp/out" | grep -q post && fail "text: a task that never ran is among the slowest"
+# Failures grouped by reason, and the sweep's states per parameter value.
+grep -q '^failures by reason (2):' "$tmp/out" || fail "text: failures by reason"
+grep -Eq '^ +1  sim-1  exit 3, "bad input"$' "$tmp/out" || fail "text: reason row"
+grep -q '^sweep sim (2 tasks):' "$tmp/out" || fail "text: sweep summary"
+grep -Eq '^  300 +0 +1 +0 +0 +40.000$' "$tmp/out" || fail "text: temperature 300 row"
+grep -Eq '^  350.5 +1 +0 +0 +0 +20.000$' "$tmp/out" || fail "text: temperature 350.5 row"
+grep -Eq '^  coarse +1 +0 +0 +0 +20.000$' "$tmp/out" || fail "text: mesh coarse row"
 
 # JSON: valid, with the summary, workers, failures, slowest.
 "$MPIBATCH" report "$tmp/run" --format json > "$tmp/json" || fail "json exit $?"
@@ -64,9 +71,16 @@ PYEOF
 
 # HTML: one page, nothing fetched from the network, the data and canvas.
 "$MPIBATCH" report "$tmp/run" --format html -o "$tmp/r.html" || fail "html exit $?"
-grep -q '<canvas id="tl">' "$tmp/r.html" || fail "html: no canvas"
-grep -q '^var IDS=\["prep","sim-1","sim-2","post"\];$' "$tmp/r.html" || fail "html: task ids"
-grep -q '^\[1,2,2,21.000,53.000,3,0,"failed"\]' "$tmp/r.html" || fail "html: attempt row"
+grep -q '<canvas id="tl" tabindex="0">' "$tmp/r.html" || fail "html: no canvas"
+grep -q '^D.IDS=\["prep","sim-1","sim-2","post"\];$' "$tmp/r.html" || fail "html: task ids"
+grep -q '^D.A.s=\[1,13,21,12.5\];$' "$tmp/r.html" || fail "html: attempt starts"
+grep -q '^D.A.k=\[1,2,2,1\];$' "$tmp/r.html" || fail "html: attempt slots"
+grep -q '<table id="reasons">' "$tmp/r.html" || fail "html: failures by reason"
+grep -q '<a href="#sw-0" class="rl" data-r="0" data-s="0">sim</a>' "$tmp/r.html" \
+    || fail "html: link from a reason to its sweep"
+grep -q 'http-equiv="refresh"' "$tmp/r.html" && fail "html: refresh without --refresh"
+"$MPIBATCH" report "$tmp/run" --format html --refresh 30 -o "$tmp/r30.html" || fail "--refresh exit $?"
+grep -q '<meta http-equiv="refresh" content="30">' "$tmp/r30.html" || fail "html: --refresh 30"
 grep -q 'exit 3, &quot;bad input&quot;' "$tmp/r.html" || fail "html: escaped reason"
 grep -Eqi '(src|href)="?(https?:)?//' "$tmp/r.html" && fail "html: fetches from the network"
 $py - "$tmp/r.html" <<'PYEOF' || fail "html does not parse"
@@ -84,9 +98,14 @@ assert p.stack == [], p.stack
 PYEOF
 "$MPIBATCH" report "$tmp/empty" --format html > /dev/null || fail "empty html"
 
-# An interrupted run with nothing in it still reports.
+# An interrupted run with nothing in it still reports, with no empty table.
 "$MPIBATCH" report "$tmp/empty" > "$tmp/out" || fail "empty exit $?"
 grep -q '^job demo: interrupted' "$tmp/out" || fail "empty: status"
+grep -Eq '^(failures|workers|slowest|sweep)' "$tmp/out" && fail "empty: an empty table"
+"$MPIBATCH" report "$tmp/empty" --format html > "$tmp/e.html" || fail "empty html"
+grep -Eq 'id="(failures|reasons|workers|slowest)"|<h2>Parameter space' "$tmp/e.html" \
+    && fail "empty html: an empty table"
+grep -q '0 workers on 0 nodes, 0 slots' "$tmp/e.html" || fail "empty html: counts"
 "$MPIBATCH" report "$tmp/empty" --format json | $py -m json.tool > /dev/null || fail "empty json"
 "$MPIBATCH" report "$tmp/empty" --format csv | wc -l | grep -q '^1$' || fail "empty csv"
 
@@ -110,4 +129,7 @@ expect2 "cannot open the report" "$tmp/none"
 expect2 "No such file" "$tmp/nothere"
 expect2 "cannot open the report" "$tmp/run" --state "$tmp/none"
 expect2 "--set wants KEY=VALUE" "$tmp/run" --set nothing
+expect2 "--refresh wants whole seconds" "$tmp/run" --format html --refresh 0
+expect2 "--refresh wants whole seconds" "$tmp/run" --format html --refresh 5s
+expect2 "--refresh is for --format html" "$tmp/run" --refresh 5
 echo "cli ok"

@@ -21,10 +21,11 @@ static const report_task_t tasks[4] = {
 };
 
 static const report_attempt_t attempts[4] = {
-    { 0, 1, 1, "node-a", 1764197101.0, 1764197111.5, 0, 0, "succeeded", NULL },
-    { 1, 1, 2, "node-b", 1764197113.0, 1764197120.0, 0, 0, "timed_out", "time limit 7s" },
-    { 1, 2, 2, "node-b", 1764197121.0, 1764197153.0, 3, 0, "failed", "exit 3" },
-    { 2, 1, 1, "node-a", 1764197112.5, 1764197132.5, 0, 0, "succeeded", NULL },
+    { 0, 1, 1, "node-a", 1764197101.0, 1764197111.5, 0, 0, "succeeded", NULL, 1, "0" },
+    { 1, 1, 2, "node-b", 1764197113.0, 1764197120.0, 0, 0, "timed_out", "time limit 7s", 2,
+      "2,3" },
+    { 1, 2, 2, "node-b", 1764197121.0, 1764197153.0, 3, 0, "failed", "exit 3", 2, "2,3" },
+    { 2, 1, 1, "node-a", 1764197112.5, 1764197132.5, 0, 0, "succeeded", NULL, 1, "1" },
 };
 
 static const report_worker_t workers[2] = {

@@ -76,11 +76,11 @@ static const report_task_t sample_tasks[3] = {
 };
 
 static const report_attempt_t sample_attempts[4] = {
-    { 0, 1, 1, "node-a", 1764197101.25, 1764197111.75, 0, 0, "succeeded", NULL },
+    { 0, 1, 1, "node-a", 1764197101.25, 1764197111.75, 0, 0, "succeeded", NULL, 1, "0" },
     { 1, 1, 2, "node-b", 1764197113.0, 1764197120.0, 0, 9, "interrupted",
-      "worker lost" },
-    { 1, 2, 2, "node-b", 1764197121.0, 1764197153.0, 3, 0, "failed", "exit 3" },
-    { 1, 3, 1, NULL, 0, 0, 0, 0, "input_error", "missing input data.txt" },
+      "worker lost", 2, "4,5" },
+    { 1, 2, 2, "node-b", 1764197121.0, 1764197153.0, 3, 0, "failed", "exit 3", 2, "6,7" },
+    { 1, 3, 1, NULL, 0, 0, 0, 0, "input_error", "missing input data.txt", 2, NULL },
 };
 
 static const report_worker_t sample_workers[2] = {
@@ -191,6 +191,8 @@ static void compare (const report_t *got, const report_t *want)
         assert_int_equal (g->signal, w->signal);
         assert_str (g->outcome, w->outcome);
         assert_str (g->reason, w->reason);
+        assert_int_equal (g->slots, w->slots);
+        assert_str (g->cpus, w->cpus);
     }
     assert_int_equal (got->nworkers, want->nworkers);
     for (size_t i = 0; i < want->nworkers; i++) {
@@ -202,7 +204,25 @@ static void compare (const report_t *got, const report_t *want)
         assert_int_equal (g->tasks_run, w->tasks_run);
         assert_true (g->busy_seconds == w->busy_seconds);
     }
-    assert_int_equal (got->nsweeps, 0);
+    /* Sweeps come back in the writer's order; numbers as %.15g text. */
+    assert_int_equal (got->nsweeps, want->nsweeps);
+    for (size_t i = 0; i < want->nsweeps; i++) {
+        const report_sweep_t *g = &got->sweeps[i], *w = &want->sweeps[i];
+        assert_str (g->name, w->name);
+        assert_int_equal (g->ntasks, w->ntasks);
+        assert_int_equal (g->nparams, w->nparams);
+        for (size_t k = 0; k < w->ntasks; k++)
+            assert_int_equal (g->rows[k], w->rows[k]);
+        for (int p = 0; p < w->nparams; p++) {
+            assert_str (g->param_names[p], w->param_names[p]);
+            for (size_t k = 0; k < w->ntasks; k++) {
+                const char *v = w->values[p][k];
+                if (!strcmp (v, "1.5e2"))
+                    v = "150";
+                assert_str (g->values[p][k], v);
+            }
+        }
+    }
     assert_int_equal (got->nlogs, 0);
 }
 
@@ -236,6 +256,64 @@ static void test_roundtrip (void **state)
     compare (report_data (rf), &r);
     report_close (rf);
     report_close (NULL);
+    assert_no_open_hdf5 ();
+}
+
+/* A report written before /attempts had slots and cpus still reads: the
+ * two columns come back as 0 and "". */
+static void test_attempts_v1 (void **state)
+{
+    struct v1 {
+        uint32_t task;
+        int32_t attempt, worker;
+        const char *node;
+        double start_time, end_time;
+        int32_t exit_code, signal;
+        const char *outcome, *reason;
+    } rows[1] = { { 0, 1, 1, "node-a", 1764197101.0, 1764197102.0, 0, 0, "succeeded", "" } };
+    report_t r;
+    mb_error_t err = { "" };
+    report_file_t *rf;
+    hid_t f, t, s, sp, d;
+    hsize_t dims[1] = { 1 };
+    (void)state;
+
+    sample (&r);
+    assert_int_equal (report_write (path, &r, &err), 0);
+    assert_true ((f = H5Fopen (path, H5F_ACC_RDWR, H5P_DEFAULT)) >= 0);
+    assert_true (H5Ldelete (f, "attempts", H5P_DEFAULT) >= 0);
+    s = H5Tcopy (H5T_C_S1);
+    H5Tset_size (s, H5T_VARIABLE);
+    t = H5Tcreate (H5T_COMPOUND, sizeof (struct v1));
+    H5Tinsert (t, "task", HOFFSET (struct v1, task), H5T_NATIVE_UINT32);
+    H5Tinsert (t, "attempt", HOFFSET (struct v1, attempt), H5T_NATIVE_INT32);
+    H5Tinsert (t, "worker", HOFFSET (struct v1, worker), H5T_NATIVE_INT32);
+    H5Tinsert (t, "node", HOFFSET (struct v1, node), s);
+    H5Tinsert (t, "start_time", HOFFSET (struct v1, start_time), H5T_NATIVE_DOUBLE);
+    H5Tinsert (t, "end_time", HOFFSET (struct v1, end_time), H5T_NATIVE_DOUBLE);
+    H5Tinsert (t, "exit_code", HOFFSET (struct v1, exit_code), H5T_NATIVE_INT32);
+    H5Tinsert (t, "signal", HOFFSET (struct v1, signal), H5T_NATIVE_INT32);
+    H5Tinsert (t, "outcome", HOFFSET (struct v1, outcome), s);
+    H5Tinsert (t, "reason", HOFFSET (struct v1, reason), s);
+    sp = H5Screate_simple (1, dims, NULL);
+    assert_true ((d = H5Dcreate2 (f, "attempts", t, sp, H5P_DEFAULT, H5P_DEFAULT,
+                                  H5P_DEFAULT)) >= 0);
+    assert_true (H5Dwrite (d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0);
+    H5Dclose (d);
+    H5Sclose (sp);
+    H5Tclose (t);
+    H5Tclose (s);
+    H5Fclose (f);
+
+    rf = report_open (path, &err);
+    if (!rf)
+        fail_msg ("report_open: %s", err.text);
+    assert_int_equal (report_data (rf)->nattempts, 1);
+    assert_str (report_data (rf)->attempts[0].node, "node-a");
+    assert_str (report_data (rf)->attempts[0].outcome, "succeeded");
+    assert_int_equal (report_data (rf)->attempts[0].slots, 0);
+    assert_str (report_data (rf)->attempts[0].cpus, "");
+    report_close (rf);
     assert_no_open_hdf5 ();
 }
 
@@ -554,6 +632,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown (test_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_attempts_v1, setup, teardown),
         cmocka_unit_test_setup_teardown (test_many_rows, setup, teardown),
         cmocka_unit_test_setup_teardown (test_empty, setup, teardown),
         cmocka_unit_test_setup_teardown (test_large_config, setup, teardown),
