@@ -28,11 +28,17 @@ static char *nz (const char *s)
     return (char *)(s ? s : "");
 }
 
+/* ISO 8601 with milliseconds: whole seconds would make a short run's wall
+ * time (and so its workers' utilisation) off by up to a second. */
 static void iso8601 (double t, char *out, size_t size)
 {
     time_t s = (time_t)t;
     struct tm tm;
-    if (t <= 0 || !gmtime_r (&s, &tm) || !strftime (out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    int ms = (int)((t - (double)s) * 1000.0);
+    size_t n;
+    if (t <= 0 || !gmtime_r (&s, &tm) || !(n = strftime (out, size, "%Y-%m-%dT%H:%M:%S", &tm))
+        || snprintf (out + n, size - n, ".%03dZ", ms < 0 ? 0 : ms > 999 ? 999 : ms)
+               >= (int)(size - n))
         out[0] = '\0';
 }
 

@@ -128,9 +128,19 @@ static double parse_iso (const char *s)
 {
     struct tm tm;
     memset (&tm, 0, sizeof (tm));
-    if (!s || !*s || !strptime (s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    const char *rest;
+    if (!s || !*s || !(rest = strptime (s, "%Y-%m-%dT%H:%M:%S", &tm)))
         return 0;
-    return (double)timegm (&tm);
+    /* Fractions of a second are optional (reports before 0.2 had none). */
+    double frac = 0;
+    if (*rest == '.') {
+        char *end;
+        frac = strtod (rest, &end);
+        rest = end;
+    }
+    if (strcmp (rest, "Z"))
+        return 0;
+    return (double)timegm (&tm) + frac;
 }
 
 /* The root attributes.  Strings go to one block. */

@@ -37,7 +37,7 @@ def main():
             expect(np.issubdtype(np.asarray(a[name]).dtype, np.integer),
                    name + " is not an integer")
         expect(text(a["job_id"]) == "demo", "job_id")
-        expect(text(a["started"]) == "2025-11-26T22:45:00Z", "started: %r" % a["started"])
+        expect(text(a["started"]) == "2025-11-26T22:45:00.000Z", "started: %r" % a["started"])
 
         for name, cols in [("tasks", TASK_COLUMNS), ("attempts", ATTEMPT_COLUMNS),
                            ("workers", WORKER_COLUMNS)]:

@@ -412,7 +412,7 @@ static void test_layout (void **state)
         H5Tset_size (t, H5T_VARIABLE);
         a = H5Aopen (f, "started", H5P_DEFAULT);
         assert_true (H5Aread (a, t, &s) >= 0);
-        assert_string_equal (s, "2025-11-26T22:45:00Z");
+        assert_string_equal (s, "2025-11-26T22:45:00.000Z");
         H5free_memory (s);
         H5Aclose (a);
         H5Tclose (t);
