@@ -20,3 +20,9 @@ tests_unit_test_topo_LDADD = $(unit_libs)
 EXTRA_DIST += tests/data/topo/smt-2pkg.xml tests/data/topo/uneven.xml \
 	tests/data/topo/restricted.xml tests/data/topo/gpu-swapped.xml \
 	tests/data/topo/pci-gpus.xml
+
+check_PROGRAMS += tests/unit/test_proto
+TESTS += tests/unit/test_proto
+tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
+tests_unit_test_proto_CFLAGS = $(unit_cflags)
+tests_unit_test_proto_LDADD = $(unit_libs)
