@@ -83,7 +83,7 @@ static void test_counts (void **state)
     topo_destroy (t);
 
     /* No package, no core objects: the PUs stand in for cores. */
-    t = load ("pu:6");
+    t = load ("numa:1 pu:6");
     assert_int_equal (topo_npackages (t), 1);
     assert_int_equal (topo_nnuma (t), 1);
     assert_int_equal (topo_ncores (t), 6);
@@ -247,7 +247,7 @@ static void test_more_workers_than_cores (void **state)
     }
     /* A machine of 6 PUs without cores, 8 workers. */
     topo_destroy (t);
-    t = load ("pu:6");
+    t = load ("numa:1 pu:6");
     share (t, 7, 8, TOPO_SLOTS_CORES, 0, TOPO_BIND_CORE, &s);
     assert_string_equal (s.cpus, "5");
     topo_share_free (&s);
