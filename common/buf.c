@@ -155,7 +155,7 @@ char *unpack_strdup (unpack_t *u)
 uint64_t hash_fnv1a64 (const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 14695981039346656037ULL;
     for (size_t i = 0; i < n; i++) {
         h ^= s[i];
         h *= 1099511628211ULL;
@@ -165,7 +165,7 @@ uint64_t hash_fnv1a64 (const void *p, size_t n)
 
 uint64_t hash_fnv1a64_ci (const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 14695981039346656037ULL;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 'A' && c <= 'Z')

@@ -1,4 +1,4 @@
-/* cmd_common.c: state directory resolution, run liveness and journal replay for status and logs. */
+/* cli_common.c: state directory resolution, run liveness and journal replay for status and logs. */
 #include <config.h>
 
 #include <errno.h>

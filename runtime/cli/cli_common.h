@@ -1,4 +1,4 @@
-/* cmd_common.h: what the journal-reading commands (status, logs) share:
+/* cli_common.h: what the journal-reading commands (status, logs) share:
  * resolving JOBFILE|STATEDIR, knowing whether a run is live, and the
  * replay of a journal into the latest state of every task. */
 #ifndef MB_CMD_COMMON_H

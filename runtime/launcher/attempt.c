@@ -237,8 +237,9 @@ static void fmt_bytes (char *buf, size_t size, int64_t v)
 }
 
 /* In the task's process, between vfork and exec: it shares the launcher's
- * memory, so only system calls here (the CPU set was built before), and a
- * message on the task's stderr if one fails. */
+ * memory, so only system calls and functions that touch no shared state
+ * here (the CPU set was built before: no allocation, no locks, no
+ * locale), and a message on the task's stderr if one fails. */
 static void exec_task (const att_t *a, int devnull, cpu_set_t *set, size_t setsize)
     __attribute__ ((noreturn));
 static void exec_task (const att_t *a, int devnull, cpu_set_t *set, size_t setsize)
@@ -284,7 +285,24 @@ static void exec_task (const att_t *a, int devnull, cpu_set_t *set, size_t setsi
     what = "cannot run /bin/sh";
 error:
     {
-        const char *e = strerror (errno);
+        /* Not strerror: it may translate through the locale, which takes
+         * locks and allocates in the memory shared with the launcher.
+         * strerrordesc_np only looks the English text up in a table; an
+         * errno it does not know is written as its number. */
+        int en = errno;
+        const char *e = strerrordesc_np (en);
+        char num[24];
+        if (!e) {
+            char *p = num + sizeof (num);
+            unsigned u = en < 0 ? 0u - (unsigned)en : (unsigned)en;
+            *--p = '\0';
+            do
+                *--p = (char)('0' + u % 10);
+            while ((u /= 10) > 0);
+            if (en < 0)
+                *--p = '-';
+            e = p;
+        }
         struct iovec v[5] = {
             { "mpibatch: task ", 15 }, { (char *)what, strlen (what) },
             { ": ", 2 }, { (char *)e, strlen (e) }, { "\n", 1 },

@@ -224,8 +224,13 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
      * anything is allocated from them. */
     if (u->err || nenv > u->left / 4)
         return -1;
+    /* A NULL among the entries would end the environment early, and a
+     * NULL input source or output pattern would crash the staging: all
+     * three are refused like a short frame. */
     for (uint32_t i = 0; i < nenv; i++) {
         const char *s = unpack_cstr (u);
+        if (!s)
+            u->err = 1;
         if (envp)
             envp[i] = (char *)s;
     }
@@ -250,6 +255,8 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
         const char *path = unpack_cstr (u);
         int32_t method = unpack_i32 (u);
         int32_t mode = unpack_i32 (u);
+        if (!src)
+            u->err = 1;
         if (in) {
             in[i].source = (char *)src;
             in[i].path = (char *)path;
@@ -264,6 +271,8 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
         const char *pat = unpack_cstr (u);
         const char *dest = unpack_cstr (u);
         int32_t when = unpack_i32 (u);
+        if (!pat)
+            u->err = 1;
         if (out) {
             out[i].pattern = (char *)pat;
             out[i].destination = (char *)dest;

@@ -10,3 +10,19 @@ TESTS += tests/unit/test_env
 tests_unit_test_env_SOURCES = tests/unit/test_env.c
 tests_unit_test_env_CFLAGS = $(unit_cflags)
 tests_unit_test_env_LDADD = $(unit_libs)
+
+check_PROGRAMS += tests/unit/test_topo
+TESTS += tests/unit/test_topo
+tests_unit_test_topo_SOURCES = tests/unit/test_topo.c
+tests_unit_test_topo_CPPFLAGS = $(AM_CPPFLAGS) -DTOPO_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_topo_CFLAGS = $(unit_cflags)
+tests_unit_test_topo_LDADD = $(unit_libs)
+EXTRA_DIST += tests/data/topo/smt-2pkg.xml tests/data/topo/uneven.xml \
+	tests/data/topo/restricted.xml tests/data/topo/gpu-swapped.xml \
+	tests/data/topo/pci-gpus.xml
+
+check_PROGRAMS += tests/unit/test_proto
+TESTS += tests/unit/test_proto
+tests_unit_test_proto_SOURCES = tests/unit/test_proto.c
+tests_unit_test_proto_CFLAGS = $(unit_cflags)
+tests_unit_test_proto_LDADD = $(unit_libs)

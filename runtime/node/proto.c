@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -405,7 +406,7 @@ int proto_batch_read (unpack_t *u, const void *p, size_t n)
     if (unpack_u32 (u) != PROTO_VERSION)
         return -1;
     uint32_t count = unpack_u32 (u);
-    if (u->err)
+    if (u->err || count > INT_MAX)
         return -1;
     return (int)count;
 }

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,27 @@ static char *joinpath (const char *a, const char *b)
     return s;
 }
 
+/* snprintf for paths: -1 (ENAMETOOLONG) when the path did not fit, so a
+ * cut path never names another directory. */
+static int pathf (char *dst, size_t len, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+static int pathf (char *dst, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    int n = vsnprintf (dst, len, fmt, ap);
+    va_end (ap);
+    if (n < 0 || (size_t)n >= len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+/* The longest path the worker builds under its job directory without a
+ * task id in it: <job dir>/prep/wd (build_env's buffers hold 4096). */
+#define JOB_DIR_ROOM (4096 - sizeof ("/prep/wd"))
+
 worker_t *worker_create (launcher_t *l, const jobinfo_t *ji, const topo_share_t *share,
                          int fake, int rank, const char *node, mb_error_t *err)
 {
@@ -92,6 +114,12 @@ worker_t *worker_create (launcher_t *l, const jobinfo_t *ji, const topo_share_t 
                                sizeof (int)))
         || !(w->run = calloc ((size_t)w->nrun_cap, sizeof (running_t)))) {
         errprintf (err, "out of memory");
+        goto error;
+    }
+    if (strlen (w->job_dir) >= JOB_DIR_ROOM) {
+        errprintf (err, "node_root is too deep: the job directory %.60s... is %zu bytes long, "
+                   "longer than the %zu that leave room for the task directories",
+                   w->job_dir, strlen (w->job_dir), JOB_DIR_ROOM - 1);
         goto error;
     }
     if (stage_mkdirs (w->shared_dir) < 0) {
@@ -315,11 +343,12 @@ static void release_parts (worker_t *w, running_t *r)
 static int write_hostfile (worker_t *w, const assign_t *a, char *dir, size_t len)
 {
     char path[4300], shared[4300];
-    snprintf (dir, len, "%s/mi/%s", w->job_dir, a->id);
-    snprintf (shared, sizeof (shared), "%s/shared", dir);
+    if (pathf (dir, len, "%s/mi/%s", w->job_dir, a->id) < 0
+        || pathf (shared, sizeof (shared), "%s/shared", dir) < 0
+        || pathf (path, sizeof (path), "%s/hostfile", dir) < 0)
+        return -1;
     if (stage_mkdirs (shared) < 0)
         return -1;
-    snprintf (path, sizeof (path), "%s/hostfile", dir);
     FILE *f = fopen (path, "w");
     if (!f)
         return -1;
@@ -468,22 +497,43 @@ static int start_one (worker_t *w, const assign_t *a)
     r->nslots = nslots;
     r->cpus = topo_list_plain (w->cpus, ncpus);
 
+    /* A path cut short would name another directory: such an attempt
+     * fails before anything is made. */
+    int cut = 0;
     if (a->kind == LAUNCH_PREP)
-        snprintf (task_dir, sizeof (task_dir), "%s/prep", w->job_dir);
+        cut |= pathf (task_dir, sizeof (task_dir), "%s/prep", w->job_dir);
     else if (a->kind == LAUNCH_RELEASE)
-        snprintf (task_dir, sizeof (task_dir), "%s/release", w->job_dir);
+        cut |= pathf (task_dir, sizeof (task_dir), "%s/release", w->job_dir);
     else if (a->kind == LAUNCH_COORD)
-        snprintf (task_dir, sizeof (task_dir), "%s/coord/%s", w->job_dir, a->id);
+        cut |= pathf (task_dir, sizeof (task_dir), "%s/coord/%s", w->job_dir, a->id);
     else
-        snprintf (task_dir, sizeof (task_dir), "%s/tasks/%s", w->job_dir, a->id);
-    char mi_dir[4200] = "";
-    if (a->host_list && write_hostfile (w, a, mi_dir, sizeof (mi_dir)) < 0) {
+        cut |= pathf (task_dir, sizeof (task_dir), "%s/tasks/%s", w->job_dir, a->id);
+    cut |= pathf (wd, sizeof (wd), "%s/wd", task_dir);
+    cut |= pathf (dest, sizeof (dest), "%s/outputs/%s/", ji->state, a->id);
+    if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_STORAGE) {
+        cut |= pathf (lout, sizeof (lout), "%s/logs/%s/%d.stdout", ji->state, a->id, a->attempt);
+        cut |= pathf (lerr, sizeof (lerr), "%s/logs/%s/%d.stderr", ji->state, a->id, a->attempt);
+    }
+    else if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_REPORT) {
+        /* Kept on the node until the result carries them to rank 0. */
+        cut |= pathf (lout, sizeof (lout), "%s/spool/%s.%d.stdout", w->job_dir, a->id, a->attempt);
+        cut |= pathf (lerr, sizeof (lerr), "%s/spool/%s.%d.stderr", w->job_dir, a->id, a->attempt);
+    }
+    if (cut) {
         release_parts (w, r);
-        fail_now (w, a, LAUNCH_FAILED, "cannot write the hostfile of a multi-instance task");
+        fail_now (w, a, LAUNCH_FAILED,
+                  "a path of the attempt is too long (node_root or state too deep)");
         return 0;
     }
-    snprintf (wd, sizeof (wd), "%s/wd", task_dir);
-    snprintf (dest, sizeof (dest), "%s/outputs/%s/", ji->state, a->id);
+    char mi_dir[4200] = "";
+    if (a->host_list && write_hostfile (w, a, mi_dir, sizeof (mi_dir)) < 0) {
+        int e = errno;
+        release_parts (w, r);
+        fail_now (w, a, LAUNCH_FAILED, e == ENAMETOOLONG
+                  ? "the hostfile path of a multi-instance task is too long"
+                  : "cannot write the hostfile of a multi-instance task");
+        return 0;
+    }
     int bound = ji->binding != JOB_BIND_NONE && a->kind == LAUNCH_TASK;
     char gpus[256] = "";
     for (int i = 0, n = 0; i < r->ngpus; i++)
@@ -525,15 +575,10 @@ static int start_one (worker_t *w, const assign_t *a)
     req.default_dest = dest;
     req.retention = a->kind == LAUNCH_TASK ? ji->retention : JOB_RETAIN_ALL;
     if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_STORAGE) {
-        snprintf (lout, sizeof (lout), "%s/logs/%s/%d.stdout", ji->state, a->id, a->attempt);
-        snprintf (lerr, sizeof (lerr), "%s/logs/%s/%d.stderr", ji->state, a->id, a->attempt);
         req.log_stdout = lout;
         req.log_stderr = lerr;
     }
     else if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_REPORT) {
-        /* Kept on the node until the result carries them to rank 0. */
-        snprintf (lout, sizeof (lout), "%s/spool/%s.%d.stdout", w->job_dir, a->id, a->attempt);
-        snprintf (lerr, sizeof (lerr), "%s/spool/%s.%d.stderr", w->job_dir, a->id, a->attempt);
         req.log_stdout = lout;
         req.log_stderr = lerr;
         if (asprintf (&r->spool, "%s/spool/%s.%d", w->job_dir, a->id, a->attempt) < 0)

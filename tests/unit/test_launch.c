@@ -327,6 +327,20 @@ static void test_binding (void **state)
         req_free (&r);
     }
 
+    /* A CPU the machine lacks: the task's process cannot bind (between
+     * vfork and exec), says why on the task's stderr, and exits 127. */
+    int nosuch[] = { 4000 };
+    r = req ("bindbad", "echo should not run");
+    r.cpus = nosuch;
+    r.ncpus = 1;
+    res = run (&r);
+    assert_int_equal (res.outcome, LAUNCH_FAILED);
+    assert_int_equal (res.exit_code, 127);
+    assert_string_equal (slurp (path ("tasks/bindbad/stderr.txt")),
+                         "mpibatch: task cannot bind to its CPUs: Invalid argument\n");
+    assert_string_equal (slurp (path ("tasks/bindbad/stdout.txt")), "");
+    req_free (&r);
+
     /* ncpus = 0: left as inherited. */
     char mine[256];
     snprintf (mine, sizeof (mine), "%s", allowed_list (slurp ("/proc/self/status")));
