@@ -163,6 +163,17 @@ uint64_t hash_fnv1a64 (const void *p, size_t n)
     return h;
 }
 
+uint64_t hash_digest64 (const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
 uint64_t hash_fnv1a64_ci (const char *s)
 {
     uint64_t h = 14695981039346656037ULL;

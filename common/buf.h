@@ -64,6 +64,11 @@ char *unpack_strdup (unpack_t *u);
  * that must be unique ignoring case. */
 uint64_t hash_fnv1a64 (const void *p, size_t n);
 uint64_t hash_fnv1a64_ci (const char *s);
+/* The digest of what defines a job or a task, kept in journals so resume
+ * can tell what changed.  FNV-1a's step from another offset basis (until
+ * 0.2 hash_fnv1a64 had it by mistake): journals written since 0.1 hold
+ * digests made this way, so it must never change. */
+uint64_t hash_digest64 (const void *p, size_t n);
 /* CRC-32C (Castagnoli) of n bytes, continuing from crc (start with 0). */
 uint32_t hash_crc32c (uint32_t crc, const void *p, size_t n);
 

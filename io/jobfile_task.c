@@ -228,7 +228,7 @@ uint64_t jobfile_task_digest (const jobfile_t *jf, size_t i)
         buf_printf (&b, "%d", t.outputs[k].when);
         put (&b, NULL);
     }
-    h = hash_fnv1a64 (b.data ? b.data : "", b.len);
+    h = hash_digest64 (b.data ? b.data : "", b.len);
 out:
     buf_free (&b);
     jobfile_task_clear (&t);

@@ -363,7 +363,7 @@ int svc_journal_run_start (service_t *svc)
     r.time = svc_now ();
     r.job_id = svc->job->id;
     const char *cfg = jobfile_config_text (svc->jf);
-    r.job_digest = hash_fnv1a64 (cfg, strlen (cfg));
+    r.job_digest = hash_digest64 (cfg, strlen (cfg));
     r.workers = svc->nworkers;
     r.nodes = svc->nnodes;
     r.slots = svc->total_slots;

@@ -230,6 +230,11 @@ static void test_fnv1a (void **state)
     assert_true (hash_fnv1a64 ("foobar", 6) == 0x85944171f73967e8ULL);
     /* Bytes after a NUL count: the length decides, not the text. */
     assert_true (hash_fnv1a64 ("a\0b", 3) != hash_fnv1a64 ("a", 1));
+    /* The journal digest: FNV-1a's step from the offset basis 0.1 used
+     * (values from an independent implementation). */
+    assert_true (hash_digest64 ("", 0) == 0x14650fb0739d0383ULL);
+    assert_true (hash_digest64 ("a", 1) == 0x44bd8ad473cd9906ULL);
+    assert_true (hash_digest64 ("foobar", 6) == 0x88fad7c0a8ff07f2ULL);
     /* The case-folding variant: the same as the plain hash of the
      * lower-case text, for ASCII letters only. */
     assert_true (hash_fnv1a64_ci ("") == 0xcbf29ce484222325ULL);
