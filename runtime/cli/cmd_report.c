@@ -9,48 +9,27 @@
 #include <sys/stat.h>
 
 #include "io/report.h"
-#include "io/report.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
+#include "runtime/cli/cli_opts.h"
 
-static void usage (FILE *f)
-{
-    fprintf (f,
-             "Usage: mpibatch report JOBFILE|STATEDIR [OPTIONS]\n"
-             "\n"
-             "Summarise a finished (or interrupted) run from its HDF5 report\n"
-             "(<state>/report.h5): totals, failures, per-worker utilisation,\n"
-             "slowest tasks.\n"
-             "\n"
-             "Options:\n"
-             "  --format FMT   text (default), json, csv (the /tasks table) or html\n"
-             "  -o FILE        write to FILE instead of standard output\n"
-             "  --state DIR    the state directory of a JOBFILE (default: from the job)\n"
-             "  --set K=V      override a job-file setting when resolving JOBFILE\n"
-             "  -h, --help     show this help\n");
-}
-
-/* The value of an option given as "--opt VALUE" or "--opt=VALUE"; NULL
- * when argv[*i] is not that option.  Sets *missing when the value is. */
-static const char *optval (int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t n = strlen (name);
-    if (strncmp (argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
+static const char usage_text[] =
+    "Usage: mpibatch report JOBFILE|STATEDIR [OPTIONS]\n"
+    "\n"
+    "Summarise a finished (or interrupted) run from its HDF5 report\n"
+    "(<state>/report.h5): totals, failures, per-worker utilisation,\n"
+    "slowest tasks.\n"
+    "\n"
+    "Options:\n"
+    "  --format FMT   text (default), json, csv (the /tasks table) or html\n"
+    "  -o FILE        write to FILE instead of standard output\n"
+    "  --state DIR    the state directory of a JOBFILE (default: from the job)\n"
+    "  --set K=V      override a job-file setting when resolving JOBFILE\n"
+    "  -h, --help     show this help\n";
 
 int cmd_report (int argc, char **argv)
 {
-    const char *arg = NULL, *format = "text", *out = NULL, *state = NULL;
+    const char *arg = NULL, *extra = NULL, *format = "text", *out = NULL, *state = NULL;
     const char **set = NULL;
     int nset = 0;
     char *dir = NULL, *path = NULL;
@@ -65,48 +44,56 @@ int cmd_report (int argc, char **argv)
         perror ("mpibatch report");
         return 3;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        int missing = 0;
-        if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
-            usage (stdout);
+    enum { OPT_FORMAT = 256, OPT_STATE, OPT_SET };
+    static const struct option longopts[] = {
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "output", required_argument, NULL, 'o' },    /* -o's long name, kept undocumented */
+        { "state", required_argument, NULL, OPT_STATE },
+        { "set", required_argument, NULL, OPT_SET },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    cli_opts_t p;
+    int c, nargs = 0;
+    cli_opts_init (&p, "report", usage_text, "ho:", longopts, argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
+        switch (c) {
+        case CLI_HELP:
             rc = 0;
             goto out;
-        }
-        if ((v = optval (argc, argv, &i, "--format", &missing)))
-            format = v;
-        else if ((v = optval (argc, argv, &i, "-o", &missing))
-                 || (v = optval (argc, argv, &i, "--output", &missing)))
-            out = v;
-        else if ((v = optval (argc, argv, &i, "--state", &missing)))
-            state = v;
-        else if ((v = optval (argc, argv, &i, "--set", &missing))) {
-            if (!strchr (v, '=')) {
-                fprintf (stderr, "mpibatch report: --set wants KEY=VALUE, not '%s'\n", v);
+        case OPT_FORMAT:
+            format = p.arg;
+            break;
+        case 'o':
+            out = p.arg;
+            break;
+        case OPT_STATE:
+            state = p.arg;
+            break;
+        case OPT_SET:
+            if (!strchr (p.arg, '=')) {
+                cli_error (&p, "--set wants KEY=VALUE, not '%s'", p.arg);
                 goto out;
             }
-            set[nset++] = v;
+            set[nset++] = p.arg;
+            break;
+        case CLI_ARG:
+            /* Counted, not refused here: --help later on still wins. */
+            if (nargs++ == 0)
+                arg = p.arg;
+            else if (nargs == 2)
+                extra = p.arg;
+            break;
+        default:
+            goto out;   /* CLI_ERROR: cli_next said why */
         }
-        else if (missing) {
-            fprintf (stderr, "mpibatch report: %s needs a value\n", argv[i]);
-            goto out;
-        }
-        else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf (stderr, "mpibatch report: unknown option '%s' (see mpibatch report --help)\n",
-                     argv[i]);
-            goto out;
-        }
-        else if (arg) {
-            fprintf (stderr, "mpibatch report: one JOBFILE or STATEDIR, not '%s' too\n",
-                     argv[i]);
-            goto out;
-        }
-        else
-            arg = argv[i];
+    }
+    if (extra) {
+        cli_error (&p, "one JOBFILE or STATEDIR, not '%s' too", extra);
+        goto out;
     }
     if (!arg) {
-        fprintf (stderr, "mpibatch report: which run? give a JOBFILE or a STATEDIR\n");
-        usage (stderr);
+        cli_error (&p, "which run? give a JOBFILE or a STATEDIR");
         goto out;
     }
     if (strcmp (format, "text") && strcmp (format, "json") && strcmp (format, "csv")
