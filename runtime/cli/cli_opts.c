@@ -29,16 +29,34 @@ void cli_opts_init (cli_opts_t *p, const char *cmd, const char *usage,
     optind = 0;
 }
 
-int cli_error (const cli_opts_t *p, const char *fmt, ...)
+static int verror (const cli_opts_t *p, int usage, const char *fmt, va_list ap)
 {
     if (p->quiet)
         return 2;
-    va_list ap;
     fprintf (stderr, "mpibatch %s: ", p->cmd);
-    va_start (ap, fmt);
     vfprintf (stderr, fmt, ap);
+    if (usage)
+        fprintf (stderr, "\n%s", p->usage);
+    else
+        fprintf (stderr, "\nTry 'mpibatch %s --help'.\n", p->cmd);
+    return 2;
+}
+
+int cli_error (const cli_opts_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    verror (p, 0, fmt, ap);
     va_end (ap);
-    fprintf (stderr, "\nTry 'mpibatch %s --help'.\n", p->cmd);
+    return 2;
+}
+
+int cli_usage_error (const cli_opts_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    verror (p, 1, fmt, ap);
+    va_end (ap);
     return 2;
 }
 

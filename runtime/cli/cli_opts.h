@@ -58,4 +58,9 @@ void cli_skip (cli_opts_t *p);
 int cli_error (const cli_opts_t *p, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+/* For a missing or extra argument: "mpibatch CMD: MESSAGE" and then the
+ * whole usage on stderr (unless p->quiet).  Returns 2. */
+int cli_usage_error (const cli_opts_t *p, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
 #endif

@@ -161,11 +161,11 @@ int cmd_logs (int argc, char **argv)
         }
     }
     if (extra) {
-        cli_error (&p, "unexpected argument '%s'", extra);
+        cli_usage_error (&p, "unexpected argument '%s'", extra);
         goto out;
     }
     if (!arg || !task) {
-        cli_error (&p, "JOBFILE|STATEDIR and TASK needed");
+        cli_usage_error (&p, "JOBFILE|STATEDIR and TASK needed");
         goto out;
     }
     /* A task id never holds a slash or starts with a dot; refusing them

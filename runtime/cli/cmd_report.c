@@ -89,11 +89,11 @@ int cmd_report (int argc, char **argv)
         }
     }
     if (extra) {
-        cli_error (&p, "one JOBFILE or STATEDIR, not '%s' too", extra);
+        cli_usage_error (&p, "one JOBFILE or STATEDIR, not '%s' too", extra);
         goto out;
     }
     if (!arg) {
-        cli_error (&p, "which run? give a JOBFILE or a STATEDIR");
+        cli_usage_error (&p, "which run? give a JOBFILE or a STATEDIR");
         goto out;
     }
     if (strcmp (format, "text") && strcmp (format, "json") && strcmp (format, "csv")

@@ -150,7 +150,7 @@ static int parse_args (int argc, char **argv, run_opts_t *o, int quiet_errors)
         }
     }
     if (nargs != 1)
-        return cli_error (&p, "expected one JOBFILE");
+        return cli_usage_error (&p, "expected one JOBFILE");
     return -1;
 }
 

@@ -309,9 +309,9 @@ static int parse_args (int argc, char **argv, struct opts *o)
         }
     }
     if (extra)
-        return cli_error (&p, "unexpected argument '%s'", extra);
+        return cli_usage_error (&p, "unexpected argument '%s'", extra);
     if (!o->arg)
-        return cli_error (&p, "JOBFILE or STATEDIR needed");
+        return cli_usage_error (&p, "JOBFILE or STATEDIR needed");
     if (o->tasks && state_by_name (o->tasks) < 0)
         return cli_error (&p, "--tasks: unknown state '%s' (running, succeeded, failed, "
                               "skipped, interrupted, retrying, waiting)", o->tasks);

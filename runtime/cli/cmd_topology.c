@@ -63,7 +63,7 @@ int cmd_topology (int argc, char **argv)
         }
     }
     if (nargs)
-        return cli_error (&p, "unexpected argument '%s'", first_arg);
+        return cli_usage_error (&p, "unexpected argument '%s'", first_arg);
     mb_error_t err = { "" };
     topo_t *t = topo_load (&err);
     if (!t) {

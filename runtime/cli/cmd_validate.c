@@ -198,7 +198,7 @@ int cmd_validate (int argc, char **argv)
         }
     }
     if (nargs != 1) {
-        cli_error (&p, "%s", nargs ? "too many arguments" : "missing JOBFILE");
+        cli_usage_error (&p, "%s", nargs ? "too many arguments" : "missing JOBFILE");
         goto out;
     }
     if (list && json) {
