@@ -49,7 +49,9 @@ int stage_under (const char *root, const char *p)
 
 /* fnmatch does the work; FNM_PATHNAME keeps `*`, `?` and `[...]` inside
  * one component, FNM_NOESCAPE keeps a backslash an ordinary character (as
- * in file names), and without FNM_PERIOD `*` also matches a leading dot. */
+ * in file names), and without FNM_PERIOD `*` also matches a leading dot.
+ * `[^a]` (undocumented; `[!a]` is the spelling we document) negates too,
+ * except that glibc takes it literally when POSIXLY_CORRECT is set. */
 #define GLOB_FLAGS (FNM_PATHNAME | FNM_NOESCAPE)
 
 /* The pattern's first component that is exactly `**`, or NULL. */
