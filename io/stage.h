@@ -43,8 +43,10 @@ int stage_outputs (const char *storage, const char *wd, const char *default_dest
 const char *stage_path_problem (const char *path);
 
 /* Glob match of a relative path against a pattern with `*`, `?`, `[abc]`,
- * `[!a-c]` (none of which cross `/`) and `**` (any number of directories).
- * Returns 1 on a match, 0 otherwise. */
+ * `[!a-c]` (none of which cross `/`; fnmatch(3) with FNM_PATHNAME and
+ * FNM_NOESCAPE, so POSIX classes such as `[[:digit:]]` work too) and `**`
+ * (a whole component: any number of directories).  Returns 1 on a match,
+ * 0 otherwise. */
 int stage_glob_match (const char *pattern, const char *path);
 
 /* Copy one regular file, fast (copy_file_range/sendfile, holes kept), to

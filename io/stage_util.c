@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,112 +47,63 @@ int stage_under (const char *root, const char *p)
     return strncmp (root, p, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
-/* A bracket expression starting at p (just past '['), tried against c.
- * Sets *end past the closing ']'.  Returns 1/0, or -1 when there is no
- * closing bracket (the '[' is then an ordinary character). */
-static int match_bracket (const char *p, const char *pend, char c, const char **end)
-{
-    int negate = 0, found = 0;
-    if (p < pend && (*p == '!' || *p == '^')) {
-        negate = 1;
-        p++;
-    }
-    const char *start = p;
-    while (p < pend && (*p != ']' || p == start)) {
-        char lo = *p, hi = *p;
-        if (p + 2 < pend && p[1] == '-' && p[2] != ']') {
-            hi = p[2];
-            p += 2;
-        }
-        if ((unsigned char)c >= (unsigned char)lo && (unsigned char)c <= (unsigned char)hi)
-            found = 1;
-        p++;
-    }
-    if (p >= pend)
-        return -1;
-    *end = p + 1;
-    return found != negate;
-}
+/* fnmatch does the work; FNM_PATHNAME keeps `*`, `?` and `[...]` inside
+ * one component, FNM_NOESCAPE keeps a backslash an ordinary character (as
+ * in file names), and without FNM_PERIOD `*` also matches a leading dot.
+ * `[^a]` (undocumented; `[!a]` is the spelling we document) negates too,
+ * except that glibc takes it literally when POSIXLY_CORRECT is set. */
+#define GLOB_FLAGS (FNM_PATHNAME | FNM_NOESCAPE)
 
-/* One path component against one pattern component (no '/' in either).
- * Iterative with a single backtrack point for the last '*', which is
- * enough because '*' never has to match across a '/'. */
-static int match_segment (const char *p, const char *pend, const char *s, const char *send)
-{
-    const char *star_p = NULL, *star_s = NULL;
-    while (s < send) {
-        if (p < pend && *p == '*') {
-            while (p < pend && *p == '*')
-                p++;
-            star_p = p;
-            star_s = s;
-            continue;
-        }
-        if (p < pend) {
-            if (*p == '?') {
-                p++;
-                s++;
-                continue;
-            }
-            if (*p == '[') {
-                const char *end;
-                int r = match_bracket (p + 1, pend, *s, &end);
-                if (r == 1) {
-                    p = end;
-                    s++;
-                    continue;
-                }
-                if (r == -1 && *s == '[') {
-                    p++;
-                    s++;
-                    continue;
-                }
-            }
-            else if (*p == *s) {
-                p++;
-                s++;
-                continue;
-            }
-        }
-        if (!star_p)
-            return 0;
-        p = star_p;
-        s = ++star_s;
-    }
-    while (p < pend && *p == '*')
-        p++;
-    return p == pend;
-}
-
-int stage_glob_match (const char *pattern, const char *path)
+/* The pattern's first component that is exactly `**`, or NULL. */
+static const char *globstar (const char *p)
 {
     for (;;) {
-        const char *pe = strchr (pattern, '/');
-        const char *se = strchr (path, '/');
-        size_t pn = pe ? (size_t)(pe - pattern) : strlen (pattern);
-        if (pn == 2 && pattern[0] == '*' && pattern[1] == '*') {
-            /* A trailing `**` takes everything below; `**` followed by
-             * more takes zero or more whole directories. */
-            if (!pe)
-                return *path != '\0';
-            const char *rest = pe + 1;
-            const char *s = path;
-            for (;;) {
-                if (stage_glob_match (rest, s))
-                    return 1;
-                const char *slash = strchr (s, '/');
-                if (!slash)
-                    return 0;
-                s = slash + 1;
-            }
-        }
-        size_t sn = se ? (size_t)(se - path) : strlen (path);
-        if (!match_segment (pattern, pattern + pn, path, path + sn))
+        size_t n = strcspn (p, "/");
+        if (n == 2 && p[0] == '*' && p[1] == '*')
+            return p;
+        if (!p[n])
+            return NULL;
+        p += n + 1;
+    }
+}
+
+/* Only `**` is ours: the components before it match as many leading
+ * components of the path (fnmatch with FNM_LEADING_DIR), a trailing `**`
+ * takes everything below (at least one name), and `**` followed by more
+ * takes zero or more whole directories before the rest matches. */
+int stage_glob_match (const char *pattern, const char *path)
+{
+    const char *star = globstar (pattern);
+    if (!star)
+        return fnmatch (pattern, path, GLOB_FLAGS) == 0;
+    if (star > pattern) {
+        char head[PATH_MAX];
+        size_t hl = (size_t)(star - pattern) - 1;
+        if (hl >= sizeof (head))
+            return 0;   /* longer than any path a walk hands us */
+        memcpy (head, pattern, hl);
+        head[hl] = '\0';
+        if (fnmatch (head, path, GLOB_FLAGS | FNM_LEADING_DIR) != 0)
             return 0;
-        if (!pe || !se)
-            return !pe && !se;
-        pattern = pe + 1;
-        path = se + 1;
+        /* Skip the path's components the head matched, one per component
+         * of the head ('*' never crosses '/'). */
+        for (const char *c = head;; c++) {
+            c = strchr (c, '/');
+            if (!(path = strchr (path, '/')))
+                return 0;
+            path++;
+            if (!c)
+                break;
+        }
+    }
+    if (!star[2])
+        return *path != '\0';
+    for (const char *rest = star + 3;;) {
+        if (stage_glob_match (rest, path))
+            return 1;
+        if (!(path = strchr (path, '/')))
+            return 0;
+        path++;
     }
 }
 

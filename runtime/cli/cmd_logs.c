@@ -16,6 +16,7 @@
 #include "io/logspool.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
+#include "runtime/cli/cli_opts.h"
 
 static const char *usage_text =
     "Usage: mpibatch logs JOBFILE|STATEDIR TASK [OPTIONS]\n"
@@ -109,50 +110,62 @@ int cmd_logs (int argc, char **argv)
         perror ("mpibatch logs");
         return 3;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
-            fputs (usage_text, stdout);
+    enum { OPT_STDERR = 256, OPT_ATTEMPT, OPT_STATE, OPT_SET };
+    static const struct option longopts[] = {
+        { "stderr", no_argument, NULL, OPT_STDERR },
+        { "attempt", required_argument, NULL, OPT_ATTEMPT },
+        { "state", required_argument, NULL, OPT_STATE },
+        { "set", required_argument, NULL, OPT_SET },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    cli_opts_t p;
+    const char *extra = NULL;
+    int c;
+    cli_opts_init (&p, "logs", usage_text, "h", longopts, argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
+        switch (c) {
+        case CLI_HELP:
             rc = 0;
             goto out;
-        }
-        else if (!strcmp (a, "--stderr"))
+        case OPT_STDERR:
             use_stderr = 1;
-        else if (!strcmp (a, "--attempt") || !strcmp (a, "--state") || !strcmp (a, "--set")) {
-            if (i + 1 >= argc) {
-                fprintf (stderr, "mpibatch logs: %s needs a value\n", a);
+            break;
+        case OPT_ATTEMPT: {
+            char *end;
+            errno = 0;
+            attempt = strtol (p.arg, &end, 10);
+            if (errno || end == p.arg || *end || attempt < 0 || attempt > INT_MAX) {
+                cli_error (&p, "--attempt: not an attempt number: '%s'", p.arg);
                 goto out;
             }
-            const char *val = argv[++i];
-            if (!strcmp (a, "--attempt")) {
-                char *end;
-                errno = 0;
-                attempt = strtol (val, &end, 10);
-                if (errno || end == val || *end || attempt < 0 || attempt > INT_MAX) {
-                    fprintf (stderr, "mpibatch logs: --attempt: not an attempt number: '%s'\n", val);
-                    goto out;
-                }
-            }
-            else if (!strcmp (a, "--state"))
-                state = val;
-            else
-                set[nset++] = val;
+            break;
         }
-        else if (a[0] == '-' && a[1]) {
-            fprintf (stderr, "mpibatch logs: unknown option '%s' (try --help)\n", a);
-            goto out;
-        }
-        else if (!arg)
-            arg = a;
-        else if (!task)
-            task = a;
-        else {
-            fprintf (stderr, "mpibatch logs: unexpected argument '%s'\n", a);
-            goto out;
+        case OPT_STATE:
+            state = p.arg;
+            break;
+        case OPT_SET:
+            set[nset++] = p.arg;
+            break;
+        case CLI_ARG:
+            /* Refused after the options: --help later on still wins. */
+            if (!arg)
+                arg = p.arg;
+            else if (!task)
+                task = p.arg;
+            else if (!extra)
+                extra = p.arg;
+            break;
+        default:
+            goto out;   /* CLI_ERROR: cli_next said why */
         }
     }
+    if (extra) {
+        cli_usage_error (&p, "unexpected argument '%s'", extra);
+        goto out;
+    }
     if (!arg || !task) {
-        fprintf (stderr, "mpibatch logs: JOBFILE|STATEDIR and TASK needed (try --help)\n");
+        cli_usage_error (&p, "JOBFILE|STATEDIR and TASK needed");
         goto out;
     }
     /* A task id never holds a slash or starts with a dot; refusing them

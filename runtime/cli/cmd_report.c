@@ -12,48 +12,28 @@
 #include "io/report.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
+#include "runtime/cli/cli_opts.h"
 
-static void usage (FILE *f)
-{
-    fprintf (f,
-             "Usage: mpibatch report JOBFILE|STATEDIR [OPTIONS]\n"
-             "\n"
-             "Summarise a run from its HDF5 report (<state>/report.h5): totals,\n"
-             "failures by reason, each sweep's outcomes per parameter value,\n"
-             "per-worker utilisation, slowest tasks.  While the run goes on, what\n"
-             "the report does not have yet is read from the journal, and running\n"
-             "tasks are shown as such.\n"
-             "\n"
-             "Options:\n"
-             "  --format FMT   text (default), json, csv (the /tasks table) or html\n"
-             "  -o FILE        write to FILE instead of standard output\n"
-             "  --refresh SEC  (html) the page reloads itself every SEC seconds\n"
-             "  --state DIR    the state directory of a JOBFILE (default: from the job)\n"
-             "  --set K=V      override a job-file setting when resolving JOBFILE\n"
-             "  -h, --help     show this help\n");
-}
-
-/* The value of an option given as "--opt VALUE" or "--opt=VALUE"; NULL
- * when argv[*i] is not that option.  Sets *missing when the value is. */
-static const char *optval (int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t n = strlen (name);
-    if (strncmp (argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
+static const char usage_text[] =
+    "Usage: mpibatch report JOBFILE|STATEDIR [OPTIONS]\n"
+    "\n"
+    "Summarise a run from its HDF5 report (<state>/report.h5): totals,\n"
+    "failures by reason, each sweep's outcomes per parameter value,\n"
+    "per-worker utilisation, slowest tasks.  While the run goes on, what\n"
+    "the report does not have yet is read from the journal, and running\n"
+    "tasks are shown as such.\n"
+    "\n"
+    "Options:\n"
+    "  --format FMT   text (default), json, csv (the /tasks table) or html\n"
+    "  -o FILE        write to FILE instead of standard output\n"
+    "  --refresh SEC  (html) the page reloads itself every SEC seconds\n"
+    "  --state DIR    the state directory of a JOBFILE (default: from the job)\n"
+    "  --set K=V      override a job-file setting when resolving JOBFILE\n"
+    "  -h, --help     show this help\n";
 
 int cmd_report (int argc, char **argv)
 {
-    const char *arg = NULL, *format = "text", *out = NULL, *state = NULL;
+    const char *arg = NULL, *extra = NULL, *format = "text", *out = NULL, *state = NULL;
     report_html_opts_t hopts = { 0, 0, 0 };
     jobfile_t *jf = NULL;
     report_live_t *live = NULL;
@@ -69,58 +49,67 @@ int cmd_report (int argc, char **argv)
         perror ("mpibatch report");
         return 3;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        int missing = 0;
-        if (!strcmp (argv[i], "-h") || !strcmp (argv[i], "--help")) {
-            usage (stdout);
+    enum { OPT_FORMAT = 256, OPT_STATE, OPT_SET, OPT_REFRESH };
+    static const struct option longopts[] = {
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "output", required_argument, NULL, 'o' },    /* -o's long name, kept undocumented */
+        { "state", required_argument, NULL, OPT_STATE },
+        { "set", required_argument, NULL, OPT_SET },
+        { "refresh", required_argument, NULL, OPT_REFRESH },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    cli_opts_t p;
+    int c, nargs = 0;
+    cli_opts_init (&p, "report", usage_text, "ho:", longopts, argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
+        switch (c) {
+        case CLI_HELP:
             rc = 0;
             goto out;
-        }
-        if ((v = optval (argc, argv, &i, "--format", &missing)))
-            format = v;
-        else if ((v = optval (argc, argv, &i, "-o", &missing))
-                 || (v = optval (argc, argv, &i, "--output", &missing)))
-            out = v;
-        else if ((v = optval (argc, argv, &i, "--state", &missing)))
-            state = v;
-        else if ((v = optval (argc, argv, &i, "--refresh", &missing))) {
+        case OPT_FORMAT:
+            format = p.arg;
+            break;
+        case 'o':
+            out = p.arg;
+            break;
+        case OPT_STATE:
+            state = p.arg;
+            break;
+        case OPT_REFRESH: {
             char *end;
-            long n = strtol (v, &end, 10);
+            long n = strtol (p.arg, &end, 10);
             if (*end || n < 1 || n > 86400) {
-                fprintf (stderr, "mpibatch report: --refresh wants whole seconds from 1 to "
-                                 "86400, not '%s'\n", v);
+                cli_error (&p, "--refresh wants whole seconds from 1 to 86400, not '%s'", p.arg);
                 goto out;
             }
             hopts.refresh = (int)n;
+            break;
         }
-        else if ((v = optval (argc, argv, &i, "--set", &missing))) {
-            if (!strchr (v, '=')) {
-                fprintf (stderr, "mpibatch report: --set wants KEY=VALUE, not '%s'\n", v);
+        case OPT_SET:
+            if (!strchr (p.arg, '=')) {
+                cli_error (&p, "--set wants KEY=VALUE, not '%s'", p.arg);
                 goto out;
             }
-            set[nset++] = v;
+            set[nset++] = p.arg;
+            break;
+        case CLI_ARG:
+            /* Counted, not refused here: --help later on still wins. */
+            if (nargs++ == 0)
+                arg = p.arg;
+            else if (nargs == 2)
+                extra = p.arg;
+            break;
+        default:
+            goto out;   /* CLI_ERROR: cli_next said why */
         }
-        else if (missing) {
-            fprintf (stderr, "mpibatch report: %s needs a value\n", argv[i]);
-            goto out;
-        }
-        else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf (stderr, "mpibatch report: unknown option '%s' (see mpibatch report --help)\n",
-                     argv[i]);
-            goto out;
-        }
-        else if (arg) {
-            fprintf (stderr, "mpibatch report: one JOBFILE or STATEDIR, not '%s' too\n",
-                     argv[i]);
-            goto out;
-        }
-        else
-            arg = argv[i];
+    }
+    if (extra) {
+        cli_usage_error (&p, "one JOBFILE or STATEDIR, not '%s' too", extra);
+        goto out;
     }
     if (!arg) {
-        fprintf (stderr, "mpibatch report: which run? give a JOBFILE or a STATEDIR\n");
-        usage (stderr);
+        cli_usage_error (&p, "which run? give a JOBFILE or a STATEDIR");
         goto out;
     }
     if (strcmp (format, "text") && strcmp (format, "json") && strcmp (format, "csv")

@@ -3,7 +3,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <mpi.h>
 
 #include "runtime/cli/cli.h"
+#include "runtime/cli/cli_opts.h"
 #include "runtime/rank/rank.h"
 #include "runtime/node/topo.h"
 
@@ -91,84 +91,66 @@ static int parse_args (int argc, char **argv, run_opts_t *o, int quiet_errors)
     o->set = calloc ((size_t)argc + 1, sizeof (char *));
     if (!o->set)
         return 3;
-    opterr = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long (argc, argv, "qvh", longopts, NULL)) != -1) {
+    cli_opts_t p;
+    cli_opts_init (&p, "run", usage_text, "qvh", longopts, argc, argv);
+    p.quiet = quiet_errors;
+    int c, nargs = 0;
+    while ((c = cli_next (&p)) != CLI_END) {
         switch (c) {
         case OPT_RESUME:
         case OPT_RESUME_FAILED:
         case OPT_RESTART: {
             int r = c == OPT_RESUME ? RESUME_OK : c == OPT_RESUME_FAILED ? RESUME_FAILED
                                                                           : RESUME_RESTART;
-            if (o->resume && o->resume != r) {
-                if (!quiet_errors)
-                    fprintf (stderr, "mpibatch run: --resume, --resume-failed and --restart "
-                                     "exclude each other\n");
-                return 2;
-            }
+            if (o->resume && o->resume != r)
+                return cli_error (&p, "--resume, --resume-failed and --restart exclude "
+                                      "each other");
             o->resume = r;
             break;
         }
-        case OPT_STATE: o->state = optarg; break;
+        case OPT_STATE: o->state = p.arg; break;
         case OPT_SET:
-            if (!strchr (optarg, '=')) {
-                if (!quiet_errors)
-                    fprintf (stderr, "mpibatch run: --set %s: expected KEY=VALUE\n", optarg);
-                return 2;
-            }
-            o->set[o->nset++] = optarg;
+            if (!strchr (p.arg, '='))
+                return cli_error (&p, "--set %s: expected KEY=VALUE", p.arg);
+            o->set[o->nset++] = p.arg;
             break;
         case OPT_DRY: o->dry_run = 1; break;
         case OPT_PROGRESS:
-            if (!strcmp (optarg, "auto")) o->progress = PROGRESS_AUTO;
-            else if (!strcmp (optarg, "bar")) o->progress = PROGRESS_BAR;
-            else if (!strcmp (optarg, "lines")) o->progress = PROGRESS_LINES;
-            else if (!strcmp (optarg, "none")) o->progress = PROGRESS_NONE;
-            else {
-                if (!quiet_errors)
-                    fprintf (stderr, "mpibatch run: --progress must be one of auto, bar, "
-                                     "lines, none (not '%s')\n", optarg);
-                return 2;
-            }
+            if (!strcmp (p.arg, "auto")) o->progress = PROGRESS_AUTO;
+            else if (!strcmp (p.arg, "bar")) o->progress = PROGRESS_BAR;
+            else if (!strcmp (p.arg, "lines")) o->progress = PROGRESS_LINES;
+            else if (!strcmp (p.arg, "none")) o->progress = PROGRESS_NONE;
+            else
+                return cli_error (&p, "--progress must be one of auto, bar, lines, none "
+                                      "(not '%s')", p.arg);
             break;
         case OPT_INTERVAL: {
             char *end;
-            o->progress_interval = strtod (optarg, &end);
-            if (*end || end == optarg || o->progress_interval <= 0) {
-                if (!quiet_errors)
-                    fprintf (stderr, "mpibatch run: --progress-interval must be a positive "
-                                     "number of seconds\n");
-                return 2;
-            }
+            o->progress_interval = strtod (p.arg, &end);
+            if (*end || end == p.arg || o->progress_interval <= 0)
+                return cli_error (&p, "--progress-interval must be a positive number of "
+                                      "seconds");
             break;
         }
         case OPT_DEADLINE:
-            if (parse_deadline (optarg, &o->deadline) < 0) {
-                if (!quiet_errors)
-                    fprintf (stderr, "mpibatch run: --deadline must be seconds from now or a "
-                                     "UNIX time (not '%s')\n", optarg);
-                return 2;
-            }
+            if (parse_deadline (p.arg, &o->deadline) < 0)
+                return cli_error (&p, "--deadline must be seconds from now or a UNIX time "
+                                      "(not '%s')", p.arg);
             break;
         case 'q': o->verbose = -1; break;
         case 'v': o->verbose = 1; break;
-        case 'h':
-            fputs (usage_text, stdout);
-            return 0;
+        case CLI_HELP: return 0;
+        case CLI_ARG:
+            /* Counted, not refused here: --help later on still wins. */
+            if (nargs++ == 0)
+                o->jobfile = p.arg;
+            break;
         default:
-            if (!quiet_errors)
-                fprintf (stderr, "mpibatch run: unknown option '%s'\n%s", argv[optind - 1],
-                         "Try 'mpibatch run --help'.\n");
-            return 2;
+            return 2;   /* CLI_ERROR: cli_next said why */
         }
     }
-    if (optind != argc - 1) {
-        if (!quiet_errors)
-            fprintf (stderr, "mpibatch run: expected one JOBFILE\nTry 'mpibatch run --help'.\n");
-        return 2;
-    }
-    o->jobfile = argv[optind];
+    if (nargs != 1)
+        return cli_usage_error (&p, "expected one JOBFILE");
     return -1;
 }
 

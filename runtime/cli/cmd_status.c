@@ -14,6 +14,7 @@
 #include "io/json.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
+#include "runtime/cli/cli_opts.h"
 
 /* How many running and failed tasks the text output lists. */
 #define LIST_MAX 20
@@ -247,66 +248,73 @@ static int list_tasks (const run_view_t *v, jobfile_t *jf, int state)
     return 0;
 }
 
+/* Read the options into o: 0 to go on, 1 after --help, 2 on a usage error. */
 static int parse_args (int argc, char **argv, struct opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp (a, "-h") || !strcmp (a, "--help")) {
-            fputs (usage_text, stdout);
+    enum { OPT_JSON = 256, OPT_TASKS, OPT_WATCH, OPT_STATE, OPT_SET };
+    static const struct option longopts[] = {
+        { "json", no_argument, NULL, OPT_JSON },
+        { "tasks", required_argument, NULL, OPT_TASKS },
+        { "watch", optional_argument, NULL, OPT_WATCH },
+        { "state", required_argument, NULL, OPT_STATE },
+        { "set", required_argument, NULL, OPT_SET },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    cli_opts_t p;
+    const char *extra = NULL;
+    int c;
+    cli_opts_init (&p, "status", usage_text, "h", longopts, argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
+        switch (c) {
+        case CLI_HELP:
             return 1;
-        }
-        else if (!strcmp (a, "--json"))
+        case OPT_JSON:
             o->json = 1;
-        else if (!strcmp (a, "--tasks") || !strcmp (a, "--state") || !strcmp (a, "--set")) {
-            if (i + 1 >= argc) {
-                fprintf (stderr, "mpibatch status: %s needs a value\n", a);
-                return -1;
-            }
-            const char *val = argv[++i];
-            if (!strcmp (a, "--tasks"))
-                o->tasks = val;
-            else if (!strcmp (a, "--state"))
-                o->state = val;
-            else
-                o->set[o->nset++] = val;
-        }
-        else if (!strcmp (a, "--watch")) {
+            break;
+        case OPT_TASKS:
+            o->tasks = p.arg;
+            break;
+        case OPT_STATE:
+            o->state = p.arg;
+            break;
+        case OPT_SET:
+            o->set[o->nset++] = p.arg;
+            break;
+        case OPT_WATCH: {
+            /* The interval is optional: --watch=S, or the next word if
+             * it is a number ("--watch 2"; "--watch DIR" is no interval). */
+            const char *v = p.arg ? p.arg : cli_peek (&p);
+            char *end;
+            double s = v ? strtod (v, &end) : 0;
             o->watch = 2;
-            /* The interval is optional: take the next word only if it is a number. */
-            if (i + 1 < argc) {
-                char *end;
-                double s = strtod (argv[i + 1], &end);
-                if (end != argv[i + 1] && *end == '\0') {
-                    if (!(s > 0) || s > 86400) {
-                        fprintf (stderr, "mpibatch status: --watch: bad interval '%s'\n",
-                                 argv[i + 1]);
-                        return -1;
-                    }
-                    o->watch = s;
-                    i++;
-                }
+            if (v && (p.arg || (end != v && *end == '\0'))) {
+                if (end == v || *end != '\0' || !(s > 0) || s > 86400)
+                    return cli_error (&p, "--watch: bad interval '%s'", v);
+                o->watch = s;
+                if (!p.arg)
+                    cli_skip (&p);
             }
+            break;
         }
-        else if (a[0] == '-' && a[1]) {
-            fprintf (stderr, "mpibatch status: unknown option '%s' (try --help)\n", a);
-            return -1;
-        }
-        else if (!o->arg)
-            o->arg = a;
-        else {
-            fprintf (stderr, "mpibatch status: unexpected argument '%s'\n", a);
-            return -1;
+        case CLI_ARG:
+            /* Refused after the options: --help later on still wins. */
+            if (!o->arg)
+                o->arg = p.arg;
+            else if (!extra)
+                extra = p.arg;
+            break;
+        default:
+            return 2;   /* CLI_ERROR: cli_next said why */
         }
     }
-    if (!o->arg) {
-        fprintf (stderr, "mpibatch status: JOBFILE or STATEDIR needed (try --help)\n");
-        return -1;
-    }
-    if (o->tasks && state_by_name (o->tasks) < 0) {
-        fprintf (stderr, "mpibatch status: --tasks: unknown state '%s' (running, succeeded, "
-                         "failed, skipped, interrupted, retrying, waiting)\n", o->tasks);
-        return -1;
-    }
+    if (extra)
+        return cli_usage_error (&p, "unexpected argument '%s'", extra);
+    if (!o->arg)
+        return cli_usage_error (&p, "JOBFILE or STATEDIR needed");
+    if (o->tasks && state_by_name (o->tasks) < 0)
+        return cli_error (&p, "--tasks: unknown state '%s' (running, succeeded, failed, "
+                              "skipped, interrupted, retrying, waiting)", o->tasks);
     return 0;
 }
 
@@ -364,7 +372,7 @@ int cmd_status (int argc, char **argv)
     int prc = parse_args (argc, argv, &o);
     if (prc != 0) {
         free (o.set);
-        return prc > 0 ? 0 : 2;
+        return prc == 1 ? 0 : 2;
     }
     char *statedir = cmd_state_dir_opts (o.arg, o.state, o.set, o.nset, &jf);
     if (!statedir)

@@ -2,13 +2,13 @@
  * workers started here would be sized and bound. */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/json.h"
 #include "runtime/cli/cli.h"
+#include "runtime/cli/cli_opts.h"
 #include "runtime/node/topo.h"
 
 static const char usage_text[] =
@@ -31,42 +31,39 @@ int cmd_topology (int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     int workers = 1, json = 0, kind = TOPO_SLOTS_CORES, nslots = 0;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
+    const char *first_arg = NULL;
+    int c, nargs = 0;
+    cli_opts_t p;
+    cli_opts_init (&p, "topology", usage_text, "h", longopts, argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
         switch (c) {
         case 'w':
-            workers = atoi (optarg);
-            if (workers < 1) {
-                fprintf (stderr, "mpibatch topology: --workers must be a positive number\n");
-                return 2;
-            }
+            workers = atoi (p.arg);
+            if (workers < 1)
+                return cli_error (&p, "--workers must be a positive number");
             break;
         case 's':
-            if (!strcmp (optarg, "cores"))
+            if (!strcmp (p.arg, "cores"))
                 kind = TOPO_SLOTS_CORES;
-            else if (!strcmp (optarg, "pus"))
+            else if (!strcmp (p.arg, "pus"))
                 kind = TOPO_SLOTS_PUS;
-            else if ((nslots = atoi (optarg)) > 0)
+            else if ((nslots = atoi (p.arg)) > 0)
                 kind = TOPO_SLOTS_NUMBER;
-            else {
-                fprintf (stderr, "mpibatch topology: --slots must be cores, pus or a number\n");
-                return 2;
-            }
+            else
+                return cli_error (&p, "--slots must be cores, pus or a number");
             break;
         case 'j': json = 1; break;
-        case 'h': fputs (usage_text, stdout); return 0;
-        default:
-            fprintf (stderr, "mpibatch topology: unknown option '%s'\n%s", argv[optind - 1],
-                     "Try 'mpibatch topology --help'.\n");
-            return 2;
+        case CLI_HELP: return 0;
+        case CLI_ARG:
+            /* Refused after the options: --help later on still wins. */
+            if (nargs++ == 0)
+                first_arg = p.arg;
+            break;
+        default: return 2;   /* CLI_ERROR: cli_next said why */
         }
     }
-    if (optind != argc) {
-        fprintf (stderr, "mpibatch topology: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
+    if (nargs)
+        return cli_usage_error (&p, "unexpected argument '%s'", first_arg);
     mb_error_t err = { "" };
     topo_t *t = topo_load (&err);
     if (!t) {

@@ -1,7 +1,6 @@
 /* cmd_validate.c: mpibatch validate: load a job file, print a summary, its tasks or JSON, or its errors. */
 #include <config.h>
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "io/jobfile.h"
 #include "io/json.h"
 #include "runtime/cli/cli.h"
+#include "runtime/cli/cli_opts.h"
 
 static const char usage_text[] =
     "Usage: mpibatch validate JOBFILE [--list] [--json] [--set KEY=VALUE]... [--state DIR]\n"
@@ -159,7 +159,8 @@ int cmd_validate (int argc, char **argv)
     };
     jobfile_opts_t opts = { 0 };
     const char **set = calloc (argc + 1, sizeof (char *));
-    int list = 0, json = 0, c, rc = 2;
+    int list = 0, json = 0, c, rc = 2, nargs = 0;
+    const char *jobfile = NULL;
     errlist_t *errs = NULL;
     jobfile_t *jf = NULL;
 
@@ -168,12 +169,11 @@ int cmd_validate (int argc, char **argv)
         return 3;
     }
     opts.set = set;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
+    cli_opts_t p;
+    cli_opts_init (&p, "validate", usage_text, "h", longopts, argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
         switch (c) {
-        case 'h':
-            fputs (usage_text, stdout);
+        case CLI_HELP:
             rc = 0;
             goto out;
         case 'l':
@@ -183,20 +183,22 @@ int cmd_validate (int argc, char **argv)
             json = 1;
             break;
         case 's':
-            set[opts.nset++] = optarg;
+            set[opts.nset++] = p.arg;
             break;
         case 'S':
-            opts.state = optarg;
+            opts.state = p.arg;
+            break;
+        case CLI_ARG:
+            /* Counted, not refused here: --help later on still wins. */
+            if (nargs++ == 0)
+                jobfile = p.arg;
             break;
         default:
-            fprintf (stderr, "mpibatch validate: unknown option '%s'\n%s",
-                     argv[optind - 1], usage_text);
-            goto out;
+            goto out;   /* CLI_ERROR: cli_next said why */
         }
     }
-    if (optind != argc - 1) {
-        fprintf (stderr, "mpibatch validate: %s\n%s",
-                 optind >= argc ? "missing JOBFILE" : "too many arguments", usage_text);
+    if (nargs != 1) {
+        cli_usage_error (&p, "%s", nargs ? "too many arguments" : "missing JOBFILE");
         goto out;
     }
     if (list && json) {
@@ -208,11 +210,11 @@ int cmd_validate (int argc, char **argv)
         rc = 3;
         goto out;
     }
-    jf = jobfile_load (argv[optind], &opts, errs);
+    jf = jobfile_load (jobfile, &opts, errs);
     if (!jf) {
         int n = errlist_count (errs), kept = errlist_kept (errs);
         if (n == 0) {
-            perror (argv[optind]);
+            perror (jobfile);
             rc = 3;
             goto out;
         }

@@ -2,7 +2,8 @@
 ## helpers the commands share.
 mpibatch_SOURCES += runtime/cli/main.c runtime/cli/cli.h \
 	runtime/cli/cli_common.h runtime/cli/cli_common.c \
+	runtime/cli/cli_opts.h runtime/cli/cli_opts.c \
 	runtime/cli/cmd_run.c runtime/cli/cmd_validate.c runtime/cli/cmd_status.c \
 	runtime/cli/cmd_logs.c runtime/cli/cmd_report.c runtime/cli/cmd_topology.c
-TESTS += tests/cli/status.sh
-EXTRA_DIST += tests/cli/status.sh
+TESTS += tests/cli/status.sh tests/cli/options.sh
+EXTRA_DIST += tests/cli/status.sh tests/cli/options.sh

@@ -44,22 +44,31 @@ check_range "8 x sleep 2 on 2 slots: wall seconds" \
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" 7.5 12
 
 # CPU time of every mpibatch process over a run of 2 x sleep 10: sum
-# utime + stime (clock ticks) of the processes named mpibatch, sampled
-# just before the run ends.
+# utime + stime (clock ticks) of the 3 ranks (processes named mpibatch
+# working in $tmp, so another test's run is not counted), sampled just
+# before the run ends.  Finding fewer than 3 is a failure, not 0 %.
 (cd "$tmp" && timeout 60 $MPIRUN -n 3 --oversubscribe "$MPIBATCH" run -q idle.cfg >/dev/null 2>&1) &
 sleep 9
 tck=$(getconf CLK_TCK)
 ticks=0
+found=0
+here=$(cd "$tmp" && pwd -P)
 for d in /proc/[0-9]*; do
     [ "$(cat "$d/comm" 2>/dev/null)" = mpibatch ] || continue
+    [ "$(readlink "$d/cwd" 2>/dev/null)" = "$here" ] || continue
     grep -q "idle.cfg" "$d/cmdline" 2>/dev/null || continue
     t=$(awk '{ print $14 + $15 }' "$d/stat" 2>/dev/null) || continue
-    ticks=$((ticks + ${t:-0}))
+    [ -n "$t" ] || continue
+    ticks=$((ticks + t))
+    found=$((found + 1))
 done
 wait
+check_eq "the 3 mpibatch ranks of the idle run were found while it ran" "$found" 3
 pct=$(awk -v t="$ticks" -v h="$tck" 'BEGIN { printf "%.2f", 100 * t / h / 9 }')
-echo "CPU: the mpibatch processes used $ticks ticks in ~9 s: $pct% of one core"
-if [ -n "${MB_SANITIZED:-}" ]; then
+echo "CPU: the $found mpibatch processes used $ticks ticks in ~9 s: $pct% of one core"
+if [ "$found" -ne 3 ]; then
+    echo "# CPU use not checked: the processes were not all found (failed above)"
+elif [ -n "${MB_SANITIZED:-}" ]; then
     echo "# sanitizer build: CPU use not checked (measured $pct % of one core)"
 else
     check_range "mpibatch CPU use while 2 tasks sleep (% of one core)" "$pct" 0 5

@@ -10,8 +10,23 @@ export MPIBATCH_TOPOLOGY
 
 mb topology --workers 2
 check_status "mpibatch topology --workers 2" 0
-check "topology output mentions 16 cores" grep -q "16" "$tmp/out"
-check "topology output mentions 8 slots per worker" grep -qi "8 slots\|slots.*8" "$tmp/out"
+# The node line, field by field: "node: 2 packages, 1 NUMA node, 16 cores, 16 PUs, ...".
+field () {
+    sed -n 's/^node: //p' "$tmp/out" | tr ',' '\n' | sed -n "s/^ *\([0-9][0-9]*\) $1\$/\1/p"
+}
+check_eq "topology: packages" "$(field packages)" 2
+check_eq "topology: cores" "$(field cores)" 16
+check_eq "topology: PUs" "$(field PUs)" 16
+check_eq "topology: the worker lines" \
+    "$(sed -n 's/^  \(worker [0-9]*: [0-9]* slots on [0-9]* cores ([0-9]* PUs), cpus [0-9,-]*\),.*/\1/p' "$tmp/out" | tr '\n' ';')" \
+    "worker 0: 8 slots on 8 cores (8 PUs), cpus 0-7;worker 1: 8 slots on 8 cores (8 PUs), cpus 8-15;"
+mb topology --workers 2 --json
+check_status "mpibatch topology --workers 2 --json" 0
+check_eq "topology --json: cores, PUs, slots and cpus of each worker" "$("$PYTHON" -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+print(t["cores"], t["pus"], [(w["slots"], w["cpus"]) for w in t["workers"]])' "$tmp/out" 2>&1)" \
+    "16 16 [(8, '0-7'), (8, '8-15')]"
 
 cat >"$tmp/stamp.sh" <<'EOF2'
 date +%s.%N >"$MPIBATCH_STORAGE_DIR/t/$MPIBATCH_TASK_ID.start"
