@@ -22,7 +22,7 @@ static const struct {
     { "close", cmd_close, "close a pool's job: it ends when its tasks have" },
     { "cancel", cmd_cancel, "cancel a pool's job or some of its tasks" },
     { "priority", cmd_priority, "change the priority of a pool's job" },
-    { "shutdown", cmd_shutdown, "stop a pool (--drain: now)" },
+    { "shutdown", cmd_shutdown, "stop a pool when its jobs have ended, or now" },
 };
 
 static void usage (FILE *f)
