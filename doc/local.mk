@@ -3,3 +3,6 @@
 dist_man_MANS += doc/mpibatch.1 doc/mpibatch-jobfile.5
 TESTS += tests/doc/help.sh
 EXTRA_DIST += tests/doc/help.sh
+## Bash completion: commands, options, and a pool's job ids.
+bashcompdir = $(datadir)/bash-completion/completions
+dist_bashcomp_DATA = contrib/bash-completion/mpibatch

@@ -57,15 +57,24 @@ static int push_row (csv_t *c, char **row, int n)
 
 csv_t *csv_read (const char *path, int *badline)
 {
-    FILE *fp = NULL;
+    FILE *fp = fopen (path, "r");
+    if (!fp)
+        return NULL;
+    csv_t *c = csv_read_stream (fp, badline);
+    int saved = errno;
+    fclose (fp);
+    errno = saved;
+    return c;
+}
+
+csv_t *csv_read_stream (FILE *fp, int *badline)
+{
     csv_t *c = NULL;
     buf_t f = { 0 };
     char **row = NULL;
     int n = 0, ch, line = 1, qline = 0;
     int quoted = 0, inq = 0, any = 0;
 
-    if (!(fp = fopen (path, "r")))
-        return NULL;
     if (!(c = calloc (1, sizeof (*c))) || buf_reserve (&f, 0) < 0)
         goto error;
     for (;;) {
@@ -130,7 +139,6 @@ csv_t *csv_read (const char *path, int *badline)
     }
     if (ferror (fp))
         goto error;
-    fclose (fp);
     buf_free (&f);
     return c;
 error:
@@ -141,8 +149,6 @@ error:
         free (row);
         buf_free (&f);
         csv_destroy (c);
-        if (fp)
-            fclose (fp);
         errno = saved ? saved : EIO;
     }
     return NULL;

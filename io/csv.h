@@ -3,6 +3,7 @@
 #define MB_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* A table: nrows rows (the header is row 0) of ncols[r] fields each. */
 typedef struct {
@@ -16,6 +17,8 @@ typedef struct {
  * Returns the table or NULL with errno set (EINVAL for an unterminated
  * quote, then *badline is its 1-based line).  csv_destroy frees it. */
 csv_t *csv_read (const char *path, int *badline);
+/* The same from an open stream (not closed here). */
+csv_t *csv_read_stream (FILE *fp, int *badline);
 void csv_destroy (csv_t *c);
 
 #endif

@@ -17,8 +17,10 @@ static const char *const job_keys[] = {
     "env_compat", "max_wall_clock", "max_task_retries", "on_task_failure",
     "gpus_per_worker", "slots_per_worker", "binding", "fill", "logs",
     "max_log_size", "retention", "job_preparation", "job_release", "tasks",
-    "sweeps", "command_file", NULL
+    "sweeps", "command_file", "priority", "open", "max_parallel_tasks", NULL
 };
+/* A fragment added to a job (jobfile_load_fragment) holds only these. */
+static const char *const fragment_keys[] = { "tasks", "sweeps", "command_file", NULL };
 /* Job keys --set may override, and those that are always strings. */
 static const char *const set_string_keys[] = {
     "id", "description", "storage", "state", "node_root", "env_compat",
@@ -75,6 +77,9 @@ void jobfile_destroy (jobfile_t *jf)
     for (int k = 0; k < j->nsweeps; k++)
         free (j->sweep_names[k]);
     free (j->sweep_names);
+    for (int k = 0; k < jf->ndata; k++)
+        free (jf->data_files[k]);
+    free (jf->data_files);
     free (jf->config_text);
     if (jf->cfg_init)
         config_destroy (&jf->cfg);
@@ -267,6 +272,11 @@ static int read_job_keys (jobfile_t *jf, const config_setting_t *root)
     jf_get_size (jf, root, "max_log_size", &j->max_log_size);
     j->retention = JOB_RETAIN_FAILED;
     jf_get_enum (jf, root, "retention", retention_names, &j->retention);
+    if (jf_get_int (jf, root, "priority", -1000, &j->priority) > 0 && j->priority > 1000)
+        jf_err (jf, config_setting_get_member (root, "priority"),
+                "priority must be between -1000 and 1000 (got %d)", j->priority);
+    jf_get_bool (jf, root, "open", &j->open);
+    jf_get_int (jf, root, "max_parallel_tasks", 1, &j->max_parallel_tasks);
     if ((s = config_setting_get_member (root, "job_preparation")))
         j->prep = jf_parse_prep (jf, s, 0);
     if ((s = config_setting_get_member (root, "job_release")))
@@ -368,23 +378,12 @@ static const char *include_name (const char *p, char *name, size_t len)
     return *p == '"' ? p + 1 : NULL;
 }
 
-/* Check a job file and the files it includes (recursively, as deep as
- * libconfig allows) before parsing.  0, or -1 with errors added. */
-static int precheck (jobfile_t *jf, const char *path, int depth)
+static int precheck (jobfile_t *jf, const char *path, int depth);
+
+/* Check the text of a job file (from fp, named `name`) and the files it
+ * includes before parsing.  0, or -1 with errors added. */
+static int precheck_stream (jobfile_t *jf, const char *path, FILE *f, int depth)
 {
-    struct stat sb;
-    if (stat (path, &sb) < 0)
-        return depth ? 0 : errlist_add (jf->errs, path, 0, "cannot read job file: %s",
-                                        strerror (errno));
-    if (!S_ISREG (sb.st_mode))
-        return errlist_add (jf->errs, path, 0, "not a regular file");
-    if (sb.st_size > JOBFILE_MAX_BYTES)
-        return errlist_add (jf->errs, path, 0, "job file too large (%lld MiB; the limit is %ld "
-                            "MiB: keep large data in files under storage)",
-                            (long long)(sb.st_size >> 20), JOBFILE_MAX_BYTES >> 20);
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return errlist_add (jf->errs, path, 0, "cannot read job file: %s", strerror (errno));
     int rc = 0, line = 0;
     char *buf = NULL;
     size_t cap = 0;
@@ -431,57 +430,115 @@ static int precheck (jobfile_t *jf, const char *path, int depth)
         }
     }
     free (buf);
+    return rc;
+}
+
+static int too_large (jobfile_t *jf, const char *path, long long size)
+{
+    return errlist_add (jf->errs, path, 0, "job file too large (%lld MiB; the limit is %ld "
+                        "MiB: keep large data in files under storage)",
+                        size >> 20, JOBFILE_MAX_BYTES >> 20);
+}
+
+/* Check a job file and the files it includes (recursively, as deep as
+ * libconfig allows) before parsing.  0, or -1 with errors added. */
+static int precheck (jobfile_t *jf, const char *path, int depth)
+{
+    struct stat sb;
+    if (stat (path, &sb) < 0)
+        return depth ? 0 : errlist_add (jf->errs, path, 0, "cannot read job file: %s",
+                                        strerror (errno));
+    if (!S_ISREG (sb.st_mode))
+        return errlist_add (jf->errs, path, 0, "not a regular file");
+    if (sb.st_size > JOBFILE_MAX_BYTES)
+        return too_large (jf, path, (long long)sb.st_size);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return errlist_add (jf->errs, path, 0, "cannot read job file: %s", strerror (errno));
+    int rc = precheck_stream (jf, path, f, depth);
     fclose (f);
     return rc;
 }
 
-jobfile_t *jobfile_load (const char *path, const jobfile_opts_t *opts, errlist_t *errs)
+/* The same checks for a job file given in memory. */
+static int precheck_text (jobfile_t *jf, const char *name, const char *text, size_t len)
 {
-    jobfile_opts_t o = { 0 };
-    jobfile_t *jf = calloc (1, sizeof (*jf));
-    int before = errlist_count (errs);
-    int syserr = 0;
+    if (len > (size_t)JOBFILE_MAX_BYTES)
+        return too_large (jf, name, (long long)len);
+    if (len == 0)
+        return 0;
+    FILE *f = fmemopen ((void *)text, len, "r");
+    if (!f)
+        return -1;
+    int rc = precheck_stream (jf, name, f, 0);
+    fclose (f);
+    return rc;
+}
 
-    if (opts)
-        o = *opts;
+/* A new loader for `name`: its file and absolute directory set. */
+static jobfile_t *jf_new (const char *name, const jobfile_opts_t *o, errlist_t *errs)
+{
+    jobfile_t *jf = calloc (1, sizeof (*jf));
     if (!jf)
         return NULL;
-    jf->opts = &o;
+    jf->opts = o;
     jf->errs = errs;
-    if (!(jf->job.file = strdup (path)))
-        goto nomem;
-    char *dirc = strdup (path);
-    if (!dirc)
-        goto nomem;
+    char *dirc = strdup (name);
+    if (!(jf->job.file = strdup (name)) || !dirc) {
+        free (dirc);
+        jobfile_destroy (jf);
+        return NULL;
+    }
     char *slash = strrchr (dirc, '/');
     if (slash)
         *(slash == dirc ? slash + 1 : slash) = '\0';
     jf->job.dir = cwd_path (slash ? dirc : ".");
     free (dirc);
-    if (!jf->job.dir)
-        goto nomem;
-    FILE *probe = fopen (path, "r");
-    if (!probe) {
-        errlist_add (errs, path, 0, "cannot read job file: %s", strerror (errno));
-        goto invalid;
+    if (!jf->job.dir) {
+        jobfile_destroy (jf);
+        return NULL;
     }
-    fclose (probe);
+    return jf;
+}
 
-    if (precheck (jf, path, 0) < 0)
-        goto invalid;
+/* Parse, apply --set, read the job and its tasks, check; text NULL: read
+ * the file.  Returns jf (loaded) or NULL (jf destroyed, errno set). */
+static jobfile_t *load (jobfile_t *jf, const char *text, size_t len)
+{
+    const jobfile_opts_t *o = jf->opts;
+    const char *path = jf->job.file;
+    errlist_t *errs = jf->errs;
+    int before = errlist_count (errs);
+    int syserr = 0;
 
     config_init (&jf->cfg);
     jf->cfg_init = 1;
     /* @include "x.cfg" is relative to the job file, not to the cwd. */
     config_set_include_dir (&jf->cfg, jf->job.dir);
-    if (config_read_file (&jf->cfg, path) != CONFIG_TRUE) {
+    if (text) {
+        /* libconfig wants a C string. */
+        char *copy = malloc (len + 1);
+        if (!copy)
+            goto nomem;
+        memcpy (copy, text, len);
+        copy[len] = '\0';
+        int ok = config_read_string (&jf->cfg, copy);
+        free (copy);
+        if (ok != CONFIG_TRUE) {
+            const char *ef = config_error_file (&jf->cfg);
+            errlist_add (errs, ef ? ef : path, config_error_line (&jf->cfg), "%s",
+                         config_error_text (&jf->cfg));
+            goto invalid;
+        }
+    }
+    else if (config_read_file (&jf->cfg, path) != CONFIG_TRUE) {
         const char *ef = config_error_file (&jf->cfg);
         errlist_add (errs, ef ? ef : path, config_error_line (&jf->cfg), "%s",
                      config_error_text (&jf->cfg));
         goto invalid;
     }
-    for (int k = 0; k < o.nset; k++) {
-        if (apply_set (jf, o.set[k]) < 0 && errno == ENOMEM)
+    for (int k = 0; k < o->nset; k++) {
+        if (apply_set (jf, o->set[k]) < 0 && errno == ENOMEM)
             goto nomem;
     }
     config_setting_t *root = config_root_setting (&jf->cfg);
@@ -510,6 +567,176 @@ error:
     jobfile_destroy (jf);
     errno = syserr;
     return NULL;
+}
+
+jobfile_t *jobfile_load (const char *path, const jobfile_opts_t *opts, errlist_t *errs)
+{
+    static const jobfile_opts_t none;
+    jobfile_t *jf = jf_new (path, opts ? opts : &none, errs);
+    if (!jf)
+        return NULL;
+    FILE *probe = fopen (path, "r");
+    if (!probe) {
+        errlist_add (errs, path, 0, "cannot read job file: %s", strerror (errno));
+        goto invalid;
+    }
+    fclose (probe);
+    if (precheck (jf, path, 0) < 0)
+        goto invalid;
+    return load (jf, NULL, 0);
+invalid:
+    jobfile_destroy (jf);
+    errno = EINVAL;
+    return NULL;
+}
+
+jobfile_t *jobfile_load_text (const char *name, const char *text, size_t len,
+                              const jobfile_opts_t *opts, errlist_t *errs)
+{
+    static const jobfile_opts_t none;
+    jobfile_t *jf = jf_new (name, opts ? opts : &none, errs);
+    if (!jf)
+        return NULL;
+    if (precheck_text (jf, name, text, len) < 0) {
+        int saved = errlist_count (errs) ? EINVAL : errno;
+        jobfile_destroy (jf);
+        errno = saved;
+        return NULL;
+    }
+    return load (jf, text, len);
+}
+
+/* A fragment's job-level settings: base's, or the defaults. */
+static int fragment_job (jobfile_t *jf, const jobfile_t *base)
+{
+    jobfile_job_t *j = &jf->job;
+    const jobfile_job_t *b = base ? &base->job : NULL;
+    j->id = strdup (b ? b->id : "job");
+    j->description = strdup ("");
+    j->storage = strdup (b ? b->storage : j->dir);
+    j->state = b ? strdup (b->state) : jf_path_join (j->dir, "jobs/job");
+    j->node_root = strdup (b ? b->node_root : "/tmp/mpibatch");
+    if (!j->id || !j->description || !j->storage || !j->state || !j->node_root)
+        return -1;
+    j->max_wall_clock = JOB_UNLIMITED;
+    j->max_log_size = (int64_t)1 << 30;
+    j->gpus_per_worker = -1;
+    j->retention = JOB_RETAIN_FAILED;
+    if (b) {
+        j->max_task_retries = b->max_task_retries;
+        j->slots_kind = b->slots_kind;
+        j->slots_per_worker = b->slots_per_worker;
+        j->gpus_per_worker = b->gpus_per_worker;
+        jf->storage_bad = base->storage_bad;
+        /* The job's --set variables are the fragment's template variables. */
+        if (base->nset) {
+            jf->set_names = calloc (base->nset, sizeof (char *));
+            jf->set_values = calloc (base->nset, sizeof (char *));
+            if (!jf->set_names || !jf->set_values)
+                return -1;
+            for (; jf->nset < base->nset; jf->nset++) {
+                jf->set_names[jf->nset] = strdup (base->set_names[jf->nset]);
+                jf->set_values[jf->nset] = strdup (base->set_values[jf->nset]);
+                if (!jf->set_names[jf->nset] || !jf->set_values[jf->nset]) {
+                    jf->nset++;
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+jobfile_t *jobfile_load_fragment (const jobfile_t *base, const char *name,
+                                  const char *text, size_t len,
+                                  const jobfile_opts_t *opts, errlist_t *errs)
+{
+    jobfile_opts_t o = { 0 };
+    if (opts)
+        o = *opts;
+    o.set = NULL;
+    o.nset = 0;
+    o.state = NULL;
+    if (!base)
+        o.no_storage_check = 1;
+    jobfile_t *jf = jf_new (name, &o, errs);
+    int before = errlist_count (errs), syserr = 0;
+    if (!jf)
+        return NULL;
+    jf->fragment = 1;
+    if (fragment_job (jf, base) < 0)
+        goto nomem;
+    if (o.lines) {
+        if (len > (size_t)JOBFILE_MAX_BYTES) {
+            too_large (jf, name, (long long)len);
+            goto invalid;
+        }
+        char *file = strdup (name);
+        FILE *fp = len ? fmemopen ((void *)text, len, "r") : fopen ("/dev/null", "r");
+        if (!file || !fp) {
+            free (file);
+            if (fp)
+                fclose (fp);
+            goto nomem;
+        }
+        int rc = jf_cmdfile_stream (jf, fp, file, 0, o.id_prefix, o.first_line ? o.first_line : 1);
+        fclose (fp);
+        if (rc < 0)
+            goto nomem;
+    }
+    else {
+        if (precheck_text (jf, name, text, len) < 0)
+            goto invalid;
+        config_init (&jf->cfg);
+        jf->cfg_init = 1;
+        config_set_include_dir (&jf->cfg, jf->job.dir);
+        char *copy = malloc (len + 1);
+        if (!copy)
+            goto nomem;
+        memcpy (copy, text, len);
+        copy[len] = '\0';
+        int ok = config_read_string (&jf->cfg, copy);
+        free (copy);
+        if (ok != CONFIG_TRUE) {
+            const char *ef = config_error_file (&jf->cfg);
+            errlist_add (errs, ef ? ef : name, config_error_line (&jf->cfg), "%s",
+                         config_error_text (&jf->cfg));
+            goto invalid;
+        }
+        config_setting_t *root = config_root_setting (&jf->cfg);
+        jf_check_keys (jf, root, fragment_keys);
+        if (read_tasks (jf, root) < 0)
+            goto nomem;
+    }
+    if (!jf_full (jf) && jf_build (jf) < 0) {
+        syserr = errno ? errno : ENOMEM;
+        goto error;
+    }
+    if (errlist_count (errs) > before)
+        goto invalid;
+    jf->opts = NULL;
+    jf->errs = NULL;
+    return jf;
+invalid:
+    jobfile_destroy (jf);
+    errno = EINVAL;
+    return NULL;
+nomem:
+    syserr = ENOMEM;
+error:
+    jobfile_destroy (jf);
+    errno = syserr;
+    return NULL;
+}
+
+int jobfile_ndata_files (const jobfile_t *jf)
+{
+    return jf ? jf->ndata : 0;
+}
+
+const char *jobfile_data_file (const jobfile_t *jf, int i)
+{
+    return jf && i >= 0 && i < jf->ndata ? jf->data_files[i] : NULL;
 }
 
 const jobfile_job_t *jobfile_job (const jobfile_t *jf)

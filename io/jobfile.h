@@ -83,6 +83,9 @@ typedef struct {
     jobfile_prep_t *release; /* NULL when absent */
     int nsweeps;
     char **sweep_names;      /* name of each sweep (report /parameters/<name>) */
+    int priority;            /* in a pool, -1000..1000, default 0 */
+    int open;                /* stays active for `add` until closed */
+    int max_parallel_tasks;  /* 0 = unlimited */
 } jobfile_job_t;
 
 /* One task, fully expanded.  Filled by jobfile_task_get(); every pointer
@@ -120,11 +123,27 @@ typedef struct {
     void *priv_;
 } jobfile_task_t;
 
+/* A file supplied in memory: when the loader would read the data file at
+ * `path` (a command_file or a sweep's table, resolved against the job
+ * file's directory exactly as jobfile_data_file() names it), it reads
+ * these bytes instead.  A pool's request carries its files this way. */
+typedef struct {
+    const char *path;
+    const char *data;
+    size_t len;
+} jobfile_mem_t;
+
 typedef struct {
     const char **set;   /* --set KEY=VALUE strings */
     int nset;
     const char *state;  /* --state DIR, or NULL */
     int no_storage_check; /* skip the input-source existence check */
+    const jobfile_mem_t *files;  /* data files supplied in memory */
+    int nfiles;
+    /* Fragments (jobfile_load_fragment) only: */
+    int lines;              /* the text is one command per line, not job-file syntax */
+    const char *id_prefix;  /* with lines: ids are <id_prefix><line> (default "line-") */
+    unsigned first_line;    /* with lines: number of the text's first line (0 = 1) */
 } jobfile_opts_t;
 
 /* Load and validate a job file.  Every mistake found (up to the list's
@@ -134,6 +153,36 @@ typedef struct {
 jobfile_t *jobfile_load (const char *path, const jobfile_opts_t *opts,
                          errlist_t *errs);
 void jobfile_destroy (jobfile_t *jf);
+
+/* Load a job file from memory: `text` (len bytes, need not be
+ * NUL-terminated) is read as the job file `name` would be, with the same
+ * limits and checks; `name` gives the directory for relative paths and the
+ * FILE of FILE:LINE messages.  An @include is read from disk relative to
+ * name's directory, as for a file.  Returns as jobfile_load(). */
+jobfile_t *jobfile_load_text (const char *name, const char *text, size_t len,
+                              const jobfile_opts_t *opts, errlist_t *errs);
+
+/* Load tasks to add to a job: a fragment holding only `tasks`, `sweeps`
+ * and `command_file` (job-file syntax), or, with opts->lines, one command
+ * per line (blank and '#' lines skipped; ids <id_prefix><N>, N the line
+ * number counted from opts->first_line).  Templates, sweeps and checks are
+ * the job file's; the job-level settings (id, storage, defaults, --set
+ * variables) are base's (base NULL: the defaults, storage = name's
+ * directory: for checking syntax before sending).  A depends_on entry that
+ * names no task of the fragment is not an error here: the caller resolves
+ * every entry (jobfile_task_get's depends_on) against the job's earlier
+ * tasks too, and jobfile_deps() holds the edges inside the fragment only.
+ * opts->set is ignored.  Returns a jobfile_t of the new tasks (destroy
+ * it), or NULL as jobfile_load(). */
+jobfile_t *jobfile_load_fragment (const jobfile_t *base, const char *name,
+                                  const char *text, size_t len,
+                                  const jobfile_opts_t *opts, errlist_t *errs);
+
+/* The data files (command_file, sweep tables) the loader read, as absolute
+ * paths, in the order read; i < n.  Valid for the job's lifetime.  A
+ * client sends them with the job file so the pool keeps the whole job. */
+int jobfile_ndata_files (const jobfile_t *jf);
+const char *jobfile_data_file (const jobfile_t *jf, int i);
 
 /* Job-level settings; valid for the job's lifetime. */
 const jobfile_job_t *jobfile_job (const jobfile_t *jf);

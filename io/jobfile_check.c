@@ -69,7 +69,8 @@ int jf_expand_id (const jobfile_t *jf, size_t i, buf_t *out)
 
     switch (sp->kind) {
     case SPEC_CMDFILE:
-        return buf_printf (out, "line-%u", (unsigned)sp->lineno[r->k]);
+        return buf_printf (out, "%s%u", sp->id_prefix ? sp->id_prefix : "line-",
+                           (unsigned)sp->lineno[r->k]);
     case SPEC_TASK:
         return buf_adds (out, tmpl_text (sp->id));
     default:
@@ -453,12 +454,12 @@ static int add_res (jobfile_t *jf, const struct res *r, size_t i, const char *te
                 return -1;
             added++;
         }
-        if (added == 0 && report)
+        if (added == 0 && report && !jf->fragment)
             jf_errl (jf, file, line, "pattern '%s' matches no task", text);
         return 0;
     }
     if (r->exact < 0) {
-        if (report)
+        if (report && !jf->fragment)
             jf_errl (jf, file, line, "unknown task '%s' in depends_on", text);
         return 0;
     }

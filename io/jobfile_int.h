@@ -79,6 +79,7 @@ struct spec {
     /* command_file */
     uint32_t *lineno;
     char **cmds;
+    char *id_prefix;           /* ids <id_prefix><line>; NULL: "line-" */
 };
 
 /* A task: which spec, and its index inside it. */
@@ -113,6 +114,9 @@ struct jobfile {
     size_t nedges;
     size_t ninputs;
     int storage_bad;               /* no input source checks then */
+    int fragment;                  /* depends_on may name tasks outside */
+    int ndata;                     /* data files read (jobfile_data_file) */
+    char **data_files;
 };
 
 /* jobfile_util.c: errors, typed readers, key checks. */
@@ -135,12 +139,20 @@ int jf_get_enum (jobfile_t *jf, const config_setting_t *g, const char *name,
 int jf_get_duration (jobfile_t *jf, const config_setting_t *g, const char *name, double *out);
 int jf_get_size (jobfile_t *jf, const config_setting_t *g, const char *name, int64_t *out);
 int jf_is_identifier (const char *s);
+/* Open a data file (command_file, table) for reading: the in-memory copy
+ * from opts->files when there is one, else the file; the path is recorded
+ * for jobfile_data_file().  NULL with errno on failure. */
+FILE *jf_open_data (jobfile_t *jf, const char *path);
 char *jf_path_join (const char *dir, const char *path);
 
 /* jobfile_spec.c: task entries, sweeps, command_file, prep/release. */
 int jf_parse_tasks (jobfile_t *jf, const config_setting_t *list);
 int jf_parse_sweeps (jobfile_t *jf, const config_setting_t *list);
 int jf_parse_cmdfile (jobfile_t *jf, const config_setting_t *s);
+/* One command per line from fp (named file for messages, line numbers
+ * from first_line), ids <prefix><line> (prefix NULL: "line-"). */
+int jf_cmdfile_stream (jobfile_t *jf, FILE *fp, char *file, int line,
+                       const char *prefix, unsigned first_line);
 jobfile_prep_t *jf_parse_prep (jobfile_t *jf, const config_setting_t *g, int release);
 void jf_prep_destroy (jobfile_prep_t *p);
 void jf_spec_destroy (struct spec *sp);

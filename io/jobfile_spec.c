@@ -91,6 +91,7 @@ void jf_spec_destroy (struct spec *sp)
         free (sp->cmds[i]);
     free (sp->cmds);
     free (sp->lineno);
+    free (sp->id_prefix);
     if (sp->kind == SPEC_CMDFILE)
         free ((char *)sp->file);   /* the command file's path is ours */
     free (sp);
@@ -432,8 +433,15 @@ static int param_table (jobfile_t *jf, struct spec *sp, const config_setting_t *
     const char *rel = config_setting_get_string (s);
     char *path = jf_path_join (jf->job.dir, rel);
     int badline = 0;
-    csv_t *c = path ? csv_read (path, &badline) : NULL;
+    FILE *fp = path ? jf_open_data (jf, path) : NULL;
+    csv_t *c = fp ? csv_read_stream (fp, &badline) : NULL;
     int rc = -1;
+
+    if (fp) {
+        int saved = errno;
+        fclose (fp);
+        errno = saved;
+    }
 
     if (!c) {
         if (badline)
@@ -710,31 +718,44 @@ int jf_parse_cmdfile (jobfile_t *jf, const config_setting_t *s)
         return jf_err (jf, s, "command_file must be a string");
     const char *rel = config_setting_get_string (s);
     char *path = jf_path_join (jf->job.dir, rel);
-    FILE *fp = path ? fopen (path, "r") : NULL;
-    struct spec *sp = NULL;
-    char *line = NULL;
-    size_t cap = 0, acap = 0;
-    ssize_t len;
-    uint32_t lineno = 0;
+    FILE *fp = path ? jf_open_data (jf, path) : NULL;
 
     if (!fp) {
         jf_err (jf, s, "cannot read command_file '%s': %s", rel, strerror (errno));
         free (path);
         return -1;
     }
+    int rc = jf_cmdfile_stream (jf, fp, path, jf_line (s), NULL, 1);
+    if (rc < 0 && errno != ENOMEM)
+        jf_err (jf, s, "cannot read command_file '%s': %s", rel, strerror (errno));
+    fclose (fp);
+    return rc;
+}
+
+int jf_cmdfile_stream (jobfile_t *jf, FILE *fp, char *file, int line,
+                       const char *prefix, unsigned first_line)
+{
+    struct spec *sp = NULL;
+    char *buf = NULL;
+    size_t cap = 0, acap = 0;
+    ssize_t len;
+    uint32_t lineno = first_line ? first_line - 1 : 0;
+
     if (!(sp = calloc (1, sizeof (*sp))))
         goto error;
     sp->kind = SPEC_CMDFILE;
     sp->sweep = -1;
     /* Errors about these tasks name the command file. */
-    sp->file = path;
-    path = NULL;
-    sp->line = jf_line (s);
-    while ((len = getline (&line, &cap, fp)) >= 0) {
+    sp->file = file;
+    file = NULL;
+    sp->line = line;
+    if (prefix && !(sp->id_prefix = strdup (prefix)))
+        goto error;
+    while ((len = getline (&buf, &cap, fp)) >= 0) {
         lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        const char *p = line;
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+            buf[--len] = '\0';
+        const char *p = buf;
         while (*p == ' ' || *p == '\t')
             p++;
         if (!*p || *p == '#')
@@ -750,18 +771,17 @@ int jf_parse_cmdfile (jobfile_t *jf, const config_setting_t *s)
                 goto error;
             sp->lineno = l;
         }
-        if (!(sp->cmds[sp->count] = strdup (line)))
+        if (!(sp->cmds[sp->count] = strdup (buf)))
             goto error;
         sp->lineno[sp->count++] = lineno;
     }
     if (ferror (fp)) {
-        jf_err (jf, s, "cannot read command_file '%s': %s", rel, strerror (errno));
+        if (!errno)
+            errno = EIO;
         goto error;
     }
-    fclose (fp);
-    fp = NULL;
-    free (line);
-    line = NULL;
+    free (buf);
+    buf = NULL;
     sp->reqs = (jobfile_reqs_t){ .slots = 1, .max_retries = -2, .instances = 1,
                                  .time_request = JOB_UNLIMITED,
                                  .max_wall_clock = JOB_UNLIMITED };
@@ -769,11 +789,9 @@ int jf_parse_cmdfile (jobfile_t *jf, const config_setting_t *s)
         goto error;
     return 0;
 error:
-    if (fp)
-        fclose (fp);
-    free (line);
+    free (buf);
     jf_spec_destroy (sp);
-    free (path);
+    free (file);
     return -1;
 }
 

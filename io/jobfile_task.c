@@ -118,7 +118,8 @@ int jobfile_task_get (const jobfile_t *jf, size_t i, jobfile_task_t *t)
     t->line = sp->kind == SPEC_CMDFILE ? (int)sp->lineno[r->k] : sp->id_line;
     if (sp->kind == SPEC_CMDFILE) {
         char *id = NULL;
-        if (asprintf (&id, "line-%u", (unsigned)sp->lineno[r->k]) < 0)
+        if (asprintf (&id, "%s%u", sp->id_prefix ? sp->id_prefix : "line-",
+                      (unsigned)sp->lineno[r->k]) < 0)
             return -1;
         t->id = keep (p, id);
         t->command = keep (p, strdup (sp->cmds[r->k]));

@@ -337,3 +337,30 @@ const char *jobfile_id_problem (const char *id)
     }
     return NULL;
 }
+
+FILE *jf_open_data (jobfile_t *jf, const char *path)
+{
+    FILE *fp = NULL;
+    const jobfile_opts_t *o = jf->opts;
+    for (int k = 0; o && k < o->nfiles; k++) {
+        if (strcmp (o->files[k].path, path) != 0)
+            continue;
+        /* fmemopen refuses an empty buffer: an empty file reads as one. */
+        fp = o->files[k].len ? fmemopen ((void *)o->files[k].data, o->files[k].len, "r")
+                             : fopen ("/dev/null", "r");
+        break;
+    }
+    if (!fp && !(fp = fopen (path, "r")))
+        return NULL;
+    char **p = realloc (jf->data_files, (jf->ndata + 1) * sizeof (char *));
+    if (!p || !(p[jf->ndata] = strdup (path))) {
+        if (p)
+            jf->data_files = p;
+        fclose (fp);
+        errno = ENOMEM;
+        return NULL;
+    }
+    jf->data_files = p;
+    jf->ndata++;
+    return fp;
+}

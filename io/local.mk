@@ -6,4 +6,5 @@ include io/jobfile.mk
 include io/stage.mk
 include io/journal.mk
 include io/report.mk
+include io/pooldir.mk
 libmbio_a_SOURCES += io/logspool.c io/logspool.h

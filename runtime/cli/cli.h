@@ -11,5 +11,12 @@ int cmd_status (int argc, char **argv);
 int cmd_report (int argc, char **argv);
 int cmd_logs (int argc, char **argv);
 int cmd_topology (int argc, char **argv);
+/* cmd_pool.c: requests to a running pool (spec/pools.md). */
+int cmd_submit (int argc, char **argv);
+int cmd_add (int argc, char **argv);
+int cmd_close (int argc, char **argv);
+int cmd_cancel (int argc, char **argv);
+int cmd_priority (int argc, char **argv);
+int cmd_shutdown (int argc, char **argv);
 
 #endif

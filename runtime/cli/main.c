@@ -17,6 +17,12 @@ static const struct {
     { "report", cmd_report, "summarise a run from its HDF5 report" },
     { "logs", cmd_logs, "print a task's stdout or stderr" },
     { "topology", cmd_topology, "show this node's hardware and worker sizing" },
+    { "submit", cmd_submit, "hand a job to a running pool" },
+    { "add", cmd_add, "add tasks to an open job of a pool" },
+    { "close", cmd_close, "close a pool's job: it ends when its tasks have" },
+    { "cancel", cmd_cancel, "cancel a pool's job or some of its tasks" },
+    { "priority", cmd_priority, "change the priority of a pool's job" },
+    { "shutdown", cmd_shutdown, "stop a pool when its jobs have ended, or now" },
 };
 
 static void usage (FILE *f)

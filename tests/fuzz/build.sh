@@ -6,7 +6,7 @@
 #
 # Needs a config.h: from a configured build directory (the current one, or
 # BUILDDIR=...), else a minimal one is written into OUTDIR.  Targets land in
-# OUTDIR (default ./fuzz-bin): fuzz_jobfile, fuzz_journal.
+# OUTDIR (default ./fuzz-bin): fuzz_jobfile, fuzz_journal, fuzz_poolreq.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-fuzz-bin}
@@ -32,6 +32,7 @@ jobfile_src="io/jobfile.c io/jobfile_util.c io/jobfile_spec.c io/jobfile_check.c
     io/stage_util.c scheduler/graph.c scheduler/pick.c scheduler/sched.c
     scheduler/sched_place.c common/err.c common/buf.c"
 journal_src="io/journal.c common/err.c common/buf.c"
+poolreq_src="$jobfile_src io/pooldir_req.c"
 
 build () {
     name=$1
@@ -48,3 +49,5 @@ build () {
 build fuzz_jobfile $jobfile_src
 # shellcheck disable=SC2086
 build fuzz_journal $journal_src
+# shellcheck disable=SC2086
+build fuzz_poolreq $poolreq_src

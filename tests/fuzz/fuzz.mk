@@ -1,7 +1,10 @@
 ## tests/fuzz: the libFuzzer targets, built here without libFuzzer (a small
 ## main() replays files) so make check replays every kept crash input and
 ## the seed corpora.  tests/fuzz/run.sh builds the real fuzzers with clang.
-check_PROGRAMS += tests/fuzz/replay_jobfile tests/fuzz/replay_journal
+check_PROGRAMS += tests/fuzz/replay_jobfile tests/fuzz/replay_journal tests/fuzz/replay_poolreq
+tests_fuzz_replay_poolreq_SOURCES = tests/fuzz/fuzz_poolreq.c tests/fuzz/replay_main.c
+tests_fuzz_replay_poolreq_CFLAGS = $(unit_cflags)
+tests_fuzz_replay_poolreq_LDADD = $(unit_libs)
 tests_fuzz_replay_jobfile_SOURCES = tests/fuzz/fuzz_jobfile.c tests/fuzz/replay_main.c
 tests_fuzz_replay_jobfile_CFLAGS = $(unit_cflags)
 tests_fuzz_replay_jobfile_LDADD = $(unit_libs)
@@ -12,7 +15,10 @@ TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/build.sh tests/fuzz/run.sh \
 	tests/fuzz/README.md \
 	tests/fuzz/seeds/journal/run-failed.bin \
-	tests/fuzz/seeds/journal/prep-timeout.bin
+	tests/fuzz/seeds/journal/prep-timeout.bin \
+	tests/fuzz/fuzz_poolreq.c tests/fuzz/seeds/poolreq/submit.req \
+	tests/fuzz/seeds/poolreq/add.req tests/fuzz/seeds/poolreq/add-lines.req \
+	tests/fuzz/seeds/poolreq/cancel.req tests/fuzz/seeds/poolreq/shutdown.req
 ## Crash inputs found by fuzzing (each must replay cleanly once fixed).
 EXTRA_DIST += $(FUZZ_REGRESS)
 FUZZ_REGRESS = \

@@ -7,7 +7,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=.}"
 st=0
-for t in jobfile journal; do
+for t in jobfile journal poolreq; do
     bin=$top_builddir/tests/fuzz/replay_$t
     [ -x "$bin" ] || { echo "ERROR: $bin not built" >&2; exit 99; }
     dirs=""
@@ -16,6 +16,8 @@ for t in jobfile journal; do
     done
     if [ "$t" = jobfile ]; then
         dirs="$dirs $top_srcdir/examples $top_srcdir/tests/cli/bad $top_srcdir/tests/cli/good"
+    elif [ "$t" = poolreq ]; then
+        dirs="$dirs $top_srcdir/tests/fuzz/seeds/poolreq"
     else
         dirs="$dirs $top_srcdir/tests/fuzz/seeds/journal"
     fi

@@ -33,6 +33,7 @@ seed () {
 seed fuzz_jobfile "$src"/examples/*.cfg "$src"/tests/cli/bad/*.cfg "$src"/tests/cli/good/*.cfg \
     "$src"/tests/unit/data/* "$src"/tests/hostile/*.cfg
 seed fuzz_journal "$src"/tests/fuzz/seeds/journal/*
+seed fuzz_poolreq "$src"/tests/fuzz/seeds/poolreq/*
 
 # The libconfig grammar, for the job file target.
 dict=$work/jobfile.dict
@@ -63,7 +64,7 @@ cat >"$dict" <<'DICT'
 DICT
 
 status=0
-for t in ${FUZZ_TARGETS:-fuzz_jobfile fuzz_journal}; do
+for t in ${FUZZ_TARGETS:-fuzz_jobfile fuzz_journal fuzz_poolreq}; do
     mkdir -p "$work/artifacts/$t"
     extra=""
     [ "$t" = fuzz_jobfile ] && extra="-dict=$dict"
