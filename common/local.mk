@@ -1,5 +1,7 @@
-## common/: error messages, buffers, hashes shared by every module.
+## common/: error messages, buffers, hashes and the task graph, shared by
+## every module.
 noinst_LIBRARIES += libmbcommon.a
 libmbcommon_a_SOURCES = \
 	common/err.c common/err.h \
 	common/buf.c common/buf.h
+include common/graph.mk
