@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "io/report.h"
 #include "io/report_int.h"
 
@@ -27,21 +28,9 @@ static void html (FILE *f, const char *s)
     }
 }
 
-/* A JSON string that is also safe inside <script>: '<', '>' and '&' are
- * escaped so no text can close the element. */
 static void js_str (FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    fputc ('"', f);
-    for (; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf (f, "\\%c", *p);
-        else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
-            fprintf (f, "\\u%04x", *p);
-        else
-            fputc (*p, f);
-    }
-    fputc ('"', f);
+    json_put_string_html (f, s ? s : "");
 }
 
 static void js_num (FILE *f, double v)

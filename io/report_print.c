@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json.h"
 #include "io/report.h"
 #include "io/report_int.h"
 
@@ -163,25 +164,10 @@ int report_print_text (FILE *f, const report_t *r)
     return finish (f);
 }
 
+/* Absent strings print as "" here: readers expect a string in each field. */
 static void json_str (FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)nz (s);
-    fputc ('"', f);
-    for (; *p; p++) {
-        switch (*p) {
-        case '"': fputs ("\\\"", f); break;
-        case '\\': fputs ("\\\\", f); break;
-        case '\n': fputs ("\\n", f); break;
-        case '\r': fputs ("\\r", f); break;
-        case '\t': fputs ("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf (f, "\\u%04x", *p);
-            else
-                fputc (*p, f);
-        }
-    }
-    fputc ('"', f);
+    json_put_string (f, nz (s));
 }
 
 /* JSON has no NaN or infinity. */

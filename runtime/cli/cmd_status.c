@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "io/jobfile.h"
-#include "io/json.h"
+#include "common/json.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/json.h"
+#include "common/json.h"
 #include "runtime/cli/cli.h"
 #include "runtime/node/topo.h"
 

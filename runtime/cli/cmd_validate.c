@@ -9,7 +9,7 @@
 
 #include "common/err.h"
 #include "io/jobfile.h"
-#include "io/json.h"
+#include "common/json.h"
 #include "runtime/cli/cli.h"
 
 static const char usage_text[] =
