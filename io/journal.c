@@ -13,7 +13,12 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/names.h"
 #include "io/journal.h"
+
+/* The report spells outcomes with common/names.c's table. */
+_Static_assert (JOUT_OUTPUT_ERROR + 1 == MB_NOUTCOMES,
+                "common/names.c names each enum journal_outcome");
 
 #define JOURNAL_MAGIC "MPIBJNL1"
 #define JOURNAL_MAGIC_LEN 8

@@ -8,12 +8,9 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/names.h"
 #include "io/report.h"
 #include "io/report_int.h"
-
-static const char *state_names[6] = {
-    "pending", "ready", "running", "succeeded", "failed", "skipped",
-};
 
 static void html (FILE *f, const char *s)
 {
@@ -146,10 +143,10 @@ int report_print_html (FILE *f, const report_t *r)
              r->nodes, r->slots);
     html (f, r->version);
     fprintf (f, ".</p>\n<table><tr><th>tasks</th>");
-    for (int i = 0; i < 6; i++)
-        fprintf (f, "<th>%s</th>", state_names[i]);
+    for (int i = 0; i < MB_NSTATES; i++)
+        fprintf (f, "<th>%s</th>", mb_state_name (i));
     fprintf (f, "<th>attempts</th></tr>\n<tr><td>%zu</td>", r->ntasks);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < MB_NSTATES; i++)
         fprintf (f, "<td>%zu</td>", r->counts[i]);
     fprintf (f, "<td>%zu</td></tr></table>\n", r->nattempts);
 

@@ -9,15 +9,12 @@
 #include <time.h>
 
 #include "common/json.h"
+#include "common/names.h"
 #include "io/report.h"
 #include "io/report_int.h"
 
 #define MAX_FAILURES REPORT_MAX_FAILURES
 #define MAX_SLOWEST REPORT_MAX_SLOWEST
-
-static const char *state_names[6] = {
-    "pending", "ready", "running", "succeeded", "failed", "skipped",
-};
 
 static const char *nz (const char *s)
 {
@@ -118,8 +115,8 @@ int report_print_text (FILE *f, const report_t *r)
              started, finished, report_wall (r), nz (r->version));
     fprintf (f, "  workers %d, nodes %d, slots %d\n", r->workers, r->nodes, r->slots);
     fprintf (f, "  tasks %zu:", r->ntasks);
-    for (int i = 0; i < 6; i++)
-        fprintf (f, "%s %zu %s", i ? "," : "", r->counts[i], state_names[i]);
+    for (int i = 0; i < MB_NSTATES; i++)
+        fprintf (f, "%s %zu %s", i ? "," : "", r->counts[i], mb_state_name (i));
     fprintf (f, "\n  attempts %zu\n", r->nattempts);
 
     if (nfail > 0) {
@@ -202,8 +199,8 @@ int report_print_json (FILE *f, const report_t *r)
     fprintf (f, ", \"worker_count\": %d, \"nodes\": %d, \"slots\": %d", r->workers,
              r->nodes, r->slots);
     fprintf (f, ", \"tasks\": %zu, \"counts\": {", r->ntasks);
-    for (int i = 0; i < 6; i++)
-        fprintf (f, "%s\"%s\": %zu", i ? ", " : "", state_names[i], r->counts[i]);
+    for (int i = 0; i < MB_NSTATES; i++)
+        fprintf (f, "%s\"%s\": %zu", i ? ", " : "", mb_state_name (i), r->counts[i]);
     fprintf (f, "}, \"attempts\": %zu", r->nattempts);
 
     fputs (",\n \"workers\": [", f);

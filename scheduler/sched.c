@@ -6,8 +6,12 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/names.h"
 #include "scheduler/sched.h"
 #include "scheduler/sched_priv.h"
+
+/* The journal and the report spell states with common/names.c's table. */
+_Static_assert (SCHED_SKIPPED + 1 == MB_NSTATES, "common/names.c names each enum sched_state");
 
 /* ------------------------------------------------------------------ */
 /* Requirement classes                                                 */

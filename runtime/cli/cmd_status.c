@@ -211,19 +211,16 @@ static void print_json (FILE *f, const run_view_t *v, const char *statedir,
     fputs ("]}\n", f);
 }
 
-static const char *task_states[] = {
-    "running", "retrying", "succeeded", "failed", "skipped", "interrupted", "waiting",
-};
-
+/* An RT_* state by its name, or RT_NSTATES for "waiting"; -1 when unknown. */
 static int state_by_name (const char *name)
 {
     /* The spec's names for tasks that have not started: both are
      * "waiting" here (the journal cannot tell them apart). */
-    if (!strcmp (name, "pending") || !strcmp (name, "ready"))
-        name = "waiting";
-    for (int i = 0; i < (int)(sizeof (task_states) / sizeof (task_states[0])); i++)
-        if (!strcmp (task_states[i], name))
-            return i;   /* RT_* order, then RT_NSTATES for waiting */
+    if (!strcmp (name, "pending") || !strcmp (name, "ready") || !strcmp (name, "waiting"))
+        return RT_NSTATES;
+    for (int i = 0; i < RT_NSTATES; i++)
+        if (!strcmp (run_state_name (i), name))
+            return i;
     return -1;
 }
 
