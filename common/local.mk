@@ -1,9 +1,10 @@
-## common/: error messages, buffers, hashes, the task graph, the JSON
-## string writer and the name tables, shared by every module.
+## common/: error messages, buffers, hashes, the clock, the task graph,
+## the JSON string writer and the name tables, shared by every module.
 noinst_LIBRARIES += libmbcommon.a
 libmbcommon_a_SOURCES = \
 	common/err.c common/err.h \
-	common/buf.c common/buf.h
+	common/buf.c common/buf.h \
+	common/clock.c common/clock.h
 include common/graph.mk
 include common/json.mk
 include common/names.mk

@@ -12,6 +12,7 @@
 
 #include <mpi.h>
 
+#include "common/clock.h"
 #include "runtime/cli/cli.h"
 #include "runtime/rank/rank.h"
 #include "runtime/node/topo.h"
@@ -63,7 +64,7 @@ static int parse_deadline (const char *s, double *out)
     if (errno || end == s || *end || v < 0)
         return -1;
     /* Small numbers are seconds from now, large ones UNIX times. */
-    *out = v < 1e9 ? svc_now () + v : v;
+    *out = v < 1e9 ? mb_clock_real () + v : v;
     return 0;
 }
 

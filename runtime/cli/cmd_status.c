@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "io/jobfile.h"
+#include "common/clock.h"
 #include "common/json.h"
+#include "io/jobfile.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
 
@@ -40,13 +40,6 @@ struct opts {
     const char **set;
     int nset;
 };
-
-static double now (void)
-{
-    struct timeval tv;
-    gettimeofday (&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 static size_t waiting_count (const run_view_t *v)
 {
@@ -86,7 +79,7 @@ static run_task_t **running_tasks (const run_view_t *v, size_t *n)
 static void print_text (FILE *f, const run_view_t *v, const char *statedir,
                         const char *who)
 {
-    double t = now ();
+    double t = mb_clock_real ();
     char tbuf[64], dbuf[64];
 
     fprintf (f, "job %s: ", v->job_id ? v->job_id : "?");
@@ -153,7 +146,7 @@ static void json_num (FILE *f, double x)
 static void print_json (FILE *f, const run_view_t *v, const char *statedir,
                         const char *who)
 {
-    double t = now ();
+    double t = mb_clock_real ();
     fputs ("{\"job_id\":", f);
     json_put_string (f, v->job_id);
     fputs (",\"state_dir\":", f);

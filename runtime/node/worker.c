@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "io/stage.h"
 #include "runtime/node/env.h"
 #include "runtime/node/worker.h"
@@ -378,9 +378,7 @@ static void fail_now (worker_t *w, const assign_t *a, int outcome, const char *r
     res.r.tag = a->tag;
     res.r.outcome = outcome;
     res.r.exit_code = -1;
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    res.r.start_time = res.r.end_time = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    res.r.start_time = res.r.end_time = mb_clock_real ();
     snprintf (res.r.reason, sizeof (res.r.reason), "%s", reason);
     result_pack (&res, &w->pending);
     w->npending++;
