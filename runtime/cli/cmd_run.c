@@ -180,8 +180,7 @@ static int dry_run (run_opts_t *o)
     jobfile_opts_t jo = { .set = o->set, .nset = o->nset, .state = o->state };
     jobfile_t *jf = jobfile_load (o->jobfile, &jo, errs);
     if (!jf) {
-        for (int i = 0; i < errlist_kept (errs); i++)
-            fprintf (stderr, "%s\n", errlist_get (errs, i));
+        errlist_print (errs, stderr, o->jobfile, errno);
         errlist_destroy (errs);
         return 2;
     }
