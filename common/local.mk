@@ -8,3 +8,8 @@ libmbcommon_a_SOURCES = \
 include common/graph.mk
 include common/json.mk
 include common/names.mk
+check_PROGRAMS += tests/unit/test_helpers
+TESTS += tests/unit/test_helpers
+tests_unit_test_helpers_SOURCES = tests/unit/test_helpers.c
+tests_unit_test_helpers_CFLAGS = $(unit_cflags)
+tests_unit_test_helpers_LDADD = $(unit_libs)
