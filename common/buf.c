@@ -89,7 +89,12 @@ int buf_pack_str (buf_t *b, const char *s)
 {
     if (!s)
         return buf_pack_u32 (b, 0xffffffffu);
-    return buf_pack_bytes (b, s, (uint32_t)strlen (s));
+    size_t n = strlen (s) + 1;
+    if (n >= 0xffffffffu) {
+        errno = EINVAL;
+        return -1;
+    }
+    return buf_pack_bytes (b, s, (uint32_t)n);
 }
 
 void unpack_init (unpack_t *u, const void *p, size_t n)
@@ -136,19 +141,27 @@ const char *unpack_bytes (unpack_t *u, uint32_t *len)
     return p;
 }
 
-char *unpack_strdup (unpack_t *u)
+const char *unpack_str (unpack_t *u)
 {
     uint32_t n;
     const char *p = unpack_bytes (u, &n);
     if (!p)
-        return NULL;
-    char *s = malloc ((size_t)n + 1);
-    if (!s) {
+        return NULL;    /* a packed NULL, or u->err already set */
+    if (n == 0 || p[n - 1] != '\0') {
         u->err = 1;
         return NULL;
     }
-    memcpy (s, p, n);
-    s[n] = '\0';
+    return p;
+}
+
+char *unpack_strdup (unpack_t *u)
+{
+    const char *p = unpack_str (u);
+    if (!p)
+        return NULL;
+    char *s = strdup (p);
+    if (!s)
+        u->err = 1;
     return s;
 }
 

@@ -26,8 +26,14 @@ void buf_reset (buf_t *b);
 void buf_free (buf_t *b);
 
 /* Packing, little-endian host order (all ranks of a run share one
- * architecture).  Strings are packed as u32 length + bytes; NULL packs as
- * length 0xffffffff.  Each returns 0 or -1 (ENOMEM). */
+ * architecture).  Each returns 0 or -1 (ENOMEM).
+ *
+ * The one way strings travel, on every wire (ranks, launcher) and in the
+ * journal: buf_pack_str packs a u32 length that counts the NUL, then the
+ * bytes and their NUL, so a reader can use them in place (unpack_str)
+ * without copying; NULL packs as the length 0xffffffff and stays distinct
+ * from "".  -1 with EINVAL for a string of 4 GiB or more.  buf_pack_bytes
+ * packs a u32 length and n bytes as they are (no NUL). */
 int buf_pack_u8 (buf_t *b, uint8_t v);
 int buf_pack_u32 (buf_t *b, uint32_t v);
 int buf_pack_i32 (buf_t *b, int32_t v);
@@ -56,8 +62,12 @@ double unpack_dbl (unpack_t *u);
 /* Returns a pointer into the packed bytes (not NUL-terminated!) and its
  * length; NULL for a packed NULL. */
 const char *unpack_bytes (unpack_t *u, uint32_t *len);
-/* Returns a malloc'd NUL-terminated copy (caller frees), NULL for a packed
- * NULL or on error (then u->err is set). */
+/* A string packed by buf_pack_str, in place: a pointer into the packed
+ * bytes (valid while they are), NUL-terminated.  NULL for a packed NULL,
+ * or on error (then u->err is set: too short, or no NUL at the end). */
+const char *unpack_str (unpack_t *u);
+/* The same as a malloc'd copy (caller frees); NULL for a packed NULL or on
+ * error (then u->err is set, also for ENOMEM). */
 char *unpack_strdup (unpack_t *u);
 
 /* Hashes.  fnv1a64 over bytes; the _ci variant folds ASCII case, for ids

@@ -103,3 +103,17 @@ int errlist_full (const errlist_t *el)
 {
     return el && el->count >= el->cap;
 }
+
+void errlist_print (const errlist_t *el, FILE *f, const char *file, int errnum)
+{
+    int n = errlist_count (el), kept = errlist_kept (el);
+    if (n == 0) {
+        fprintf (f, "%s: cannot load: %s\n", file ? file : "(null)", strerror (errnum));
+        return;
+    }
+    for (int i = 0; i < kept; i++)
+        fprintf (f, "%s\n", el->msgs[i]);
+    if (n > kept)
+        fprintf (f, "... and %d more error%s\n", n - kept, n - kept == 1 ? "" : "s");
+    fprintf (f, "%d error%s\n", n, n == 1 ? "" : "s");
+}

@@ -3,6 +3,7 @@
 #define MB_ERR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* One error message for a person to read, filled by a failing call
  * (flux_error_t pattern).  The text is always NUL-terminated. */
@@ -38,5 +39,14 @@ const char *errlist_get (const errlist_t *el, int i);
 
 /* True once the cap is reached: callers may stop looking for more. */
 int errlist_full (const errlist_t *el);
+
+/* The one way a front end shows why loading `file` failed.  Writes to f
+ * (common/ never prints on its own: only to the stream it is handed) each
+ * kept message on a line of its own, then "... and N more errors" for
+ * those dropped past the cap, then the count ("1 error", "N errors").
+ * When el holds no error (or is NULL) the load failed for a reason of the
+ * system, errnum (e.g. ENOMEM, EACCES): then the one line
+ * "FILE: cannot load: <strerror (errnum)>". */
+void errlist_print (const errlist_t *el, FILE *f, const char *file, int errnum);
 
 #endif

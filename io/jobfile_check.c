@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "io/jobfile_int.h"
-#include "scheduler/sched.h"
+#include "common/graph.h"
 
 void jf_values (const jobfile_t *jf, const struct spec *sp, size_t k,
                 const char **vals, char (*num)[32])
@@ -560,13 +560,13 @@ out:
 
 static int check_cycles (jobfile_t *jf)
 {
-    sched_graph_t *g = sched_graph_create (jf->ntasks, jf->doff, jf->deps);
+    graph_t *g = graph_create (jf->ntasks, jf->doff, jf->deps);
     uint32_t *cyc = NULL;
     size_t len = 0;
     if (!g)
         return -1;
-    int r = sched_graph_find_cycle (g, &cyc, &len);
-    sched_graph_destroy (g);
+    int r = graph_find_cycle (g, &cyc, &len);
+    graph_destroy (g);
     if (r < 0)
         return -1;
     if (r == 0)

@@ -13,7 +13,12 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/names.h"
 #include "io/journal.h"
+
+/* The report spells outcomes with common/names.c's table. */
+_Static_assert (JOUT_OUTPUT_ERROR + 1 == MB_NOUTCOMES,
+                "common/names.c names each enum journal_outcome");
 
 #define JOURNAL_MAGIC "MPIBJNL1"
 #define JOURNAL_MAGIC_LEN 8
@@ -35,32 +40,10 @@ struct journal {
 /* ------------------------------------------------------------------ */
 /* Encoding                                                            */
 
-/* Strings are stored with their NUL so a reader can hand out pointers
- * into its buffer without copying; NULL stays distinguishable from "". */
-static int put_str (buf_t *b, const char *s)
-{
-    if (!s)
-        return buf_pack_u32 (b, 0xffffffffu);
-    size_t n = strlen (s) + 1;
-    if (n > RECORD_MAX) {
-        errno = EINVAL;
-        return -1;
-    }
-    return buf_pack_bytes (b, s, (uint32_t)n);
-}
-
-static const char *get_str (unpack_t *u)
-{
-    uint32_t n;
-    const char *p = unpack_bytes (u, &n);
-    if (!p)
-        return NULL;    /* a packed NULL, or u->err already set */
-    if (n == 0 || p[n - 1] != '\0') {
-        u->err = 1;
-        return NULL;
-    }
-    return p;
-}
+/* Strings are packed by buf_pack_str: with their NUL, so a reader hands
+ * out pointers into its buffer without copying (unpack_str), and NULL
+ * stays distinguishable from "".  A record over RECORD_MAX is refused as
+ * a whole by journal_encode. */
 
 static int pack_payload (buf_t *b, const journal_rec_t *r)
 {
@@ -69,41 +52,41 @@ static int pack_payload (buf_t *b, const journal_rec_t *r)
     rc |= buf_pack_dbl (b, r->time);
     switch (r->type) {
     case JREC_RUN_START:
-        rc |= put_str (b, r->job_id);
+        rc |= buf_pack_str (b, r->job_id);
         rc |= buf_pack_u64 (b, r->job_digest);
         rc |= buf_pack_i32 (b, r->workers);
         rc |= buf_pack_i32 (b, r->nodes);
         rc |= buf_pack_i32 (b, r->slots);
         rc |= buf_pack_u64 (b, r->ntasks);
-        rc |= put_str (b, r->version);
-        rc |= put_str (b, r->text);
+        rc |= buf_pack_str (b, r->version);
+        rc |= buf_pack_str (b, r->text);
         break;
     case JREC_WORKER:
         rc |= buf_pack_i32 (b, r->worker);
-        rc |= put_str (b, r->node);
+        rc |= buf_pack_str (b, r->node);
         rc |= buf_pack_i32 (b, r->slots);
-        rc |= put_str (b, r->cpus);
+        rc |= buf_pack_str (b, r->cpus);
         break;
     case JREC_ATTEMPT_START:
-        rc |= put_str (b, r->task);
+        rc |= buf_pack_str (b, r->task);
         rc |= buf_pack_u32 (b, r->task_index);
         rc |= buf_pack_u64 (b, r->task_digest);
         rc |= buf_pack_i32 (b, r->attempt);
         rc |= buf_pack_i32 (b, r->worker);
-        rc |= put_str (b, r->node);
+        rc |= buf_pack_str (b, r->node);
         rc |= buf_pack_i32 (b, r->slots);
-        rc |= put_str (b, r->cpus);
+        rc |= buf_pack_str (b, r->cpus);
         rc |= buf_pack_dbl (b, r->ready_time);
         rc |= buf_pack_dbl (b, r->start_time);
         break;
     case JREC_ATTEMPT_END:
-        rc |= put_str (b, r->task);
+        rc |= buf_pack_str (b, r->task);
         rc |= buf_pack_u32 (b, r->task_index);
         rc |= buf_pack_i32 (b, r->attempt);
         rc |= buf_pack_i32 (b, r->worker);
-        rc |= put_str (b, r->node);
+        rc |= buf_pack_str (b, r->node);
         rc |= buf_pack_i32 (b, r->slots);
-        rc |= put_str (b, r->cpus);
+        rc |= buf_pack_str (b, r->cpus);
         rc |= buf_pack_i32 (b, r->outcome);
         rc |= buf_pack_i32 (b, r->exit_code);
         rc |= buf_pack_i32 (b, r->signal);
@@ -115,22 +98,22 @@ static int pack_payload (buf_t *b, const journal_rec_t *r)
         rc |= buf_pack_i64 (b, r->max_rss_kib);
         rc |= buf_pack_i64 (b, r->bytes_in);
         rc |= buf_pack_i64 (b, r->bytes_out);
-        rc |= put_str (b, r->reason);
+        rc |= buf_pack_str (b, r->reason);
         rc |= buf_pack_u8 (b, (uint8_t)(r->log_cut & 3));
         break;
     case JREC_TASK_END:
-        rc |= put_str (b, r->task);
+        rc |= buf_pack_str (b, r->task);
         rc |= buf_pack_u32 (b, r->task_index);
         rc |= buf_pack_u64 (b, r->task_digest);
         rc |= buf_pack_i32 (b, r->state);
         rc |= buf_pack_i32 (b, r->attempt);
-        rc |= put_str (b, r->reason);
+        rc |= buf_pack_str (b, r->reason);
         break;
     case JREC_RUN_END:
         rc |= buf_pack_i32 (b, r->status);
         break;
     case JREC_PREP:
-        rc |= put_str (b, r->node);
+        rc |= buf_pack_str (b, r->node);
         rc |= buf_pack_i32 (b, r->worker);
         rc |= buf_pack_i32 (b, r->attempt);
         rc |= buf_pack_i32 (b, r->outcome);
@@ -138,7 +121,7 @@ static int pack_payload (buf_t *b, const journal_rec_t *r)
         rc |= buf_pack_i32 (b, r->signal);
         rc |= buf_pack_dbl (b, r->start_time);
         rc |= buf_pack_dbl (b, r->end_time);
-        rc |= put_str (b, r->reason);
+        rc |= buf_pack_str (b, r->reason);
         break;
     default:
         errno = EINVAL;
@@ -190,41 +173,41 @@ static int unpack_payload (const char *p, size_t n, journal_rec_t *r)
     r->time = unpack_dbl (&u);
     switch (r->type) {
     case JREC_RUN_START:
-        r->job_id = get_str (&u);
+        r->job_id = unpack_str (&u);
         r->job_digest = unpack_u64 (&u);
         r->workers = unpack_i32 (&u);
         r->nodes = unpack_i32 (&u);
         r->slots = unpack_i32 (&u);
         r->ntasks = unpack_u64 (&u);
-        r->version = get_str (&u);
-        r->text = get_str (&u);
+        r->version = unpack_str (&u);
+        r->text = unpack_str (&u);
         break;
     case JREC_WORKER:
         r->worker = unpack_i32 (&u);
-        r->node = get_str (&u);
+        r->node = unpack_str (&u);
         r->slots = unpack_i32 (&u);
-        r->cpus = get_str (&u);
+        r->cpus = unpack_str (&u);
         break;
     case JREC_ATTEMPT_START:
-        r->task = get_str (&u);
+        r->task = unpack_str (&u);
         r->task_index = unpack_u32 (&u);
         r->task_digest = unpack_u64 (&u);
         r->attempt = unpack_i32 (&u);
         r->worker = unpack_i32 (&u);
-        r->node = get_str (&u);
+        r->node = unpack_str (&u);
         r->slots = unpack_i32 (&u);
-        r->cpus = get_str (&u);
+        r->cpus = unpack_str (&u);
         r->ready_time = unpack_dbl (&u);
         r->start_time = unpack_dbl (&u);
         break;
     case JREC_ATTEMPT_END:
-        r->task = get_str (&u);
+        r->task = unpack_str (&u);
         r->task_index = unpack_u32 (&u);
         r->attempt = unpack_i32 (&u);
         r->worker = unpack_i32 (&u);
-        r->node = get_str (&u);
+        r->node = unpack_str (&u);
         r->slots = unpack_i32 (&u);
-        r->cpus = get_str (&u);
+        r->cpus = unpack_str (&u);
         r->outcome = unpack_i32 (&u);
         r->exit_code = unpack_i32 (&u);
         r->signal = unpack_i32 (&u);
@@ -236,22 +219,22 @@ static int unpack_payload (const char *p, size_t n, journal_rec_t *r)
         r->max_rss_kib = unpack_i64 (&u);
         r->bytes_in = unpack_i64 (&u);
         r->bytes_out = unpack_i64 (&u);
-        r->reason = get_str (&u);
+        r->reason = unpack_str (&u);
         r->log_cut = unpack_u8 (&u);
         break;
     case JREC_TASK_END:
-        r->task = get_str (&u);
+        r->task = unpack_str (&u);
         r->task_index = unpack_u32 (&u);
         r->task_digest = unpack_u64 (&u);
         r->state = unpack_i32 (&u);
         r->attempt = unpack_i32 (&u);
-        r->reason = get_str (&u);
+        r->reason = unpack_str (&u);
         break;
     case JREC_RUN_END:
         r->status = unpack_i32 (&u);
         break;
     case JREC_PREP:
-        r->node = get_str (&u);
+        r->node = unpack_str (&u);
         r->worker = unpack_i32 (&u);
         r->attempt = unpack_i32 (&u);
         r->outcome = unpack_i32 (&u);
@@ -259,7 +242,7 @@ static int unpack_payload (const char *p, size_t n, journal_rec_t *r)
         r->signal = unpack_i32 (&u);
         r->start_time = unpack_dbl (&u);
         r->end_time = unpack_dbl (&u);
-        r->reason = get_str (&u);
+        r->reason = unpack_str (&u);
         break;
     default:
         return -1;

@@ -89,6 +89,8 @@ int logspool_read (const char *path, logspool_cb_f cb, void *arg)
         const char *d = unpack_bytes (&u, &dl);
         if (u.err || !t)
             break;
+        /* buf_pack_str counts the id's NUL; %.* stops at it (and reads
+         * a spool from before, whose ids had none, the same). */
         char id[128];
         snprintf (id, sizeof (id), "%.*s", (int)(tl < 127 ? tl : 127), t);
         if (cb (id, attempt, stream, d ? d : "", d ? dl : 0, arg))

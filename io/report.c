@@ -10,16 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/names.h"
 #include "io/report.h"
 #include "io/report_h5.h"
 
 /* Above this the job file goes into a dataset: an attribute lives in its
  * object header, which HDF5 caps at 64 KiB. */
 #define CONFIG_ATTR_MAX (60 * 1024)
-
-static const char *state_names[6] = {
-    "pending", "ready", "running", "succeeded", "failed", "skipped",
-};
 
 /* HDF5 writes a NULL char * as an empty string only by accident of the
  * version; write "" explicitly. */
@@ -101,8 +98,8 @@ static int write_root (hid_t f, const report_t *r, mb_error_t *err)
         || attr_i64 (f, "tasks", (int64_t)r->ntasks, err) < 0
         || attr_i64 (f, "requeues", (int64_t)r->requeues, err) < 0)
         return -1;
-    for (int i = 0; i < 6; i++)
-        if (attr_i64 (f, state_names[i], (int64_t)r->counts[i], err) < 0)
+    for (int i = 0; i < MB_NSTATES; i++)
+        if (attr_i64 (f, mb_state_name (i), (int64_t)r->counts[i], err) < 0)
             return -1;
     return 0;
 }

@@ -6,25 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/names.h"
 #include "io/report.h"
 #include "io/report_int.h"
-
-static const char *state_names[6] = {
-    "pending", "ready", "running", "succeeded", "failed", "skipped",
-};
-
-int report_state_index (const char *state)
-{
-    for (int i = 0; state && i < 6; i++)
-        if (!strcmp (state, state_names[i]))
-            return i;
-    return -1;
-}
-
-const char *report_state_name (int i)
-{
-    return i >= 0 && i < 6 ? state_names[i] : "";
-}
 
 /* qsort has no context argument: the report being sorted. */
 static const report_t *sort_r;
@@ -169,7 +153,7 @@ long report_value_counts (const report_t *r, const report_sweep_t *sw, int p,
         if (sw->rows[i] >= r->ntasks)
             continue;
         const report_task_t *t = &r->tasks[sw->rows[i]];
-        int s = report_state_index (t->state);
+        int s = mb_state_by_name (t->state);
         if (s >= 0)
             g[x[i]].n[s]++;
         if (t->wall_seconds > 0 && s >= 3) {

@@ -9,17 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
+#include "common/names.h"
 #include "io/report.h"
 #include "io/report_int.h"
 
 extern const char report_html_script[];
 extern const char report_html_style[];
 
-static const char *outcomes[] = {
-    "succeeded", "failed", "timed_out", "interrupted", "input_error", "output_error",
-    "running",
-};
-#define NOUTCOMES (sizeof (outcomes) / sizeof (outcomes[0]))
+/* The page's outcomes: the attempts' own (common/names.h), then "running"
+ * for attempts of a live run that have not ended. */
+#define NOUTCOMES (MB_NOUTCOMES + 1)
+
+static const char *outcome_name (size_t i)
+{
+    return i < MB_NOUTCOMES ? mb_outcome_name ((int)i) : "running";
+}
 
 static void html (FILE *f, const char *s)
 {
@@ -34,21 +39,10 @@ static void html (FILE *f, const char *s)
     }
 }
 
-/* A JSON string that is also safe inside <script>: '<', '>' and '&' are
- * escaped so no text can close the element. */
+/* A JSON string that is also safe inside <script>. */
 static void js_str (FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    fputc ('"', f);
-    for (; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf (f, "\\%c", *p);
-        else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
-            fprintf (f, "\\u%04x", *p);
-        else
-            fputc (*p, f);
-    }
-    fputc ('"', f);
+    json_put_string_html (f, s ? s : "");
 }
 
 /* A number with at most three decimals and no trailing zeros: the page
@@ -150,7 +144,7 @@ static void js_dict (FILE *f, const char *name, const dict_t *d)
 static int outcome_index (const char *o)
 {
     for (size_t i = 0; o && i < NOUTCOMES; i++)
-        if (!strcmp (o, outcomes[i]))
+        if (!strcmp (o, outcome_name (i)))
             return (int)i;
     return 1;
 }
@@ -276,7 +270,7 @@ static int print_data (FILE *f, const report_t *r, const report_reason_t *g, lon
     }
     fputs ("];\nD.TS=[", f);
     for (size_t i = 0; i < r->ntasks; i++)
-        fprintf (f, "%s%d", i ? "," : "", report_state_index (r->tasks[i].state));
+        fprintf (f, "%s%d", i ? "," : "", mb_state_by_name (r->tasks[i].state));
     fputs ("];\nD.TW=[", f);
     for (size_t i = 0; i < r->ntasks; i++) {
         if (i)
@@ -302,7 +296,7 @@ static int print_data (FILE *f, const report_t *r, const report_reason_t *g, lon
     }
     fputs ("];\nD.OC=[", f);
     for (size_t i = 0; i < NOUTCOMES; i++)
-        fprintf (f, "%s\"%s\"", i ? "," : "", outcomes[i]);
+        fprintf (f, "%s\"%s\"", i ? "," : "", outcome_name (i));
     fputs ("];\n", f);
     if (print_attempts (f, r, t0, &rs, &cpus) < 0 || print_sweeps (f, r) < 0)
         goto out;
@@ -440,9 +434,6 @@ static void print_tables (FILE *f, const report_t *r)
 
 int report_print_html_opts (FILE *f, const report_t *r, const report_html_opts_t *o)
 {
-    static const char *state_names[6] = {
-        "pending", "ready", "running", "succeeded", "failed", "skipped",
-    };
     char started[32], finished[32], now[32];
     report_reason_t *g = NULL;
     long ng = report_reasons (r, &g);
@@ -475,10 +466,10 @@ int report_print_html_opts (FILE *f, const report_t *r, const report_html_opts_t
              plural (r->nodes, "node", "nodes"), r->slots, plural (r->slots, "slot", "slots"));
     html (f, r->version);
     fprintf (f, ".</p>\n<table id=\"counts\"><tr><th>tasks</th>");
-    for (int i = 0; i < 6; i++)
-        fprintf (f, "<th>%s</th>", state_names[i]);
+    for (int i = 0; i < MB_NSTATES; i++)
+        fprintf (f, "<th>%s</th>", mb_state_name (i));
     fprintf (f, "<th>attempts</th></tr>\n<tr><td>%zu</td>", r->ntasks);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < MB_NSTATES; i++)
         fprintf (f, "<td>%zu</td>", r->counts[i]);
     fprintf (f, "<td>%zu</td></tr></table>\n", r->nattempts);
 

@@ -22,10 +22,6 @@ size_t report_slowest (const report_t *r, size_t *idx);
 /* "YYYY-MM-DDTHH:MM:SSZ", or "-" for 0. */
 void report_iso8601 (double t, char *out, size_t size);
 
-/* The index of a task state name in pending, ready, running, succeeded,
- * failed, skipped (-1 for anything else), and back ("" out of range). */
-int report_state_index (const char *state);
-const char *report_state_name (int i);
 /* Is s a whole number to strtod ("1e-3" is, "", "3 cores" are not)? */
 int report_numeric (const char *s);
 
@@ -49,7 +45,7 @@ long report_value_index (const report_sweep_t *sw, int p, const char ***vals,
                          uint32_t **idx, int *numeric);
 
 /* One distinct value of a sweep parameter: its tasks counted by state
- * (report_state_index), and the summed wall time of those that ran. */
+ * (mb_state_by_name), and the summed wall time of those that ran. */
 typedef struct {
     const char *value;
     size_t n[6];

@@ -12,6 +12,7 @@
 
 #include "io/jobfile.h"
 #include "io/journal.h"
+#include "common/names.h"
 #include "io/report.h"
 #include "io/report_int.h"
 
@@ -169,7 +170,7 @@ static int merge_cb (const journal_rec_t *j, void *arg)
         return 0;
     report_task_t *t = &l->tasks[row];
     if (j->type == JREC_TASK_END) {
-        t->state = report_state_name (j->state);
+        t->state = mb_state_name (j->state);
         if (j->reason && *j->reason)
             t->reason = keep (l, j->reason);
         return 0;
@@ -393,7 +394,7 @@ report_live_t *report_live_open (const char *statedir, const jobfile_t *jf, mb_e
     l->r.workers_rows = l->workers;
     memset (l->r.counts, 0, sizeof (l->r.counts));
     for (size_t i = 0; i < l->r.ntasks; i++) {
-        int s = report_state_index (l->tasks[i].state);
+        int s = mb_state_by_name (l->tasks[i].state);
         if (s >= 0)
             l->r.counts[s]++;
     }

@@ -9,15 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json.h"
+#include "common/names.h"
 #include "io/report.h"
 #include "io/report_int.h"
 
 #define MAX_FAILURES REPORT_MAX_FAILURES
 #define MAX_SLOWEST REPORT_MAX_SLOWEST
-
-static const char *state_names[6] = {
-    "pending", "ready", "running", "succeeded", "failed", "skipped",
-};
 
 static const char *nz (const char *s)
 {
@@ -178,8 +176,8 @@ int report_print_text (FILE *f, const report_t *r)
              started, finished, report_wall (r), nz (r->version));
     fprintf (f, "  workers %d, nodes %d, slots %d\n", r->workers, r->nodes, r->slots);
     fprintf (f, "  tasks %zu:", r->ntasks);
-    for (int i = 0; i < 6; i++)
-        fprintf (f, "%s %zu %s", i ? "," : "", r->counts[i], state_names[i]);
+    for (int i = 0; i < MB_NSTATES; i++)
+        fprintf (f, "%s %zu %s", i ? "," : "", r->counts[i], mb_state_name (i));
     fprintf (f, "\n  attempts %zu\n", r->nattempts);
 
     if (nfail > 0) {
@@ -226,25 +224,10 @@ int report_print_text (FILE *f, const report_t *r)
     return finish (f);
 }
 
+/* Absent strings print as "" here: readers expect a string in each field. */
 static void json_str (FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)nz (s);
-    fputc ('"', f);
-    for (; *p; p++) {
-        switch (*p) {
-        case '"': fputs ("\\\"", f); break;
-        case '\\': fputs ("\\\\", f); break;
-        case '\n': fputs ("\\n", f); break;
-        case '\r': fputs ("\\r", f); break;
-        case '\t': fputs ("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf (f, "\\u%04x", *p);
-            else
-                fputc (*p, f);
-        }
-    }
-    fputc ('"', f);
+    json_put_string (f, nz (s));
 }
 
 /* JSON has no NaN or infinity. */
@@ -279,8 +262,8 @@ int report_print_json (FILE *f, const report_t *r)
     fprintf (f, ", \"worker_count\": %d, \"nodes\": %d, \"slots\": %d", r->workers,
              r->nodes, r->slots);
     fprintf (f, ", \"tasks\": %zu, \"counts\": {", r->ntasks);
-    for (int i = 0; i < 6; i++)
-        fprintf (f, "%s\"%s\": %zu", i ? ", " : "", state_names[i], r->counts[i]);
+    for (int i = 0; i < MB_NSTATES; i++)
+        fprintf (f, "%s\"%s\": %zu", i ? ", " : "", mb_state_name (i), r->counts[i]);
     fprintf (f, "}, \"attempts\": %zu", r->nattempts);
 
     fputs (",\n \"workers\": [", f);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/names.h"
 #include "io/report.h"
 #include "io/report_h5.h"
 
@@ -23,10 +24,6 @@ struct report_file {
     rh5_params_t *params;
     void *blocks[MAX_BLOCKS];
     int nblocks;
-};
-
-static const char *state_names[6] = {
-    "pending", "ready", "running", "succeeded", "failed", "skipped",
 };
 
 /* A block of string storage filled front to back; its size is computed
@@ -176,8 +173,8 @@ static int read_root (report_file_t *rf, hid_t f, mb_error_t *err)
     if (read_attr_i64 (f, "slots", &v, err) < 0)
         goto out;
     rf->r.slots = (int)v;
-    for (int i = 0; i < 6; i++) {
-        if (read_attr_i64 (f, state_names[i], &v, err) < 0)
+    for (int i = 0; i < MB_NSTATES; i++) {
+        if (read_attr_i64 (f, mb_state_name (i), &v, err) < 0)
             goto out;
         rf->r.counts[i] = (size_t)v;
     }

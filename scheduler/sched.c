@@ -6,8 +6,12 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/names.h"
 #include "scheduler/sched.h"
 #include "scheduler/sched_priv.h"
+
+/* The journal and the report spell states with common/names.c's table. */
+_Static_assert (SCHED_SKIPPED + 1 == MB_NSTATES, "common/names.c names each enum sched_state");
 
 /* ------------------------------------------------------------------ */
 /* Requirement classes                                                 */
@@ -288,7 +292,7 @@ static void propagate (sched_t *s, uint32_t f)
         int releases = s->state[cur] == SCHED_SUCCEEDED
                        || s->classes[s->cls[cur]].on_failure;
         uint32_t nd;
-        const uint32_t *d = sched_graph_dependents (s->g, cur, &nd);
+        const uint32_t *d = graph_dependents (s->g, cur, &nd);
         for (uint32_t j = 0; j < nd; j++) {
             uint32_t t = d[j];
             if (s->state[t] != SCHED_PENDING)
@@ -307,7 +311,7 @@ static void propagate (sched_t *s, uint32_t f)
 /* ------------------------------------------------------------------ */
 /* Creation                                                            */
 
-sched_t *sched_create (const sched_graph_t *g, const sched_task_t *tasks, int fill)
+sched_t *sched_create (const graph_t *g, const sched_task_t *tasks, int fill)
 {
     sched_t *s = NULL;
     size_t n;
@@ -316,7 +320,7 @@ sched_t *sched_create (const sched_graph_t *g, const sched_task_t *tasks, int fi
         errno = EINVAL;
         return NULL;
     }
-    n = sched_graph_size (g);
+    n = graph_size (g);
     if (n >= SCHED_NONE || (n > 0 && !tasks)) {
         errno = EINVAL;
         return NULL;
@@ -401,7 +405,7 @@ int sched_start (sched_t *s)
      * become final too and their dependents are handled by the same
      * propagate call that skipped them. */
     for (uint32_t i = 0; i < s->n; i++)
-        s->aux[i] = s->state[i] == SCHED_PENDING ? sched_graph_indegree (s->g, i)
+        s->aux[i] = s->state[i] == SCHED_PENDING ? graph_indegree (s->g, i)
                                                  : SCHED_NONE;
     /* Apply the preset final states first (started is still 0, so a
      * released task is not queued twice), then queue everything ready. */

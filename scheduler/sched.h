@@ -1,4 +1,4 @@
-/* sched.h: the scheduler's pure decisions: the task graph, task states,
+/* sched.h: the scheduler's pure decisions over the task graph: task states,
  * the ready queue, placement on workers, retries, and which cores of a
  * worker a task gets.  No MPI, no I/O: everything here runs in
  * microseconds and is unit-tested without processes. */
@@ -8,32 +8,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ------------------------------------------------------------------ */
-/* The task graph                                                      */
+#include "common/graph.h"
 
-typedef struct sched_graph sched_graph_t;
-
-/* Build the graph of n tasks from prerequisite lists in CSR form: task i
- * depends on deps[off[i]] .. deps[off[i+1]-1] (off has n+1 entries).
- * The arrays are copied.  Returns NULL with errno set (ENOMEM, EINVAL for
- * an index out of range). */
-sched_graph_t *sched_graph_create (size_t n, const uint32_t *off, const uint32_t *deps);
-void sched_graph_destroy (sched_graph_t *g);
-
-size_t sched_graph_size (const sched_graph_t *g);
-size_t sched_graph_edges (const sched_graph_t *g);
-/* Number of prerequisites of task i. */
-uint32_t sched_graph_indegree (const sched_graph_t *g, uint32_t i);
-/* Tasks that depend on task i; *count is set.  Valid for the graph's life. */
-const uint32_t *sched_graph_dependents (const sched_graph_t *g, uint32_t i, uint32_t *count);
-/* Prerequisites of task i; *count is set. */
-const uint32_t *sched_graph_prereqs (const sched_graph_t *g, uint32_t i, uint32_t *count);
-
-/* Look for dependency cycles.  Returns 0 when the graph is acyclic, 1 when
- * a cycle exists (then *cycle is a malloc'd list of the task indices on one
- * cycle, in dependency order, caller frees, and *len its length), -1 on
- * ENOMEM. */
-int sched_graph_find_cycle (const sched_graph_t *g, uint32_t **cycle, size_t *len);
+/* The task graph is common/graph.h (the job file loader checks it for
+ * cycles too).  The old names stay until runtime/service/ moves to the
+ * graph_ ones; nothing new should use them. */
+typedef graph_t sched_graph_t;
+#define sched_graph_create graph_create
+#define sched_graph_destroy graph_destroy
+#define sched_graph_prereqs graph_prereqs
 
 /* ------------------------------------------------------------------ */
 /* Task states and placement                                           */
@@ -73,9 +56,9 @@ enum { SCHED_FILL_SPREAD = 0, SCHED_FILL_PACK = 1 };
 
 /* Create a scheduler over the graph g (borrowed: it must outlive the
  * scheduler) with the requirements of each task (an array of
- * sched_graph_size(g) entries, copied).  Every task starts PENDING.
+ * graph_size(g) entries, copied).  Every task starts PENDING.
  * Returns NULL with errno set. */
-sched_t *sched_create (const sched_graph_t *g, const sched_task_t *tasks, int fill);
+sched_t *sched_create (const graph_t *g, const sched_task_t *tasks, int fill);
 void sched_destroy (sched_t *s);
 
 /* Workers.  Ids are the caller's (e.g. MPI ranks), 0 <= id < 1<<20.

@@ -57,7 +57,7 @@ struct sched_worker {
 };
 
 struct sched {
-    const sched_graph_t *g;
+    const graph_t *g;
     size_t n;
     int fill;
     int started;

@@ -48,14 +48,7 @@ char *cmd_state_dir_opts (const char *arg, const char *state_opt,
     };
     jobfile_t *jf = jobfile_load (arg, &opts, errs);
     if (!jf) {
-        int saved = errno;
-        for (int i = 0; i < errlist_kept (errs); i++)
-            fprintf (stderr, "%s\n", errlist_get (errs, i));
-        if (errlist_count (errs) > errlist_kept (errs))
-            fprintf (stderr, "... and %d more errors\n",
-                     errlist_count (errs) - errlist_kept (errs));
-        if (errlist_count (errs) == 0)
-            fprintf (stderr, "%s: cannot load job file: %s\n", arg, strerror (saved));
+        errlist_print (errs, stderr, arg, errno);
         errlist_destroy (errs);
         return NULL;
     }

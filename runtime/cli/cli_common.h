@@ -79,7 +79,8 @@ void run_view_free (run_view_t *v);
 /* The task with this id (exact match first, then ignoring case), or NULL. */
 run_task_t *run_view_find (run_view_t *v, const char *id);
 
-/* Name of an RT_* state ("running", "retrying", ...). */
+/* Name of an RT_* state ("running", "retrying", ...): the one table of
+ * these names, which status --tasks also parses with; "unknown" outside. */
 const char *run_state_name (int state);
 /* Name of a run's end status ("succeeded", "failed", ...). */
 const char *run_status_name (int status);

@@ -11,6 +11,7 @@
 
 #include <mpi.h>
 
+#include "common/clock.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_opts.h"
 #include "runtime/rank/rank.h"
@@ -63,7 +64,7 @@ static int parse_deadline (const char *s, double *out)
     if (errno || end == s || *end || v < 0)
         return -1;
     /* Small numbers are seconds from now, large ones UNIX times. */
-    *out = v < 1e9 ? svc_now () + v : v;
+    *out = v < 1e9 ? mb_clock_real () + v : v;
     return 0;
 }
 
@@ -161,8 +162,7 @@ static int dry_run (run_opts_t *o)
     jobfile_opts_t jo = { .set = o->set, .nset = o->nset, .state = o->state };
     jobfile_t *jf = jobfile_load (o->jobfile, &jo, errs);
     if (!jf) {
-        for (int i = 0; i < errlist_kept (errs); i++)
-            fprintf (stderr, "%s\n", errlist_get (errs, i));
+        errlist_print (errs, stderr, o->jobfile, errno);
         errlist_destroy (errs);
         return 2;
     }

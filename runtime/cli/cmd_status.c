@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/json.h"
 #include "io/jobfile.h"
-#include "io/json.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/cli_opts.h"
@@ -41,13 +41,6 @@ struct opts {
     const char **set;
     int nset;
 };
-
-static double now (void)
-{
-    struct timeval tv;
-    gettimeofday (&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 static size_t waiting_count (const run_view_t *v)
 {
@@ -87,7 +80,7 @@ static run_task_t **running_tasks (const run_view_t *v, size_t *n)
 static void print_text (FILE *f, const run_view_t *v, const char *statedir,
                         const char *who)
 {
-    double t = now ();
+    double t = mb_clock_real ();
     char tbuf[64], dbuf[64];
 
     fprintf (f, "job %s: ", v->job_id ? v->job_id : "?");
@@ -154,7 +147,7 @@ static void json_num (FILE *f, double x)
 static void print_json (FILE *f, const run_view_t *v, const char *statedir,
                         const char *who)
 {
-    double t = now ();
+    double t = mb_clock_real ();
     fputs ("{\"job_id\":", f);
     json_put_string (f, v->job_id);
     fputs (",\"state_dir\":", f);
@@ -212,19 +205,16 @@ static void print_json (FILE *f, const run_view_t *v, const char *statedir,
     fputs ("]}\n", f);
 }
 
-static const char *task_states[] = {
-    "running", "retrying", "succeeded", "failed", "skipped", "interrupted", "waiting",
-};
-
+/* An RT_* state by its name, or RT_NSTATES for "waiting"; -1 when unknown. */
 static int state_by_name (const char *name)
 {
     /* The spec's names for tasks that have not started: both are
      * "waiting" here (the journal cannot tell them apart). */
-    if (!strcmp (name, "pending") || !strcmp (name, "ready"))
-        name = "waiting";
-    for (int i = 0; i < (int)(sizeof (task_states) / sizeof (task_states[0])); i++)
-        if (!strcmp (task_states[i], name))
-            return i;   /* RT_* order, then RT_NSTATES for waiting */
+    if (!strcmp (name, "pending") || !strcmp (name, "ready") || !strcmp (name, "waiting"))
+        return RT_NSTATES;
+    for (int i = 0; i < RT_NSTATES; i++)
+        if (!strcmp (run_state_name (i), name))
+            return i;
     return -1;
 }
 

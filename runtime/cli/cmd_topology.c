@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/json.h"
+#include "common/json.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_opts.h"
 #include "runtime/node/topo.h"

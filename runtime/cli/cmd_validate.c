@@ -1,6 +1,7 @@
 /* cmd_validate.c: mpibatch validate: load a job file, print a summary, its tasks or JSON, or its errors. */
 #include <config.h>
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 
 #include "common/err.h"
 #include "io/jobfile.h"
-#include "io/json.h"
+#include "common/json.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_opts.h"
 
@@ -212,17 +213,10 @@ int cmd_validate (int argc, char **argv)
     }
     jf = jobfile_load (jobfile, &opts, errs);
     if (!jf) {
-        int n = errlist_count (errs), kept = errlist_kept (errs);
-        if (n == 0) {
-            perror (jobfile);
+        /* No message: the system failed us (3), not the job file (2). */
+        if (errlist_count (errs) == 0)
             rc = 3;
-            goto out;
-        }
-        for (int k = 0; k < kept; k++)
-            fprintf (stderr, "%s\n", errlist_get (errs, k));
-        if (n > kept)
-            fprintf (stderr, "... and %d more\n", n - kept);
-        fprintf (stderr, "%d error%s\n", n, n == 1 ? "" : "s");
+        errlist_print (errs, stderr, jobfile, errno);
         goto out;
     }
     if (list)

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "io/stage.h"
 #include "runtime/launcher/attempt.h"
 #include "runtime/launcher/launch_wire.h"
@@ -32,20 +32,6 @@
 #define INLINE_COPY_MAX (64 * 1024)
 
 static const char *const log_name[2] = { "stdout.txt", "stderr.txt" };
-
-static double now_real (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-double att_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void att_reason (att_t *a, const char *fmt, ...)
 {
@@ -80,7 +66,7 @@ att_t *att_create (const char *payload, size_t n)
     a->log_fd[0] = a->log_fd[1] = -1;
     a->log_size[0] = a->log_size[1] = -1;
     a->wall_at = a->kill_at = a->log_at = INFINITY;
-    a->res.start_time = now_real ();
+    a->res.start_time = mb_clock_real ();
     a->res.exit_code = -1;
     a->res.outcome = LAUNCH_FAILED;
     a->tag = a->res.tag = lwire_payload_tag (payload, n);
@@ -375,7 +361,7 @@ int att_start (att_t *a, int devnull)
     setpgid (a->pid, a->pid);
     a->ran = 1;
     a->phase = ATT_RUNNING;
-    double t0 = att_now ();
+    double t0 = mb_clock_mono ();
     a->wall_at = r->max_wall_clock >= 0 ? t0 + r->max_wall_clock : INFINITY;
     a->log_at = r->max_log_size >= 0 ? t0 + LOG_CHECK_PERIOD : INFINITY;
     return 0;
@@ -427,7 +413,7 @@ void att_interrupt (att_t *a)
 {
     if (a->phase == ATT_RUNNING && a->pid > 0 && !a->interrupted && !a->res.timed_out) {
         kill (-a->pid, SIGTERM);
-        a->kill_at = att_now () + (a->r.kill_grace > 0 ? a->r.kill_grace : 0);
+        a->kill_at = mb_clock_mono () + (a->r.kill_grace > 0 ? a->r.kill_grace : 0);
     }
     if (a->phase != ATT_FINISHING)
         a->interrupted = 1;
@@ -636,7 +622,7 @@ void att_finish_rest (att_t *a)
 
 void att_close (att_t *a)
 {
-    a->res.end_time = now_real ();
+    a->res.end_time = mb_clock_real ();
 }
 
 void att_report (int fd, const launch_result_t *res)

@@ -62,15 +62,12 @@ typedef struct {
     int has_msg;               /* the helper reported */
     int interrupted;           /* drained by the rank */
     int must_empty;            /* an old directory is in the way */
-    double wall_at, kill_at, log_at;   /* att_now() seconds; INFINITY: none */
+    double wall_at, kill_at, log_at;   /* mb_clock_mono() seconds; INFINITY: none */
 } att_t;
 
 /* The parent directory of path into out (PATH_MAX bytes): where spares
  * live beside task directories, and where logs go. */
 void att_parent (const char *path, char *out);
-
-/* Monotonic seconds, as the attempt's timers use them. */
-double att_now (void);
 
 /* A new attempt from a SUBMIT payload, which is copied.  NULL when out of
  * memory.  An undecodable request gives an attempt that is already over

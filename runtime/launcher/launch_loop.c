@@ -16,9 +16,9 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "runtime/launcher/attempt.h"
 #include "runtime/launcher/launch_wire.h"
 
@@ -47,13 +47,11 @@ static void queue_failure (uint64_t tag, const char *fmt, ...)
 static void queue_failure (uint64_t tag, const char *fmt, ...)
 {
     launch_result_t res;
-    struct timespec ts;
     memset (&res, 0, sizeof (res));
-    clock_gettime (CLOCK_REALTIME, &ts);
     res.tag = tag;
     res.outcome = LAUNCH_FAILED;
     res.exit_code = -1;
-    res.start_time = res.end_time = ts.tv_sec + ts.tv_nsec * 1e-9;
+    res.start_time = res.end_time = mb_clock_real ();
     va_list ap;
     va_start (ap, fmt);
     vsnprintf (res.reason, sizeof (res.reason), fmt, ap);
@@ -280,7 +278,7 @@ static void helpers_done (void)
 /* Timers of the running attempts; returns poll's timeout in ms. */
 static int tick (void)
 {
-    double now = att_now (), next = INFINITY;
+    double now = mb_clock_mono (), next = INFINITY;
     for (size_t i = 0; i < L.natt; i++)
         next = fmin (next, att_tick (L.att[i], now));
     if (isinf (next))
@@ -301,8 +299,7 @@ static void shutdown_all (void)
         if (a->helper > 0 && a->phase == ATT_STAGING)
             kill (a->helper, SIGKILL);
     }
-    struct timespec t0, t;
-    clock_gettime (CLOCK_MONOTONIC, &t0);
+    double t0 = mb_clock_mono ();
     for (;;) {
         pid_t pid;
         while ((pid = waitpid (-1, NULL, WNOHANG)) > 0)
@@ -311,8 +308,7 @@ static void shutdown_all (void)
                     L.att[i]->helper = 0;
         if (pid < 0 && errno == ECHILD)
             break;
-        clock_gettime (CLOCK_MONOTONIC, &t);
-        long ms = 1000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        long ms = 1000 - (long)((mb_clock_mono () - t0) * 1000);
         if (ms <= 0)
             break;
         struct pollfd p = { L.sigfd, POLLIN, 0 };

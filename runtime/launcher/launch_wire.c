@@ -9,32 +9,9 @@
 
 #include "runtime/launcher/launch_wire.h"
 
-/* Strings travel with their NUL so the receiver can use them in place,
- * without copying each one out of the frame. */
-static int pack_cstr (buf_t *b, const char *s)
-{
-    if (!s)
-        return buf_pack_u32 (b, 0xffffffffu);
-    size_t n = strlen (s) + 1;
-    if (n >= 0xffffffffu) {
-        errno = EINVAL;
-        return -1;
-    }
-    return buf_pack_bytes (b, s, (uint32_t)n);
-}
-
-static const char *unpack_cstr (unpack_t *u)
-{
-    uint32_t n;
-    const char *p = unpack_bytes (u, &n);
-    if (!p)
-        return NULL;
-    if (n == 0 || p[n - 1] != '\0') {
-        u->err = 1;
-        return NULL;
-    }
-    return p;
-}
+/* Strings are packed by buf_pack_str, with their NUL, so the receiver
+ * uses them in place (unpack_str) without copying each one out of the
+ * frame. */
 
 /* Start a frame: room for the length, patched by frame_end(). */
 static size_t frame_begin (buf_t *b, int type)
@@ -79,11 +56,11 @@ int lwire_pack_submit (buf_t *b, const launch_req_t *r)
         nenv++;
     int bad = buf_pack_u64 (b, r->tag) < 0
         || buf_pack_i32 (b, r->kind) < 0
-        || pack_cstr (b, r->command) < 0
-        || pack_cstr (b, r->task_dir) < 0
+        || buf_pack_str (b, r->command) < 0
+        || buf_pack_str (b, r->task_dir) < 0
         || buf_pack_u32 (b, nenv) < 0;
     for (uint32_t i = 0; !bad && i < nenv; i++)
-        bad = pack_cstr (b, r->envp[i]) < 0;
+        bad = buf_pack_str (b, r->envp[i]) < 0;
     int ncpus = r->cpus ? r->ncpus : 0;
     bad = bad || buf_pack_i32 (b, ncpus) < 0;
     for (int i = 0; !bad && i < ncpus; i++)
@@ -92,24 +69,24 @@ int lwire_pack_submit (buf_t *b, const launch_req_t *r)
         || buf_pack_dbl (b, r->kill_grace) < 0
         || buf_pack_i64 (b, r->memory) < 0
         || buf_pack_i64 (b, r->max_log_size) < 0
-        || pack_cstr (b, r->storage) < 0;
+        || buf_pack_str (b, r->storage) < 0;
     int nin = r->inputs ? r->ninputs : 0;
     bad = bad || buf_pack_i32 (b, nin) < 0;
     for (int i = 0; !bad && i < nin; i++) {
         const jobfile_input_t *in = &r->inputs[i];
-        bad = pack_cstr (b, in->source) < 0 || pack_cstr (b, in->path) < 0
+        bad = buf_pack_str (b, in->source) < 0 || buf_pack_str (b, in->path) < 0
             || buf_pack_i32 (b, in->method) < 0 || buf_pack_i32 (b, in->mode) < 0;
     }
     int nout = r->outputs ? r->noutputs : 0;
     bad = bad || buf_pack_i32 (b, nout) < 0;
     for (int i = 0; !bad && i < nout; i++) {
         const jobfile_output_t *o = &r->outputs[i];
-        bad = pack_cstr (b, o->pattern) < 0 || pack_cstr (b, o->destination) < 0
+        bad = buf_pack_str (b, o->pattern) < 0 || buf_pack_str (b, o->destination) < 0
             || buf_pack_i32 (b, o->when) < 0;
     }
-    bad = bad || pack_cstr (b, r->default_dest) < 0
-        || pack_cstr (b, r->log_stdout) < 0
-        || pack_cstr (b, r->log_stderr) < 0
+    bad = bad || buf_pack_str (b, r->default_dest) < 0
+        || buf_pack_str (b, r->log_stdout) < 0
+        || buf_pack_str (b, r->log_stderr) < 0
         || buf_pack_i32 (b, r->retention) < 0;
     if (bad) {
         int saved = errno;
@@ -217,8 +194,8 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
     }
     r->tag = unpack_u64 (u);
     r->kind = unpack_i32 (u);
-    r->command = unpack_cstr (u);
-    r->task_dir = unpack_cstr (u);
+    r->command = unpack_str (u);
+    r->task_dir = unpack_str (u);
     uint32_t nenv = unpack_u32 (u);
     /* Every entry takes at least 4 bytes: a bound on the counts before
      * anything is allocated from them. */
@@ -228,7 +205,7 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
      * NULL input source or output pattern would crash the staging: all
      * three are refused like a short frame. */
     for (uint32_t i = 0; i < nenv; i++) {
-        const char *s = unpack_cstr (u);
+        const char *s = unpack_str (u);
         if (!s)
             u->err = 1;
         if (envp)
@@ -246,13 +223,13 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
     r->kill_grace = unpack_dbl (u);
     r->memory = unpack_i64 (u);
     r->max_log_size = unpack_i64 (u);
-    r->storage = unpack_cstr (u);
+    r->storage = unpack_str (u);
     int32_t nin = unpack_i32 (u);
     if (u->err || nin < 0 || (size_t)nin > u->left / 4)
         return -1;
     for (int32_t i = 0; i < nin; i++) {
-        const char *src = unpack_cstr (u);
-        const char *path = unpack_cstr (u);
+        const char *src = unpack_str (u);
+        const char *path = unpack_str (u);
         int32_t method = unpack_i32 (u);
         int32_t mode = unpack_i32 (u);
         if (!src)
@@ -268,8 +245,8 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
     if (u->err || nout < 0 || (size_t)nout > u->left / 4)
         return -1;
     for (int32_t i = 0; i < nout; i++) {
-        const char *pat = unpack_cstr (u);
-        const char *dest = unpack_cstr (u);
+        const char *pat = unpack_str (u);
+        const char *dest = unpack_str (u);
         int32_t when = unpack_i32 (u);
         if (!pat)
             u->err = 1;
@@ -279,9 +256,9 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
             out[i].when = when;
         }
     }
-    r->default_dest = unpack_cstr (u);
-    r->log_stdout = unpack_cstr (u);
-    r->log_stderr = unpack_cstr (u);
+    r->default_dest = unpack_str (u);
+    r->log_stdout = unpack_str (u);
+    r->log_stderr = unpack_str (u);
     r->retention = unpack_i32 (u);
     if (u->err || !r->command || !r->task_dir)
         return -1;

@@ -11,7 +11,8 @@
 #include "io/jobfile.h"
 #include "runtime/launcher/launch.h"
 
-#define PROTO_VERSION 1
+/* 2: strings carry their NUL (buf_pack_str, the one string packing). */
+#define PROTO_VERSION 2
 
 enum proto_tag {
     TAG_HELLO = 101,    /* worker -> 0: who I am and what I have */

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "io/stage.h"
 #include "runtime/node/env.h"
 #include "runtime/node/worker.h"
@@ -232,21 +232,16 @@ static int choose_gpus (worker_t *w, int n, int ncpus, int *out)
     return k == n ? 0 : -1;
 }
 
-static void setenv_int (envb_t *e, const char *name, long long v)
-{
-    char s[32];
-    snprintf (s, sizeof (s), "%lld", v);
-    envb_set (e, name, s);
-}
-
-static void set_env_list (envb_t *e, const jobfile_env_t *l)
+static int set_env_list (envb_t *e, const jobfile_env_t *l)
 {
     for (int i = 0; i < l->n; i++)
-        envb_set (e, l->names[i], l->values[i]);
+        if (envb_set (e, l->names[i], l->values[i]) < 0)
+            return -1;
+    return 0;
 }
 
 /* MPIBATCH_PARAM_<NAME>: upper case, non-alphanumerics as '_'. */
-static void set_param (envb_t *e, const char *name, const char *value)
+static int set_param (envb_t *e, const char *name, const char *value)
 {
     char var[160] = "MPIBATCH_PARAM_";
     size_t n = strlen (var);
@@ -259,7 +254,7 @@ static void set_param (envb_t *e, const char *name, const char *value)
         var[n++] = c;
     }
     var[n] = '\0';
-    envb_set (e, var, value);
+    return envb_set (e, var, value);
 }
 
 static int env_in (const jobfile_env_t *l, const char *name)
@@ -270,61 +265,178 @@ static int env_in (const jobfile_env_t *l, const char *name)
     return 0;
 }
 
-static void build_env (worker_t *w, const assign_t *a, const char *task_dir,
-                       const char *wd, const char *cpus, const char *gpus)
+/* The variables that tell a task where it runs (spec/tasks.md), under our
+ * names and, with env_compat = "azure", under Azure Batch's as well.  A
+ * NULL name: that convention has no such variable. */
+enum task_var {
+    TV_JOB_ID, TV_POOL_ID, TV_TASK_ID, TV_TASK_ATTEMPT, TV_TASK_SLOTS, TV_TASK_CPUS,
+    TV_NODE_ID, TV_WORKER_RANK, TV_NUM_WORKERS, TV_STORAGE_DIR,
+    TV_NODE_ROOT_DIR, TV_NODE_SHARED_DIR, TV_TASK_DIR, TV_TASK_WORKING_DIR,
+    TV_JOB_PREP_DIR, TV_JOB_PREP_WORKING_DIR, TV_SWEEP_INDEX,
+    /* Multi-instance tasks only. */
+    TV_HOST_LIST, TV_NODE_LIST, TV_HOSTFILE, TV_NUM_INSTANCES, TV_IS_PRIMARY,
+    TV_TASK_SHARED_DIR,
+    TV_COUNT
+};
+
+static const struct {
+    const char *mb, *az;
+} task_vars[TV_COUNT] = {
+    [TV_JOB_ID] = { "MPIBATCH_JOB_ID", "AZ_BATCH_JOB_ID" },
+    [TV_POOL_ID] = { NULL, "AZ_BATCH_POOL_ID" },
+    [TV_TASK_ID] = { "MPIBATCH_TASK_ID", "AZ_BATCH_TASK_ID" },
+    [TV_TASK_ATTEMPT] = { "MPIBATCH_TASK_ATTEMPT", NULL },
+    [TV_TASK_SLOTS] = { "MPIBATCH_TASK_SLOTS", NULL },
+    [TV_TASK_CPUS] = { "MPIBATCH_TASK_CPUS", NULL },
+    [TV_NODE_ID] = { "MPIBATCH_NODE_ID", "AZ_BATCH_NODE_ID" },
+    [TV_WORKER_RANK] = { "MPIBATCH_WORKER_RANK", NULL },
+    [TV_NUM_WORKERS] = { "MPIBATCH_NUM_WORKERS", NULL },
+    [TV_STORAGE_DIR] = { "MPIBATCH_STORAGE_DIR", NULL },
+    [TV_NODE_ROOT_DIR] = { "MPIBATCH_NODE_ROOT_DIR", "AZ_BATCH_NODE_ROOT_DIR" },
+    [TV_NODE_SHARED_DIR] = { "MPIBATCH_NODE_SHARED_DIR", "AZ_BATCH_NODE_SHARED_DIR" },
+    [TV_TASK_DIR] = { "MPIBATCH_TASK_DIR", "AZ_BATCH_TASK_DIR" },
+    [TV_TASK_WORKING_DIR] = { "MPIBATCH_TASK_WORKING_DIR", "AZ_BATCH_TASK_WORKING_DIR" },
+    [TV_JOB_PREP_DIR] = { "MPIBATCH_JOB_PREP_DIR", "AZ_BATCH_JOB_PREP_DIR" },
+    [TV_JOB_PREP_WORKING_DIR] = { "MPIBATCH_JOB_PREP_WORKING_DIR",
+                                  "AZ_BATCH_JOB_PREP_WORKING_DIR" },
+    [TV_SWEEP_INDEX] = { "MPIBATCH_SWEEP_INDEX", NULL },
+    [TV_HOST_LIST] = { "MPIBATCH_HOST_LIST", "AZ_BATCH_HOST_LIST" },
+    [TV_NODE_LIST] = { NULL, "AZ_BATCH_NODE_LIST" },
+    [TV_HOSTFILE] = { "MPIBATCH_HOSTFILE", NULL },
+    [TV_NUM_INSTANCES] = { "MPIBATCH_NUM_INSTANCES", NULL },
+    [TV_IS_PRIMARY] = { "MPIBATCH_IS_PRIMARY", "AZ_BATCH_IS_CURRENT_NODE_MASTER" },
+    [TV_TASK_SHARED_DIR] = { "MPIBATCH_TASK_SHARED_DIR", "AZ_BATCH_TASK_SHARED_DIR" },
+};
+
+/* A task's values for task_vars: val[i] under both names, unless az[i]
+ * gives Azure's spelling of it.  NULL: the variable is not set. */
+typedef struct {
+    const char *val[TV_COUNT];
+    const char *az[TV_COUNT];
+    char num[TV_COUNT][24];
+} task_vals_t;
+
+static void val_int (task_vals_t *v, enum task_var i, long long n)
+{
+    snprintf (v->num[i], sizeof (v->num[i]), "%lld", n);
+    v->val[i] = v->num[i];
+}
+
+/* Set every variable of task_vars that has a value, our names first and
+ * then (azure) Azure's.  0, or -1 with errno from envb_set. */
+static int set_task_vars (envb_t *e, const task_vals_t *v, int azure)
+{
+    for (int conv = 0; conv < (azure ? 2 : 1); conv++)
+        for (int i = 0; i < TV_COUNT; i++) {
+            const char *name = conv ? task_vars[i].az : task_vars[i].mb;
+            const char *val = conv && v->az[i] ? v->az[i] : v->val[i];
+            if (name && val && envb_set (e, name, val) < 0)
+                return -1;
+        }
+    return 0;
+}
+
+/* A multi-instance task's values: the hosts (Azure's comma- and
+ * semicolon-separated lists into hosts and nodes), the hostfile and the
+ * directory its parts on this node share, under mi_dir. */
+static int mi_vals (const assign_t *a, const char *mi_dir, task_vals_t *v,
+                    buf_t *hosts, buf_t *nodes, char *hostfile, char *shared, size_t len)
+{
+    snprintf (hostfile, len, "%s/hostfile", mi_dir);
+    snprintf (shared, len, "%s/shared", mi_dir);
+    char *list = strdup (a->host_list), *save = NULL;
+    if (!list)
+        return -1;
+    for (char *h = strtok_r (list, ",", &save); h; h = strtok_r (NULL, ",", &save)) {
+        char *colon = strrchr (h, ':');
+        if (colon)
+            *colon = '\0';
+        if (buf_printf (hosts, "%s%s", hosts->len ? "," : "", h) < 0
+            || buf_printf (nodes, "%s%s", nodes->len ? ";" : "", h) < 0) {
+            free (list);
+            return -1;
+        }
+    }
+    free (list);
+    v->val[TV_HOST_LIST] = a->host_list;
+    v->az[TV_HOST_LIST] = hosts->data ? hosts->data : "";
+    v->az[TV_NODE_LIST] = nodes->data ? nodes->data : "";
+    v->val[TV_HOSTFILE] = hostfile;
+    val_int (v, TV_NUM_INSTANCES, a->instances);
+    v->val[TV_IS_PRIMARY] = a->is_primary ? "1" : "0";
+    v->az[TV_IS_PRIMARY] = a->is_primary ? "true" : "false";
+    v->val[TV_TASK_SHARED_DIR] = shared;
+    return 0;
+}
+
+/* The task's environment in w->env: the job's and the task's variables,
+ * OMP_NUM_THREADS, task_vars, the GPU lists and the sweep parameters.
+ * mi_dir is the multi-instance directory, or NULL.  0, or -1 with errno
+ * (ENOMEM; EINVAL for a name envb_set refuses): then the attempt must
+ * not start with a part of its environment missing. */
+static int build_env (worker_t *w, const assign_t *a, const char *task_dir,
+                      const char *wd, const char *cpus, const char *gpus,
+                      const char *mi_dir)
 {
     const jobinfo_t *ji = w->ji;
     envb_t *e = w->env;
-    int azure = ji->env_compat == JOB_ENV_AZURE;
+    task_vals_t v;
+    char prep[4096], prepwd[4096], hostfile[4300], shared[4300];
+    buf_t hosts = { 0 }, nodes = { 0 };
+    int rc = -1;
+
+    memset (&v.val, 0, sizeof (v.val));
+    memset (&v.az, 0, sizeof (v.az));
+    v.val[TV_JOB_ID] = v.val[TV_POOL_ID] = ji->job_id;
+    v.val[TV_TASK_ID] = a->id;
+    val_int (&v, TV_TASK_ATTEMPT, a->attempt);
+    val_int (&v, TV_TASK_SLOTS, a->slots);
+    v.val[TV_TASK_CPUS] = cpus;
+    v.val[TV_NODE_ID] = w->node;
+    val_int (&v, TV_WORKER_RANK, w->rank);
+    val_int (&v, TV_NUM_WORKERS, ji->nworkers);
+    v.val[TV_STORAGE_DIR] = ji->storage;
+    v.val[TV_NODE_ROOT_DIR] = w->node_dir;
+    v.val[TV_NODE_SHARED_DIR] = w->shared_dir;
+    v.val[TV_TASK_DIR] = task_dir;
+    v.val[TV_TASK_WORKING_DIR] = wd;
+    if (ji->has_prep) {
+        snprintf (prep, sizeof (prep), "%s/prep", w->job_dir);
+        snprintf (prepwd, sizeof (prepwd), "%s/prep/wd", w->job_dir);
+        v.val[TV_JOB_PREP_DIR] = prep;
+        v.val[TV_JOB_PREP_WORKING_DIR] = prepwd;
+    }
+    if (a->sweep_index >= 0)
+        val_int (&v, TV_SWEEP_INDEX, a->sweep_index);
+    if (mi_dir && mi_vals (a, mi_dir, &v, &hosts, &nodes, hostfile, shared,
+                           sizeof (hostfile)) < 0)
+        goto out;
+
     envb_reset (e);
-    set_env_list (e, &ji->env);
-    set_env_list (e, &a->env);
-    if (!env_in (&ji->env, "OMP_NUM_THREADS") && !env_in (&a->env, "OMP_NUM_THREADS"))
-        setenv_int (e, "OMP_NUM_THREADS", a->slots > 0 ? a->slots : 1);
-    envb_set (e, "MPIBATCH_JOB_ID", ji->job_id);
-    envb_set (e, "MPIBATCH_TASK_ID", a->id);
-    setenv_int (e, "MPIBATCH_TASK_ATTEMPT", a->attempt);
-    setenv_int (e, "MPIBATCH_TASK_SLOTS", a->slots);
-    envb_set (e, "MPIBATCH_TASK_CPUS", cpus);
+    if (set_env_list (e, &ji->env) < 0 || set_env_list (e, &a->env) < 0)
+        goto out;
+    if (!env_in (&ji->env, "OMP_NUM_THREADS") && !env_in (&a->env, "OMP_NUM_THREADS")) {
+        char n[24];
+        snprintf (n, sizeof (n), "%d", a->slots > 0 ? a->slots : 1);
+        if (envb_set (e, "OMP_NUM_THREADS", n) < 0)
+            goto out;
+    }
+    if (set_task_vars (e, &v, ji->env_compat == JOB_ENV_AZURE) < 0)
+        goto out;
     /* A task sees only its GPUs; without any, the variables are unset. */
     static const char *vis[] = { "MPIBATCH_TASK_GPUS", "CUDA_VISIBLE_DEVICES",
                                  "ROCR_VISIBLE_DEVICES", "ZE_AFFINITY_MASK" };
     for (size_t i = 0; i < sizeof (vis) / sizeof (vis[0]); i++)
-        envb_set (e, vis[i], gpus && *gpus ? gpus : NULL);
-    envb_set (e, "MPIBATCH_NODE_ID", w->node);
-    setenv_int (e, "MPIBATCH_WORKER_RANK", w->rank);
-    setenv_int (e, "MPIBATCH_NUM_WORKERS", ji->nworkers);
-    envb_set (e, "MPIBATCH_STORAGE_DIR", ji->storage);
-    envb_set (e, "MPIBATCH_NODE_ROOT_DIR", w->node_dir);
-    envb_set (e, "MPIBATCH_NODE_SHARED_DIR", w->shared_dir);
-    envb_set (e, "MPIBATCH_TASK_DIR", task_dir);
-    envb_set (e, "MPIBATCH_TASK_WORKING_DIR", wd);
-    char prep[4096] = "", prepwd[4096] = "";
-    if (ji->has_prep) {
-        snprintf (prep, sizeof (prep), "%s/prep", w->job_dir);
-        snprintf (prepwd, sizeof (prepwd), "%s/prep/wd", w->job_dir);
-        envb_set (e, "MPIBATCH_JOB_PREP_DIR", prep);
-        envb_set (e, "MPIBATCH_JOB_PREP_WORKING_DIR", prepwd);
-    }
-    if (a->sweep_index >= 0) {
-        setenv_int (e, "MPIBATCH_SWEEP_INDEX", a->sweep_index);
-        for (int i = 0; i < a->nparams; i++)
-            set_param (e, a->param_names[i], a->param_values[i]);
-    }
-    if (azure) {
-        envb_set (e, "AZ_BATCH_JOB_ID", ji->job_id);
-        envb_set (e, "AZ_BATCH_POOL_ID", ji->job_id);
-        envb_set (e, "AZ_BATCH_TASK_ID", a->id);
-        envb_set (e, "AZ_BATCH_NODE_ID", w->node);
-        envb_set (e, "AZ_BATCH_NODE_ROOT_DIR", w->node_dir);
-        envb_set (e, "AZ_BATCH_NODE_SHARED_DIR", w->shared_dir);
-        envb_set (e, "AZ_BATCH_TASK_DIR", task_dir);
-        envb_set (e, "AZ_BATCH_TASK_WORKING_DIR", wd);
-        if (ji->has_prep) {
-            envb_set (e, "AZ_BATCH_JOB_PREP_DIR", prep);
-            envb_set (e, "AZ_BATCH_JOB_PREP_WORKING_DIR", prepwd);
-        }
-    }
+        if (envb_set (e, vis[i], gpus && *gpus ? gpus : NULL) < 0)
+            goto out;
+    for (int i = 0; a->sweep_index >= 0 && i < a->nparams; i++)
+        if (set_param (e, a->param_names[i], a->param_values[i]) < 0)
+            goto out;
+    rc = 0;
+out:
+    buf_free (&hosts);
+    buf_free (&nodes);
+    return rc;
 }
 
 static void release_parts (worker_t *w, running_t *r)
@@ -364,38 +476,6 @@ static int write_hostfile (worker_t *w, const assign_t *a, char *dir, size_t len
     return fclose (f) == 0 ? 0 : -1;
 }
 
-static void set_mi_env (worker_t *w, const assign_t *a, const char *mi_dir)
-{
-    envb_t *e = w->env;
-    char path[4300];
-    snprintf (path, sizeof (path), "%s/hostfile", mi_dir);
-    envb_set (e, "MPIBATCH_HOST_LIST", a->host_list);
-    envb_set (e, "MPIBATCH_HOSTFILE", path);
-    setenv_int (e, "MPIBATCH_NUM_INSTANCES", a->instances);
-    envb_set (e, "MPIBATCH_IS_PRIMARY", a->is_primary ? "1" : "0");
-    snprintf (path, sizeof (path), "%s/shared", mi_dir);
-    envb_set (e, "MPIBATCH_TASK_SHARED_DIR", path);
-    if (w->ji->env_compat != JOB_ENV_AZURE)
-        return;
-    /* Azure's names: hosts comma-separated, and semicolon-separated. */
-    buf_t hosts = { 0 }, nodes = { 0 };
-    char *list = strdup (a->host_list), *save = NULL;
-    for (char *h = list ? strtok_r (list, ",", &save) : NULL; h; h = strtok_r (NULL, ",", &save)) {
-        char *colon = strrchr (h, ':');
-        if (colon)
-            *colon = '\0';
-        buf_printf (&hosts, "%s%s", hosts.len ? "," : "", h);
-        buf_printf (&nodes, "%s%s", nodes.len ? ";" : "", h);
-    }
-    free (list);
-    envb_set (e, "AZ_BATCH_HOST_LIST", hosts.data ? hosts.data : "");
-    envb_set (e, "AZ_BATCH_NODE_LIST", nodes.data ? nodes.data : "");
-    envb_set (e, "AZ_BATCH_IS_CURRENT_NODE_MASTER", a->is_primary ? "true" : "false");
-    envb_set (e, "AZ_BATCH_TASK_SHARED_DIR", path);
-    buf_free (&hosts);
-    buf_free (&nodes);
-}
-
 /* A result for an attempt that never reached the launcher. */
 static void fail_now (worker_t *w, const assign_t *a, int outcome, const char *reason)
 {
@@ -407,9 +487,7 @@ static void fail_now (worker_t *w, const assign_t *a, int outcome, const char *r
     res.r.tag = a->tag;
     res.r.outcome = outcome;
     res.r.exit_code = -1;
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    res.r.start_time = res.r.end_time = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    res.r.start_time = res.r.end_time = mb_clock_real ();
     snprintf (res.r.reason, sizeof (res.r.reason), "%s", reason);
     result_pack (&res, &w->pending);
     w->npending++;
@@ -539,9 +617,18 @@ static int start_one (worker_t *w, const assign_t *a)
     for (int i = 0, n = 0; i < r->ngpus; i++)
         n += snprintf (gpus + n, sizeof (gpus) - (size_t)n, "%s%d", i ? "," : "",
                        w->share->gpu_index[r->gpus[i]]);
-    build_env (w, a, task_dir, wd, bound ? r->cpus : "", gpus);
-    if (a->host_list)
-        set_mi_env (w, a, mi_dir);
+    if (build_env (w, a, task_dir, wd, bound ? r->cpus : "", gpus,
+                   a->host_list ? mi_dir : NULL) < 0) {
+        /* Out of memory: requeue without using a retry, as above. */
+        int saved = errno;
+        char why[256];
+        snprintf (why, sizeof (why), "cannot set the task's environment: %s",
+                  strerror (saved));
+        int outcome = saved == ENOMEM ? LAUNCH_INTERRUPTED : LAUNCH_FAILED;
+        release_parts (w, r);
+        fail_now (w, a, outcome, why);
+        return 0;
+    }
 
     launch_req_t req;
     memset (&req, 0, sizeof (req));

@@ -25,12 +25,11 @@ fi
 pc=$(pkg-config --cflags --libs libconfig hwloc hdf5 2>/dev/null || pkg-config --cflags --libs libconfig)
 flags="-g -O1 -std=gnu11 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
-# The loader's closure: jobfile (+ template, csv, json, stage path rules),
-# the scheduler's graph code it checks cycles with, and common/.
+# The loader's closure: jobfile (+ template, csv, stage path rules),
+# and common/ (the task graph it checks cycles with, errors, buffers).
 jobfile_src="io/jobfile.c io/jobfile_util.c io/jobfile_spec.c io/jobfile_check.c
-    io/jobfile_task.c io/template.c io/csv.c io/json.c
-    io/stage_util.c scheduler/graph.c scheduler/pick.c scheduler/sched.c
-    scheduler/sched_place.c common/err.c common/buf.c"
+    io/jobfile_task.c io/template.c io/csv.c
+    io/stage_util.c common/err.c common/buf.c common/graph.c"
 journal_src="io/journal.c common/err.c common/buf.c"
 poolreq_src="$jobfile_src io/pooldir_req.c"
 

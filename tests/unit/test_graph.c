@@ -1,4 +1,4 @@
-/* test_graph.c: unit tests of the task graph (scheduler/graph.c). */
+/* test_graph.c: unit tests of the task graph (common/graph.c). */
 #include <config.h>
 
 #include <stdarg.h>
@@ -12,20 +12,20 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "scheduler/sched.h"
+#include "common/graph.h"
 
 static void test_empty (void **state)
 {
-    sched_graph_t *g = sched_graph_create (0, NULL, NULL);
+    graph_t *g = graph_create (0, NULL, NULL);
     assert_non_null (g);
-    assert_int_equal (sched_graph_size (g), 0);
-    assert_int_equal (sched_graph_edges (g), 0);
+    assert_int_equal (graph_size (g), 0);
+    assert_int_equal (graph_edges (g), 0);
     uint32_t *c = NULL;
     size_t len = 0;
-    assert_int_equal (sched_graph_find_cycle (g, &c, &len), 0);
+    assert_int_equal (graph_find_cycle (g, &c, &len), 0);
     assert_null (c);
-    sched_graph_destroy (g);
-    sched_graph_destroy (NULL);
+    graph_destroy (g);
+    graph_destroy (NULL);
 }
 
 /* 0 <- 1 <- 2 <- 3: each task depends on the one before. */
@@ -33,28 +33,28 @@ static void test_chain (void **state)
 {
     uint32_t off[] = { 0, 0, 1, 2, 3 };
     uint32_t deps[] = { 0, 1, 2 };
-    sched_graph_t *g = sched_graph_create (4, off, deps);
+    graph_t *g = graph_create (4, off, deps);
     assert_non_null (g);
-    assert_int_equal (sched_graph_size (g), 4);
-    assert_int_equal (sched_graph_edges (g), 3);
-    assert_int_equal (sched_graph_indegree (g, 0), 0);
+    assert_int_equal (graph_size (g), 4);
+    assert_int_equal (graph_edges (g), 3);
+    assert_int_equal (graph_indegree (g, 0), 0);
     for (uint32_t i = 1; i < 4; i++) {
         uint32_t cnt;
-        assert_int_equal (sched_graph_indegree (g, i), 1);
-        const uint32_t *p = sched_graph_prereqs (g, i, &cnt);
+        assert_int_equal (graph_indegree (g, i), 1);
+        const uint32_t *p = graph_prereqs (g, i, &cnt);
         assert_int_equal (cnt, 1);
         assert_int_equal (p[0], i - 1);
-        const uint32_t *d = sched_graph_dependents (g, i - 1, &cnt);
+        const uint32_t *d = graph_dependents (g, i - 1, &cnt);
         assert_int_equal (cnt, 1);
         assert_int_equal (d[0], i);
     }
     uint32_t cnt = 99;
-    sched_graph_dependents (g, 3, &cnt);
+    graph_dependents (g, 3, &cnt);
     assert_int_equal (cnt, 0);
     uint32_t *c = NULL;
     size_t len = 0;
-    assert_int_equal (sched_graph_find_cycle (g, &c, &len), 0);
-    sched_graph_destroy (g);
+    assert_int_equal (graph_find_cycle (g, &c, &len), 0);
+    graph_destroy (g);
 }
 
 /* 0 fans out to 1..4, and 5 fans in from 1..4. */
@@ -62,27 +62,27 @@ static void test_fan (void **state)
 {
     uint32_t off[] = { 0, 0, 1, 2, 3, 4, 8 };
     uint32_t deps[] = { 0, 0, 0, 0, 4, 2, 3, 1 };
-    sched_graph_t *g = sched_graph_create (6, off, deps);
+    graph_t *g = graph_create (6, off, deps);
     assert_non_null (g);
-    assert_int_equal (sched_graph_edges (g), 8);
+    assert_int_equal (graph_edges (g), 8);
     uint32_t cnt;
-    const uint32_t *d = sched_graph_dependents (g, 0, &cnt);
+    const uint32_t *d = graph_dependents (g, 0, &cnt);
     assert_int_equal (cnt, 4);
     for (uint32_t k = 0; k < 4; k++)
         assert_int_equal (d[k], k + 1);
-    assert_int_equal (sched_graph_indegree (g, 5), 4);
-    const uint32_t *p = sched_graph_prereqs (g, 5, &cnt);
+    assert_int_equal (graph_indegree (g, 5), 4);
+    const uint32_t *p = graph_prereqs (g, 5, &cnt);
     assert_int_equal (cnt, 4);
     /* Prerequisites keep the caller's order. */
     assert_int_equal (p[0], 4);
     assert_int_equal (p[3], 1);
     for (uint32_t i = 1; i <= 4; i++) {
-        d = sched_graph_dependents (g, i, &cnt);
+        d = graph_dependents (g, i, &cnt);
         assert_int_equal (cnt, 1);
         assert_int_equal (d[0], 5);
     }
-    assert_int_equal (sched_graph_find_cycle (g, NULL, NULL), 0);
-    sched_graph_destroy (g);
+    assert_int_equal (graph_find_cycle (g, NULL, NULL), 0);
+    graph_destroy (g);
 }
 
 /* 0 is free; 1 depends on 3, 3 on 2, 2 on 1: the cycle 1 -> 3 -> 2 -> 1. */
@@ -90,37 +90,37 @@ static void test_cycle3 (void **state)
 {
     uint32_t off[] = { 0, 0, 1, 2, 4 };
     uint32_t deps[] = { 3, 1, 0, 2 };
-    sched_graph_t *g = sched_graph_create (4, off, deps);
+    graph_t *g = graph_create (4, off, deps);
     assert_non_null (g);
     uint32_t *c = NULL;
     size_t len = 0;
-    assert_int_equal (sched_graph_find_cycle (g, &c, &len), 1);
+    assert_int_equal (graph_find_cycle (g, &c, &len), 1);
     assert_non_null (c);
     assert_int_equal (len, 3);
     assert_int_equal (c[0], 1);
     assert_int_equal (c[1], 3);
     assert_int_equal (c[2], 2);
     free (c);
-    sched_graph_destroy (g);
+    graph_destroy (g);
 }
 
 static void test_self (void **state)
 {
     uint32_t off[] = { 0, 0, 1 };
     uint32_t deps[] = { 1 };
-    sched_graph_t *g = sched_graph_create (2, off, deps);
+    graph_t *g = graph_create (2, off, deps);
     assert_non_null (g);
     uint32_t *c = NULL;
     size_t len = 0;
-    assert_int_equal (sched_graph_find_cycle (g, &c, &len), 1);
+    assert_int_equal (graph_find_cycle (g, &c, &len), 1);
     assert_int_equal (len, 1);
     assert_int_equal (c[0], 1);
     free (c);
     uint32_t cnt;
-    const uint32_t *d = sched_graph_dependents (g, 1, &cnt);
+    const uint32_t *d = graph_dependents (g, 1, &cnt);
     assert_int_equal (cnt, 1);
     assert_int_equal (d[0], 1);
-    sched_graph_destroy (g);
+    graph_destroy (g);
 }
 
 static void test_range (void **state)
@@ -128,25 +128,25 @@ static void test_range (void **state)
     uint32_t off[] = { 0, 1, 1 };
     uint32_t deps[] = { 2 };
     errno = 0;
-    assert_null (sched_graph_create (2, off, deps));
+    assert_null (graph_create (2, off, deps));
     assert_int_equal (errno, EINVAL);
     uint32_t bad_off[] = { 0, 2, 1 };
     uint32_t deps2[] = { 1, 1 };
     errno = 0;
-    assert_null (sched_graph_create (2, bad_off, deps2));
+    assert_null (graph_create (2, bad_off, deps2));
     assert_int_equal (errno, EINVAL);
 
     uint32_t ok_off[] = { 0, 0, 0 };
-    sched_graph_t *g = sched_graph_create (2, ok_off, NULL);
+    graph_t *g = graph_create (2, ok_off, NULL);
     assert_non_null (g);
     uint32_t cnt = 7;
     errno = 0;
-    assert_null (sched_graph_prereqs (g, 2, &cnt));
+    assert_null (graph_prereqs (g, 2, &cnt));
     assert_int_equal (errno, EINVAL);
     assert_int_equal (cnt, 0);
-    assert_null (sched_graph_dependents (g, 5, &cnt));
-    assert_int_equal (sched_graph_indegree (g, 9), 0);
-    sched_graph_destroy (g);
+    assert_null (graph_dependents (g, 5, &cnt));
+    assert_int_equal (graph_indegree (g, 9), 0);
+    graph_destroy (g);
 }
 
 /* The arrays are copied: changing them afterwards changes nothing. */
@@ -154,15 +154,15 @@ static void test_copied (void **state)
 {
     uint32_t off[] = { 0, 0, 1 };
     uint32_t deps[] = { 0 };
-    sched_graph_t *g = sched_graph_create (2, off, deps);
+    graph_t *g = graph_create (2, off, deps);
     assert_non_null (g);
     deps[0] = 1;
     off[2] = 0;
     uint32_t cnt;
-    const uint32_t *p = sched_graph_prereqs (g, 1, &cnt);
+    const uint32_t *p = graph_prereqs (g, 1, &cnt);
     assert_int_equal (cnt, 1);
     assert_int_equal (p[0], 0);
-    sched_graph_destroy (g);
+    graph_destroy (g);
 }
 
 static double now (void)
@@ -178,14 +178,14 @@ static void test_million_flat (void **state)
     uint32_t *off = calloc (n + 1, sizeof (uint32_t));
     assert_non_null (off);
     double t0 = now ();
-    sched_graph_t *g = sched_graph_create (n, off, NULL);
+    graph_t *g = graph_create (n, off, NULL);
     assert_non_null (g);
-    assert_int_equal (sched_graph_find_cycle (g, NULL, NULL), 0);
+    assert_int_equal (graph_find_cycle (g, NULL, NULL), 0);
     double t = now () - t0;
-    assert_int_equal (sched_graph_size (g), n);
-    assert_int_equal (sched_graph_edges (g), 0);
+    assert_int_equal (graph_size (g), n);
+    assert_int_equal (graph_edges (g), 0);
     assert_true (t < 1.0);
-    sched_graph_destroy (g);
+    graph_destroy (g);
     free (off);
 }
 
@@ -202,24 +202,24 @@ static void test_million_deep (void **state)
         deps[i] = (uint32_t)((i + 1) % n);   /* i depends on i+1 */
         off[i + 1] = (uint32_t)(i + 1);
     }
-    sched_graph_t *g = sched_graph_create (n, off, deps);
+    graph_t *g = graph_create (n, off, deps);
     assert_non_null (g);
     uint32_t *c = NULL;
     size_t len = 0;
-    assert_int_equal (sched_graph_find_cycle (g, &c, &len), 1);
+    assert_int_equal (graph_find_cycle (g, &c, &len), 1);
     assert_int_equal (len, n);
     assert_int_equal (c[0], 0);
     assert_int_equal (c[1], 1);
     assert_int_equal (c[n - 1], n - 1);
     free (c);
-    sched_graph_destroy (g);
+    graph_destroy (g);
     /* Open the ring: now acyclic. */
     deps[n - 1] = 0;
     off[n] = (uint32_t)(n - 1);
-    g = sched_graph_create (n, off, deps);
+    g = graph_create (n, off, deps);
     assert_non_null (g);
-    assert_int_equal (sched_graph_find_cycle (g, NULL, NULL), 0);
-    sched_graph_destroy (g);
+    assert_int_equal (graph_find_cycle (g, NULL, NULL), 0);
+    graph_destroy (g);
     free (off);
     free (deps);
 }

@@ -18,7 +18,7 @@
 #define GB ((int64_t)1 << 30)
 
 /* A graph of n tasks from edges {task, prerequisite}. */
-static sched_graph_t *graph (size_t n, const uint32_t (*edges)[2], size_t ne)
+static graph_t *graph (size_t n, const uint32_t (*edges)[2], size_t ne)
 {
     uint32_t *off = calloc (n + 1, sizeof (*off));
     uint32_t *deps = calloc (ne + 1, sizeof (*deps));
@@ -34,7 +34,7 @@ static sched_graph_t *graph (size_t n, const uint32_t (*edges)[2], size_t ne)
         uint32_t t = edges[e][0];
         deps[off[t] + fill[t]++] = edges[e][1];
     }
-    sched_graph_t *g = sched_graph_create (n, off, deps);
+    graph_t *g = graph_create (n, off, deps);
     assert_non_null (g);
     free (off);
     free (deps);
@@ -55,7 +55,7 @@ static sched_task_t *tasks_default (size_t n)
 
 /* One scheduler with its graph, freed together. */
 struct fx {
-    sched_graph_t *g;
+    graph_t *g;
     sched_t *s;
 };
 
@@ -72,7 +72,7 @@ static struct fx make (size_t n, const uint32_t (*edges)[2], size_t ne,
 static void drop (struct fx *f)
 {
     sched_destroy (f->s);
-    sched_graph_destroy (f->g);
+    graph_destroy (f->g);
 }
 
 static uint32_t next_task (sched_t *s)
@@ -865,7 +865,7 @@ static void test_ahead_limits (void **state)
 static void test_bad_create (void **state)
 {
     sched_task_t *t = tasks_default (2);
-    sched_graph_t *g = graph (2, NULL, 0);
+    graph_t *g = graph (2, NULL, 0);
     t[1].slots = 0;
     errno = 0;
     assert_null (sched_create (g, t, SCHED_FILL_SPREAD));
@@ -876,7 +876,7 @@ static void test_bad_create (void **state)
     t[1].max_retries = 0;
     assert_null (sched_create (g, t, 7));
     sched_destroy (NULL);
-    sched_graph_destroy (g);
+    graph_destroy (g);
     free (t);
 }
 
@@ -915,11 +915,11 @@ static void test_million (void **state)
 {
     size_t n = 1000000;
     sched_task_t *t = tasks_default (n);
-    sched_graph_t *g;
+    graph_t *g;
     uint32_t *off = calloc (n + 1, sizeof (*off));
     uint32_t dummy = 0;
     assert_non_null (off);
-    g = sched_graph_create (n, off, &dummy);
+    g = graph_create (n, off, &dummy);
     assert_non_null (g);
     struct timespec t0, t1;
     clock_gettime (CLOCK_MONOTONIC, &t0);
@@ -948,7 +948,7 @@ static void test_million (void **state)
     printf ("# 1000000 tasks through create, next and attempt_end: %.3f s\n",
             (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     sched_destroy (s);
-    sched_graph_destroy (g);
+    graph_destroy (g);
     free (off);
     free (t);
 }

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scheduler/sched.h"
+#include "common/graph.h"
 
-struct sched_graph {
+struct graph {
     size_t n;
     size_t nedges;
     uint32_t *poff;      /* n+1 offsets into pre: prerequisites of each task */
@@ -16,7 +16,7 @@ struct sched_graph {
     uint32_t *dep;
 };
 
-void sched_graph_destroy (sched_graph_t *g)
+void graph_destroy (graph_t *g)
 {
     if (g) {
         int saved = errno;
@@ -29,9 +29,9 @@ void sched_graph_destroy (sched_graph_t *g)
     }
 }
 
-sched_graph_t *sched_graph_create (size_t n, const uint32_t *off, const uint32_t *deps)
+graph_t *graph_create (size_t n, const uint32_t *off, const uint32_t *deps)
 {
-    sched_graph_t *g;
+    graph_t *g;
 
     /* Indices are uint32_t, so a graph cannot hold more tasks than that. */
     if (n >= UINT32_MAX || (n > 0 && !off)) {
@@ -86,29 +86,29 @@ sched_graph_t *sched_graph_create (size_t n, const uint32_t *off, const uint32_t
     }
     return g;
 error:
-    sched_graph_destroy (g);
+    graph_destroy (g);
     errno = ENOMEM;
     return NULL;
 }
 
-size_t sched_graph_size (const sched_graph_t *g)
+size_t graph_size (const graph_t *g)
 {
     return g ? g->n : 0;
 }
 
-size_t sched_graph_edges (const sched_graph_t *g)
+size_t graph_edges (const graph_t *g)
 {
     return g ? g->nedges : 0;
 }
 
-uint32_t sched_graph_indegree (const sched_graph_t *g, uint32_t i)
+uint32_t graph_indegree (const graph_t *g, uint32_t i)
 {
     if (!g || i >= g->n)
         return 0;
     return g->poff[i + 1] - g->poff[i];
 }
 
-const uint32_t *sched_graph_dependents (const sched_graph_t *g, uint32_t i, uint32_t *count)
+const uint32_t *graph_dependents (const graph_t *g, uint32_t i, uint32_t *count)
 {
     if (!g || i >= g->n) {
         if (count)
@@ -121,7 +121,7 @@ const uint32_t *sched_graph_dependents (const sched_graph_t *g, uint32_t i, uint
     return g->dep + g->doff[i];
 }
 
-const uint32_t *sched_graph_prereqs (const sched_graph_t *g, uint32_t i, uint32_t *count)
+const uint32_t *graph_prereqs (const graph_t *g, uint32_t i, uint32_t *count)
 {
     if (!g || i >= g->n) {
         if (count)
@@ -139,7 +139,7 @@ enum { WHITE = 0, GREY = 1, BLACK = 2 };
 
 /* The cycle is reported so that cycle[k] depends on cycle[k+1] and the
  * last entry depends on the first ("a -> b" reads "a depends on b"). */
-int sched_graph_find_cycle (const sched_graph_t *g, uint32_t **cycle, size_t *len)
+int graph_find_cycle (const graph_t *g, uint32_t **cycle, size_t *len)
 {
     size_t n = g ? g->n : 0;
     uint8_t *colour = NULL;

@@ -1,11 +1,11 @@
-/* json.c: JSON string escaping for the commands that print JSON. */
+/* json.c: JSON string escaping, the one copy for every JSON printer. */
 #include <config.h>
 
 #include <stdio.h>
 
-#include "io/json.h"
+#include "common/json.h"
 
-void json_put_string (FILE *f, const char *s)
+static void put (FILE *f, const char *s, int html)
 {
     if (!s) {
         fputs ("null", f);
@@ -21,6 +21,12 @@ void json_put_string (FILE *f, const char *s)
         case '\r': fputs ("\\r", f); break;
         case '\b': fputs ("\\b", f); break;
         case '\f': fputs ("\\f", f); break;
+        case '<': case '>': case '&':
+            if (html)
+                fprintf (f, "\\u%04x", *p);
+            else
+                putc (*p, f);
+            break;
         default:
             if (*p < 0x20)
                 fprintf (f, "\\u%04x", *p);
@@ -29,4 +35,14 @@ void json_put_string (FILE *f, const char *s)
         }
     }
     putc ('"', f);
+}
+
+void json_put_string (FILE *f, const char *s)
+{
+    put (f, s, 0);
+}
+
+void json_put_string_html (FILE *f, const char *s)
+{
+    put (f, s, 1);
 }
