@@ -1,5 +1,6 @@
 ## scheduler/sched: task states, ready queue, placement, slot picking, and their tests.
-libmbsched_a_SOURCES += scheduler/sched.c scheduler/sched_place.c \
+libmbsched_a_SOURCES += scheduler/sched.c scheduler/sched_add.c scheduler/sched_job.c \
+	scheduler/sched_place.c \
 	scheduler/sched_priv.h scheduler/pick.c
 check_PROGRAMS += tests/unit/test_sched tests/unit/test_pick
 TESTS += tests/unit/test_sched tests/unit/test_pick
