@@ -15,3 +15,8 @@ TESTS += tests/unit/test_sched_jobs
 tests_unit_test_sched_jobs_SOURCES = tests/unit/test_sched_jobs.c
 tests_unit_test_sched_jobs_CFLAGS = $(unit_cflags)
 tests_unit_test_sched_jobs_LDADD = $(unit_libs)
+# The scheduler's hot-path micro-benchmark: built by make check (so it
+# cannot rot), run by hand: bench/sched_bench [TASKS [REPEATS]].
+check_PROGRAMS += bench/sched_bench
+bench_sched_bench_SOURCES = bench/sched_bench.c
+bench_sched_bench_LDADD = libmbsched.a libmbcommon.a
