@@ -163,11 +163,12 @@ int sched_add_tasks (sched_t *s, int job, size_t n, const sched_task_t *reqs,
 int sched_cancel (sched_t *s, uint32_t task);
 
 /* Workers.  Ids are the caller's (e.g. MPI ranks), 0 <= id < 1<<20.
- * node groups workers of one host.  0 or -1 (EEXIST, EINVAL, ENOMEM). */
+ * node groups workers of one host.  Workers may be added at any time,
+ * before or after sched_start (workers joining a running pool): the next
+ * sched_next places on them.  The call allocates (sched_next and
+ * sched_attempt_end never do); a failed call changes nothing.  0 or -1
+ * (EEXIST: id in use, EINVAL, ENOMEM). */
 int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t memory);
-/* Workers may be added at any time, before or after sched_start (workers
- * joining a running pool): the next sched_next places on them.  The call
- * allocates; a failed call changes nothing. */
 /* An enabled worker receives tasks; a disabled one (job preparation still
  * running or failed, worker lost) does not.  Workers start enabled.  Tasks
  * already running on a disabled worker stay accounted until their
@@ -217,8 +218,10 @@ int sched_next (sched_t *s, sched_assign_t *a);
  * places the others around it, so the runtime asks this when sched_next
  * returns 0 with tasks READY and nothing RUNNING (or at any time) and
  * fails the task with sched_fail_ready.  Note that with no enabled worker
- * every READY task is unplaceable.  O(classes x workers), where classes
- * is the number of distinct requirement tuples. */
+ * every READY task is unplaceable.  Tasks of a job that is held or at
+ * its max_parallel_tasks are not looked at (they are not waiting for a
+ * worker).  O(classes x workers), where classes is the number of
+ * distinct (job, requirement tuple) pairs. */
 int sched_unplaceable (const sched_t *s, uint32_t *task);
 
 /* Fail a READY task without running it (e.g. unplaceable): it becomes

@@ -56,16 +56,22 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
     if (!byid)
         goto error;
     s->byid = byid;
-    uint32_t ncap = s->partcap + (uint32_t)slots + 1;
-    struct sched_part *parts = realloc (s->parts, ncap * sizeof (*parts));
-    if (!parts)
-        goto error;
-    s->parts = parts;
-    for (uint32_t p = ncap; p-- > s->partcap;) {
-        s->parts[p].next = s->partfree;
-        s->partfree = p;
+    /* Entries a removed worker left in the pool serve first, so workers
+     * that come and go do not grow it for ever. */
+    if (s->partspare >= (uint32_t)slots + 1)
+        s->partspare -= (uint32_t)slots + 1;
+    else {
+        uint32_t ncap = s->partcap + (uint32_t)slots + 1;
+        struct sched_part *parts = realloc (s->parts, ncap * sizeof (*parts));
+        if (!parts)
+            goto error;
+        s->parts = parts;
+        for (uint32_t p = ncap; p-- > s->partcap;) {
+            s->parts[p].next = s->partfree;
+            s->partfree = p;
+        }
+        s->partcap = ncap;
     }
-    s->partcap = ncap;
 
     uint32_t wi = s->nworkers++;
     struct sched_worker *w = &s->workers[wi];
@@ -113,8 +119,9 @@ int sched_worker_remove (sched_t *s, int id)
     }
     /* Parts name workers by index: move the last worker into the hole and
      * renumber its parts.  The removed worker's part entries stay in the
-     * pool, unused. */
+     * pool, spare for the next worker added. */
     uint32_t wi = (uint32_t)(w - s->workers), last = s->nworkers - 1;
+    s->partspare += (uint32_t)w->slots + 1;
     free (w->parts);
     if (wi != last) {
         s->workers[wi] = s->workers[last];

@@ -133,6 +133,7 @@ struct sched {
     struct sched_part *parts;
     uint32_t partcap;
     uint32_t partfree;   /* free list through next */
+    uint32_t partspare;  /* free entries left by removed workers, for the next added */
 };
 
 /* sched.c */

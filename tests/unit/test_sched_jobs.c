@@ -660,6 +660,46 @@ static void test_workers_after_start (void **state)
     sched_destroy (s);
 }
 
+/* Workers that come and go many times, each filled to its slots plus a
+ * task ahead (the most parts a worker holds): the part entries a removed
+ * worker leaves serve the next one, and there are always enough. */
+static void test_worker_churn (void **state)
+{
+    sched_t *s = empty ();
+    int j = sched_job_add (s, 0);
+    add_plain (s, j, 64, 0);
+    sched_set_ahead (s, 1);
+    assert_int_equal (sched_worker_add (s, 1, 0, 2, 0, 0), 0);
+    assert_int_equal (sched_start (s), 0);
+    uint32_t keep[3];
+    for (int i = 0; i < 3; i++)
+        keep[i] = next_task (s);            /* 2 slots + 1 ahead on worker 1 */
+    expect_none (s);
+    for (int round = 0; round < 300; round++) {
+        int id = 100 + round % 7, slots = 1 + round % 5;
+        assert_int_equal (sched_worker_add (s, id, 1, slots, 0, 0), 0);
+        sched_assign_t as;
+        for (int i = 0; i < slots + 1; i++) {
+            assert_int_equal (sched_next (s, &as), 1);
+            assert_int_equal (as.parts[0].worker, id);
+        }
+        expect_none (s);
+        uint32_t on[8];
+        assert_int_equal (sched_worker_tasks (s, id, on, 8), (size_t)slots + 1);
+        assert_int_equal (sched_worker_enable (s, id, 0), 0);
+        for (int i = 0; i < slots + 1; i++)
+            assert_int_equal (sched_attempt_end (s, on[i], SCHED_REQUEUE), SCHED_READY);
+        assert_int_equal (sched_worker_remove (s, id), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal (sched_attempt_end (s, keep[i], SCHED_OK), SCHED_SUCCEEDED);
+    size_t c[6];
+    sched_counts (s, c);
+    assert_int_equal (c[SCHED_RUNNING], 0);
+    assert_int_equal (c[SCHED_READY], 61);
+    sched_destroy (s);
+}
+
 /* 1,000,000 tasks added to a running job in 100 batches, each batch's
  * tasks depending on one task of the batch before, then all run. */
 static void test_million_batches (void **state)
@@ -736,6 +776,7 @@ int main (void)
         cmocka_unit_test (test_cancel),
         cmocka_unit_test (test_cancel_before_start),
         cmocka_unit_test (test_workers_after_start),
+        cmocka_unit_test (test_worker_churn),
         cmocka_unit_test (test_million_batches),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
