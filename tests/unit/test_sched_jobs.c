@@ -263,7 +263,20 @@ static void test_job_cap_no_reservation (void **state)
     for (uint32_t i = 0; i < 3; i++)
         assert_int_equal (next_task (s), b + i);
     expect_none (s);
-    (void)big;
+    /* Without the cap, job 0's big task holds the worker back from the
+     * lower job across jobs, as a big task does inside one job. */
+    assert_int_equal (sched_job_set_max_running (s, j0, 0), 0);
+    uint32_t late = add_plain (s, j1, 1, 0);
+    assert_int_equal (sched_attempt_end (s, b, SCHED_OK), SCHED_SUCCEEDED);
+    expect_none (s);
+    assert_int_equal (sched_attempt_end (s, small0, SCHED_OK), SCHED_SUCCEEDED);
+    assert_int_equal (sched_attempt_end (s, b + 1, SCHED_OK), SCHED_SUCCEEDED);
+    expect_none (s);
+    assert_int_equal (sched_attempt_end (s, b + 2, SCHED_OK), SCHED_SUCCEEDED);
+    assert_int_equal (next_task (s), big);
+    expect_none (s);
+    assert_int_equal (sched_attempt_end (s, big, SCHED_OK), SCHED_SUCCEEDED);
+    assert_int_equal (next_task (s), late);
     sched_destroy (s);
 }
 
