@@ -14,120 +14,6 @@
 _Static_assert (SCHED_SKIPPED + 1 == MB_NSTATES, "common/names.c names each enum sched_state");
 
 /* ------------------------------------------------------------------ */
-/* Requirement classes                                                 */
-
-static int class_equal (const struct sched_class *k, const sched_task_t *t)
-{
-    return k->slots == t->slots && k->gpus == t->gpus && k->memory == t->memory
-        && k->instances == t->instances && k->max_retries == t->max_retries
-        && k->on_failure == t->on_failure && k->time_request == t->time_request;
-}
-
-static uint64_t class_hash (const sched_task_t *t)
-{
-    /* Hash the fields, not the struct: padding bytes are undefined. */
-    int64_t v[7] = { t->slots, t->gpus, t->memory, t->instances,
-                     t->max_retries, t->on_failure, (int64_t)(t->time_request * 1000.0) };
-    return hash_fnv1a64 (v, sizeof (v));
-}
-
-static int task_valid (const sched_task_t *t)
-{
-    return t->slots >= 1 && t->gpus >= 0 && t->memory >= 0 && t->instances >= 1
-        && (int64_t)t->instances * t->slots <= INT32_MAX && t->max_retries >= -1
-        && (t->on_failure == 0 || t->on_failure == 1);
-}
-
-/* Map every task to a class, deduplicating tuples with an open-addressing
- * table that grows as classes appear.  Fills s->cls, s->classes. */
-static int build_classes (sched_t *s, const sched_task_t *tasks)
-{
-    size_t tcap = 64;
-    uint32_t *table = NULL;
-    size_t ccap = 16;
-
-    if (!(table = malloc (tcap * sizeof (*table))))
-        goto error;
-    memset (table, 0xff, tcap * sizeof (*table));
-    if (!(s->classes = malloc (ccap * sizeof (*s->classes))))
-        goto error;
-    for (size_t i = 0; i < s->n; i++) {
-        const sched_task_t *t = &tasks[i];
-        if (!task_valid (t)) {
-            errno = EINVAL;
-            goto error;
-        }
-        size_t h = class_hash (t) & (tcap - 1);
-        while (table[h] != SCHED_NONE && !class_equal (&s->classes[table[h]], t))
-            h = (h + 1) & (tcap - 1);
-        if (table[h] == SCHED_NONE) {
-            if (s->nclasses == ccap) {
-                struct sched_class *p = realloc (s->classes, 2 * ccap * sizeof (*p));
-                if (!p)
-                    goto error;
-                s->classes = p;
-                ccap *= 2;
-            }
-            struct sched_class *k = &s->classes[s->nclasses];
-            memset (k, 0, sizeof (*k));
-            k->slots = t->slots;
-            k->gpus = t->gpus;
-            k->memory = t->memory;
-            k->instances = t->instances;
-            k->max_retries = t->max_retries;
-            k->on_failure = t->on_failure;
-            k->time_request = t->time_request;
-            k->qpos = SCHED_NONE;
-            table[h] = s->nclasses++;
-            /* Keep the table at most half full so probes stay short. */
-            if (2 * (size_t)s->nclasses > tcap) {
-                size_t ncap = tcap * 2;
-                uint32_t *nt = malloc (ncap * sizeof (*nt));
-                if (!nt)
-                    goto error;
-                memset (nt, 0xff, ncap * sizeof (*nt));
-                for (uint32_t c = 0; c < s->nclasses; c++) {
-                    const struct sched_class *kc = &s->classes[c];
-                    sched_task_t tt = { .slots = kc->slots, .gpus = kc->gpus,
-                                        .memory = kc->memory,
-                                        .instances = kc->instances,
-                                        .max_retries = kc->max_retries,
-                                        .on_failure = kc->on_failure,
-                                        .time_request = kc->time_request };
-                    size_t hh = class_hash (&tt) & (ncap - 1);
-                    while (nt[hh] != SCHED_NONE)
-                        hh = (hh + 1) & (ncap - 1);
-                    nt[hh] = c;
-                }
-                free (table);
-                table = nt;
-                tcap = ncap;
-                /* Find this task's class again in the new table. */
-                size_t hh = class_hash (t) & (tcap - 1);
-                while (!class_equal (&s->classes[table[hh]], t))
-                    hh = (hh + 1) & (tcap - 1);
-                h = hh;
-            }
-        }
-        s->cls[i] = table[h];
-        s->classes[table[h]].len++;
-    }
-    /* Lay the classes' heaps out in one array: class c may hold all of its
-     * tasks at once, so a push never allocates. */
-    uint32_t off = 0;
-    for (uint32_t c = 0; c < s->nclasses; c++) {
-        s->classes[c].off = off;
-        off += s->classes[c].len;
-        s->classes[c].len = 0;
-    }
-    free (table);
-    return 0;
-error:
-    free (table);
-    return -1;
-}
-
-/* ------------------------------------------------------------------ */
 /* The ready queue: one heap per class, and a heap of classes by head   */
 
 int sched_better (const sched_t *s, uint32_t a, uint32_t b)
@@ -139,7 +25,7 @@ int sched_better (const sched_t *s, uint32_t a, uint32_t b)
 
 uint32_t sched_class_head (const sched_t *s, uint32_t c)
 {
-    return s->heapmem[s->classes[c].off];
+    return s->classes[c].heap[0];
 }
 
 static void heap_up (const sched_t *s, uint32_t *h, uint32_t i)
@@ -172,10 +58,17 @@ static void heap_down (const sched_t *s, uint32_t *h, uint32_t len, uint32_t i)
     h[i] = t;
 }
 
-static int queue_better (const sched_t *s, uint32_t c1, uint32_t c2)
+/* Jobs first (priority, then the order added; one compare of the rank),
+ * then the heads' own priority and index. */
+int sched_queue_better (const sched_t *s, uint32_t c1, uint32_t c2)
 {
-    return sched_better (s, sched_class_head (s, c1), sched_class_head (s, c2));
+    const struct sched_class *a = &s->classes[c1], *b = &s->classes[c2];
+    if (a->rank != b->rank)
+        return a->rank < b->rank;
+    return sched_better (s, a->heap[0], b->heap[0]);
 }
+
+#define queue_better sched_queue_better
 
 static void queue_set (sched_t *s, uint32_t pos, uint32_t c)
 {
@@ -213,7 +106,19 @@ static void queue_down (sched_t *s, uint32_t i)
     queue_set (s, i, c);
 }
 
-static void queue_remove (sched_t *s, uint32_t c)
+void sched_queue_insert (sched_t *s, uint32_t c)
+{
+    queue_set (s, s->qlen++, c);
+    queue_up (s, s->qlen - 1);
+}
+
+void sched_queue_heapify (sched_t *s)
+{
+    for (uint32_t i = s->qlen / 2; i-- > 0;)
+        queue_down (s, i);
+}
+
+void sched_queue_remove (sched_t *s, uint32_t c)
 {
     uint32_t i = s->classes[c].qpos;
     s->classes[c].qpos = SCHED_NONE;
@@ -224,16 +129,19 @@ static void queue_remove (sched_t *s, uint32_t c)
     queue_down (s, s->classes[s->queue[i]].qpos);
 }
 
+/* Push a READY task on its class's heap (never allocates: the heap holds
+ * every task of its class), and queue the class if its job may start
+ * tasks now. */
 static void ready_push (sched_t *s, uint32_t t)
 {
     uint32_t c = s->cls[t];
     struct sched_class *k = &s->classes[c];
-    uint32_t *h = s->heapmem + k->off;
+    uint32_t *h = k->heap;
     h[k->len++] = t;
     heap_up (s, h, k->len - 1);
     if (k->qpos == SCHED_NONE) {
-        queue_set (s, s->qlen++, c);
-        queue_up (s, s->qlen - 1);
+        if (s->jobs[k->job].inq)
+            sched_queue_insert (s, c);
     }
     else if (h[0] == t)
         queue_up (s, k->qpos);
@@ -245,14 +153,17 @@ static void ready_push (sched_t *s, uint32_t t)
 void sched_class_pop (sched_t *s, uint32_t c)
 {
     struct sched_class *k = &s->classes[c];
-    uint32_t *h = s->heapmem + k->off;
+    uint32_t *h = k->heap;
     do {
         h[0] = h[--k->len];
         if (k->len > 0)
             heap_down (s, h, k->len, 0);
     } while (k->len > 0 && s->state[h[0]] != SCHED_READY);
+    /* A class of a held or capped job is not queued. */
+    if (k->qpos == SCHED_NONE)
+        return;
     if (k->len == 0)
-        queue_remove (s, c);
+        sched_queue_remove (s, c);
     else
         queue_down (s, k->qpos);
 }
@@ -262,39 +173,50 @@ void sched_class_pop (sched_t *s, uint32_t c)
 
 void sched_set_state (sched_t *s, uint32_t task, enum sched_state st)
 {
-    s->counts[s->state[task]]--;
+    uint32_t j = s->classes[s->cls[task]].job;
+    struct sched_job *jb = &s->jobs[j];
+    unsigned old = s->state[task];
+    s->counts[old]--;
     s->counts[st]++;
+    jb->counts[old]--;
+    jb->counts[st]++;
     s->state[task] = st;
+    /* max_parallel_tasks: the job leaves the queue at its cap and comes
+     * back below it. */
+    if (jb->max_running > 0 && (old == SCHED_RUNNING || st == SCHED_RUNNING))
+        sched_job_update (s, j);
 }
 
-static void make_ready (sched_t *s, uint32_t t)
+void sched_make_ready (sched_t *s, uint32_t t)
 {
     sched_set_state (s, t, SCHED_READY);
     ready_push (s, t);
 }
 
-static void skip (sched_t *s, uint32_t t)
+#define make_ready sched_make_ready
+
+void sched_skip (sched_t *s, uint32_t t)
 {
     sched_set_state (s, t, SCHED_SKIPPED);
     s->aux[t] = 0;      /* not SCHED_NONE: see sched_start */
     s->events[s->ev_len++] = t;
 }
 
+#define skip sched_skip
+
 /* Task f became final: release or skip its PENDING dependents.  Skips are
  * transitive; the events array doubles as the work queue (the tasks
  * skipped by this call are exactly the ones appended after `i`), so there
  * is no recursion and no allocation. */
-static void propagate (sched_t *s, uint32_t f)
+void sched_propagate (sched_t *s, uint32_t f)
 {
     size_t i = s->ev_len;
     uint32_t cur = f;
     for (;;) {
         int releases = s->state[cur] == SCHED_SUCCEEDED
                        || s->classes[s->cls[cur]].on_failure;
-        uint32_t nd;
-        const uint32_t *d = graph_dependents (s->g, cur, &nd);
-        for (uint32_t j = 0; j < nd; j++) {
-            uint32_t t = d[j];
+        for (uint32_t e = s->dfirst[cur]; e != SCHED_NONE; e = s->enext[e]) {
+            uint32_t t = s->eto[e];
             if (s->state[t] != SCHED_PENDING)
                 continue;
             if (!releases)
@@ -308,73 +230,7 @@ static void propagate (sched_t *s, uint32_t f)
     }
 }
 
-/* ------------------------------------------------------------------ */
-/* Creation                                                            */
-
-sched_t *sched_create (const graph_t *g, const sched_task_t *tasks, int fill)
-{
-    sched_t *s = NULL;
-    size_t n;
-
-    if (!g || (fill != SCHED_FILL_SPREAD && fill != SCHED_FILL_PACK)) {
-        errno = EINVAL;
-        return NULL;
-    }
-    n = graph_size (g);
-    if (n >= SCHED_NONE || (n > 0 && !tasks)) {
-        errno = EINVAL;
-        return NULL;
-    }
-    if (!(s = calloc (1, sizeof (*s))))
-        return NULL;
-    s->g = g;
-    s->n = n;
-    s->fill = fill;
-    s->time_left = -1;
-    size_t m = n ? n : 1;
-    if (!(s->state = calloc (m, sizeof (*s->state)))
-        || !(s->attempts = calloc (m, sizeof (*s->attempts)))
-        || !(s->aux = calloc (m, sizeof (*s->aux)))
-        || !(s->cls = malloc (m * sizeof (*s->cls)))
-        || !(s->prio = malloc (m * sizeof (*s->prio)))
-        || !(s->heapmem = malloc (m * sizeof (*s->heapmem)))
-        || !(s->events = malloc (m * sizeof (*s->events))))
-        goto error;
-    for (size_t i = 0; i < n; i++)
-        s->prio[i] = tasks[i].priority;
-    if (build_classes (s, tasks) < 0)
-        goto error;
-    size_t c = s->nclasses ? s->nclasses : 1;
-    if (!(s->queue = malloc (c * sizeof (*s->queue)))
-        || !(s->walk = malloc (c * sizeof (*s->walk))))
-        goto error;
-    s->counts[SCHED_PENDING] = n;
-    s->partfree = SCHED_NONE;
-    return s;
-error:
-    sched_destroy (s);
-    return NULL;
-}
-
-void sched_destroy (sched_t *s)
-{
-    if (s) {
-        int saved = errno;
-        sched_workers_destroy (s);
-        free (s->state);
-        free (s->attempts);
-        free (s->aux);
-        free (s->cls);
-        free (s->prio);
-        free (s->classes);
-        free (s->heapmem);
-        free (s->queue);
-        free (s->walk);
-        free (s->events);
-        free (s);
-        errno = saved;
-    }
-}
+#define propagate sched_propagate
 
 /* ------------------------------------------------------------------ */
 /* Resume and start                                                    */
@@ -405,8 +261,11 @@ int sched_start (sched_t *s)
      * become final too and their dependents are handled by the same
      * propagate call that skipped them. */
     for (uint32_t i = 0; i < s->n; i++)
-        s->aux[i] = s->state[i] == SCHED_PENDING ? graph_indegree (s->g, i)
-                                                 : SCHED_NONE;
+        s->aux[i] = s->state[i] == SCHED_PENDING ? 0 : SCHED_NONE;
+    for (uint32_t i = 0; i < s->n; i++)
+        for (uint32_t e = s->dfirst[i]; e != SCHED_NONE; e = s->enext[e])
+            if (s->state[s->eto[e]] == SCHED_PENDING)
+                s->aux[s->eto[e]]++;
     /* Apply the preset final states first (started is still 0, so a
      * released task is not queued twice), then queue everything ready. */
     for (uint32_t i = 0; i < s->n; i++) {
@@ -435,6 +294,7 @@ enum sched_state sched_attempt_end (sched_t *s, uint32_t task, enum sched_outcom
         return s->state[task];
     }
     const struct sched_class *k = &s->classes[s->cls[task]];
+    int stopped = s->stopped || s->jobs[k->job].stopped;
     sched_release (s, task);
     switch (o) {
     case SCHED_OK:
@@ -443,7 +303,7 @@ enum sched_state sched_attempt_end (sched_t *s, uint32_t task, enum sched_outcom
     case SCHED_REQUEUE:
         if (s->attempts[task] > 0)
             s->attempts[task]--;
-        if (!s->stopped) {
+        if (!stopped) {
             make_ready (s, task);
             return SCHED_READY;
         }
@@ -451,7 +311,7 @@ enum sched_state sched_attempt_end (sched_t *s, uint32_t task, enum sched_outcom
         skip (s, task);
         break;
     case SCHED_FAIL:
-        if (!s->stopped && (k->max_retries == -1
+        if (!stopped && (k->max_retries == -1
                             || s->attempts[task] - 1 < k->max_retries)) {
             make_ready (s, task);
             return SCHED_READY;

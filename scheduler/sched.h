@@ -54,21 +54,114 @@ typedef struct sched sched_t;
 
 enum { SCHED_FILL_SPREAD = 0, SCHED_FILL_PACK = 1 };
 
-/* Create a scheduler over the graph g (borrowed: it must outlive the
- * scheduler) with the requirements of each task (an array of
- * graph_size(g) entries, copied).  Every task starts PENDING.
- * Returns NULL with errno set. */
+/* Create a scheduler.  With a graph g: job 0 (priority 0) is made and
+ * holds the graph's tasks (indices 0 .. graph_size(g)-1) with the
+ * requirements in `tasks` (that many entries); g and tasks are only read
+ * during the call (the scheduler keeps its own copy of the dependencies).
+ * The graph's cycles are not checked here (graph_find_cycle).  With
+ * g NULL (tasks ignored): an empty scheduler with no job, for a pool that
+ * adds jobs and tasks as they come.  Every task starts PENDING.  Returns
+ * NULL with errno set (EINVAL: bad fill or task requirements; ENOMEM). */
 sched_t *sched_create (const graph_t *g, const sched_task_t *tasks, int fill);
+/* Frees everything the scheduler holds; accepts NULL. */
 void sched_destroy (sched_t *s);
 
+/* ------------------------------------------------------------------ */
+/* Jobs (a pool serves many at once)                                   */
+
+/* Every task belongs to one job.  Order of starts: among READY tasks that
+ * fit, those of the job with the highest priority first, then of the job
+ * added first, then by the task's own priority, then by task index.  A
+ * job's settings apply to its own tasks only; sched_hold and
+ * sched_skip_remaining still act on the whole scheduler. */
+
+/* Add a job with priority -1000..1000 (higher first).  Returns its index
+ * (0, 1, 2... in the order added), or -1 (EINVAL, ENOMEM).  Jobs are never
+ * removed: an index stays valid for the scheduler's life. */
+int sched_job_add (sched_t *s, int priority);
+/* Change a job's priority (-1000..1000) at any time; the next sched_next
+ * uses it.  O(classes queued).  0, or -1 (EINVAL: bad job or priority). */
+int sched_job_set_priority (sched_t *s, int job, int priority);
+/* max_parallel_tasks: at most max of the job's tasks RUNNING at once (a
+ * multi-instance task counts once); max <= 0: unlimited (the default).
+ * Lowering it below the running count stops nothing: no new task of the
+ * job starts until fewer run.  0, or -1 (EINVAL: bad job). */
+int sched_job_set_max_running (sched_t *s, int job, int max);
+/* Start nothing more of the job (on_task_failure = stop, an exit
+ * condition's job action, cancel of the job).  Its READY tasks stay READY
+ * and its RUNNING ones stay accounted until their sched_attempt_end; they
+ * may still be retried into READY, but none starts.  Other jobs go on.
+ * A held job's tasks are not reported by sched_unplaceable nor counted by
+ * sched_held_back.  There is no un-hold.  0, or -1 (EINVAL: bad job). */
+int sched_job_hold (sched_t *s, int job);
+/* Mark every PENDING/READY task of the job SKIPPED (each reported by
+ * sched_next_event; their dependents in other jobs are blocked or
+ * released as after a skip), hold the job, and from now on treat it as
+ * sched_skip_remaining treats everything: a RUNNING task of it ends
+ * FAILED on SCHED_FAIL (no retry) and SKIPPED on SCHED_REQUEUE, and
+ * sched_add_tasks refuses it.  Other jobs go on.  0, or -1 (EINVAL). */
+int sched_job_skip_remaining (sched_t *s, int job);
+/* The job's counts by state, indexed by enum sched_state (6 entries).
+ * 0, or -1 (EINVAL: bad job). */
+int sched_job_counts (const sched_t *s, int job, size_t counts[6]);
+/* 1 when none of the job's tasks is PENDING, READY or RUNNING (also for a
+ * job with no tasks yet: a pool keeps an open job alive itself), 0 when
+ * some is, -1 (EINVAL) for a bad job. */
+int sched_job_finished (const sched_t *s, int job);
+/* The job of a task, or -1 (EINVAL: bad task). */
+int sched_task_job (const sched_t *s, uint32_t task);
+
+/* Append n tasks to a job, before or after sched_start.  They get the
+ * global indices *first .. *first+n-1 (first may be NULL), following every
+ * task already added, of any job; reqs (n entries) as for sched_create.
+ * Prerequisites in CSR form: new task i depends on deps[off[i]] ..
+ * deps[off[i+1]-1] (off has n+1 entries, off[0] == 0; off NULL: no
+ * prerequisites), each a global index of a task already in the scheduler
+ * (any job, any state) or of this batch.  A prerequisite that is still
+ * PENDING, READY or RUNNING is waited for; one already final counts at
+ * once: SUCCEEDED satisfies, FAILED/SKIPPED satisfy or block according to
+ * its on_failure.  After sched_start the new tasks are settled at once: a
+ * task blocked by a failed prerequisite becomes SKIPPED (reported by
+ * sched_next_event, as are its new dependents), a task with nothing to
+ * wait for becomes READY.  Arrays are only read during the call.
+ * Atomic: 0, or -1 with nothing added (EINVAL: bad job, a job after
+ * sched_job_skip_remaining or a scheduler after sched_skip_remaining, bad
+ * requirements, a prerequisite index out of range, a cycle among the
+ * batch's tasks; ENOMEM).  Amortised O(n + prerequisites). */
+int sched_add_tasks (sched_t *s, int job, size_t n, const sched_task_t *reqs,
+                     const uint32_t *off, const uint32_t *deps, uint32_t *first);
+
+/* Cancel a task.  A PENDING or READY task ends at once as FAILED, without
+ * an attempt and without retry; its dependents are blocked (SKIPPED,
+ * reported by sched_next_event) or released according to its on_failure,
+ * as after a failure.  Returns 1 then: the caller records the task as
+ * cancelled (sched_next_event does not report it, so it is told apart
+ * from the skips it causes).  A RUNNING task is left alone and 0 returned:
+ * the caller interrupts it and, when its result comes, calls
+ * sched_attempt_end with SCHED_FAIL_FINAL (no retry).  A final task: 0,
+ * nothing changes.  -1 (EINVAL) for a bad task.  Before sched_start a
+ * cancelled task is a FAILED one, as sched_preset makes it.  To cancel a
+ * job: sched_job_hold it, sched_cancel its waiting tasks, interrupt its
+ * running ones. */
+int sched_cancel (sched_t *s, uint32_t task);
+
 /* Workers.  Ids are the caller's (e.g. MPI ranks), 0 <= id < 1<<20.
- * node groups workers of one host.  0 or -1 (EEXIST, EINVAL, ENOMEM). */
+ * node groups workers of one host.  Workers may be added at any time,
+ * before or after sched_start (workers joining a running pool): the next
+ * sched_next places on them.  The call allocates (sched_next and
+ * sched_attempt_end never do); a failed call changes nothing.  0 or -1
+ * (EEXIST: id in use, EINVAL, ENOMEM). */
 int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t memory);
 /* An enabled worker receives tasks; a disabled one (job preparation still
  * running or failed, worker lost) does not.  Workers start enabled.  Tasks
  * already running on a disabled worker stay accounted until their
  * sched_attempt_end.  0, or -1 (ENOENT: unknown id). */
 int sched_worker_enable (sched_t *s, int id, int enabled);
+/* Forget a worker (it left the pool): its id may be added again later.
+ * Only a worker with nothing RUNNING on it: disable it, end its tasks
+ * (sched_worker_tasks, sched_attempt_end with SCHED_REQUEUE), then remove
+ * it.  0, or -1 (ENOENT: unknown id; EBUSY: tasks still run there). */
+int sched_worker_remove (sched_t *s, int id);
 
 /* Before sched_start(): record a task's final state from an earlier run
  * (resume).  SUCCEEDED satisfies its dependents; FAILED/SKIPPED block or
@@ -90,8 +183,10 @@ typedef struct {
     struct { int worker; int slots; int gpus; } parts[64];
 } sched_assign_t;
 
-/* Pop the next placement: the ready task of highest priority (then lowest
- * index) that fits a worker now, placed by the fill policy (spread: the
+/* Pop the next placement: the ready task first in the order of jobs and
+ * tasks (see Jobs: job priority, job index, task priority, task index)
+ * that fits a worker now, of a job neither held nor at its
+ * max_parallel_tasks, placed by the fill policy (spread: the
  * worker with most free slots; pack: the lowest id with room).  A task too
  * big for any worker's free slots now holds back smaller tasks from the
  * worker it waits for, so it is not starved.  The task becomes RUNNING and
@@ -99,15 +194,17 @@ typedef struct {
  * when nothing can be placed now. */
 int sched_next (sched_t *s, sched_assign_t *a);
 
-/* The READY task of highest priority (then lowest index) that fits no
+/* The READY task first in order (see sched_next) that fits no
  * enabled worker even when the worker is idle (too many slots, gpus or
  * memory, or instances that would need more than 64 workers); 1 and *task
  * set, or 0 when there is none.  sched_next leaves such a task READY and
  * places the others around it, so the runtime asks this when sched_next
  * returns 0 with tasks READY and nothing RUNNING (or at any time) and
  * fails the task with sched_fail_ready.  Note that with no enabled worker
- * every READY task is unplaceable.  O(classes x workers), where classes
- * is the number of distinct requirement tuples. */
+ * every READY task is unplaceable.  Tasks of a job that is held or at
+ * its max_parallel_tasks are not looked at (they are not waiting for a
+ * worker).  O(classes x workers), where classes is the number of
+ * distinct (job, requirement tuple) pairs. */
 int sched_unplaceable (const sched_t *s, uint32_t *task);
 
 /* Fail a READY task without running it (e.g. unplaceable): it becomes
@@ -135,7 +232,8 @@ size_t sched_held_back (const sched_t *s);
  * default. */
 void sched_set_ahead (sched_t *s, int on);
 
-/* Stop placing new tasks (drain, on_task_failure = stop). */
+/* Stop placing new tasks of every job (drain; on_task_failure = stop in
+ * a single-job run; per job: sched_job_hold). */
 void sched_hold (sched_t *s);
 
 /* An attempt of a RUNNING task ended; its resources are released.  The
@@ -152,7 +250,9 @@ enum sched_state sched_attempt_end (sched_t *s, uint32_t task, enum sched_outcom
 void sched_skip_remaining (sched_t *s);
 
 /* Tasks that became final without running (SKIPPED), in order, for the
- * journal.  Returns 1 and sets *task, or 0 when there are none. */
+ * journal: by a blocking prerequisite, sched_skip_remaining,
+ * sched_job_skip_remaining or sched_add_tasks.  Each task once.  Returns
+ * 1 and sets *task, or 0 when there are none. */
 int sched_next_event (sched_t *s, uint32_t *task);
 
 enum sched_state sched_state (const sched_t *s, uint32_t task);

@@ -56,16 +56,22 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
     if (!byid)
         goto error;
     s->byid = byid;
-    uint32_t ncap = s->partcap + (uint32_t)slots + 1;
-    struct sched_part *parts = realloc (s->parts, ncap * sizeof (*parts));
-    if (!parts)
-        goto error;
-    s->parts = parts;
-    for (uint32_t p = ncap; p-- > s->partcap;) {
-        s->parts[p].next = s->partfree;
-        s->partfree = p;
+    /* Entries a removed worker left in the pool serve first, so workers
+     * that come and go do not grow it for ever. */
+    if (s->partspare >= (uint32_t)slots + 1)
+        s->partspare -= (uint32_t)slots + 1;
+    else {
+        uint32_t ncap = s->partcap + (uint32_t)slots + 1;
+        struct sched_part *parts = realloc (s->parts, ncap * sizeof (*parts));
+        if (!parts)
+            goto error;
+        s->parts = parts;
+        for (uint32_t p = ncap; p-- > s->partcap;) {
+            s->parts[p].next = s->partfree;
+            s->partfree = p;
+        }
+        s->partcap = ncap;
     }
-    s->partcap = ncap;
 
     uint32_t wi = s->nworkers++;
     struct sched_worker *w = &s->workers[wi];
@@ -97,6 +103,39 @@ int sched_worker_enable (sched_t *s, int id, int enabled)
         return -1;
     }
     w->enabled = enabled ? 1 : 0;
+    return 0;
+}
+
+int sched_worker_remove (sched_t *s, int id)
+{
+    struct sched_worker *w = s ? worker_find (s, id) : NULL;
+    if (!w) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (w->nparts > 0) {
+        errno = EBUSY;
+        return -1;
+    }
+    /* Parts name workers by index: move the last worker into the hole and
+     * renumber its parts.  The removed worker's part entries stay in the
+     * pool, spare for the next worker added. */
+    uint32_t wi = (uint32_t)(w - s->workers), last = s->nworkers - 1;
+    s->partspare += (uint32_t)w->slots + 1;
+    free (w->parts);
+    if (wi != last) {
+        s->workers[wi] = s->workers[last];
+        for (uint32_t i = 0; i < s->workers[wi].nparts; i++)
+            s->parts[s->workers[wi].parts[i]].worker = wi;
+    }
+    s->nworkers--;
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < s->nworkers + 1; i++) {
+        uint32_t x = s->byid[i];
+        if (x == wi)
+            continue;
+        s->byid[o++] = x == last ? wi : x;
+    }
     return 0;
 }
 
@@ -240,8 +279,7 @@ static int any_room (const sched_t *s)
  * changing it: pop the best position, push its two children. */
 static int walk_better (const sched_t *s, uint32_t p1, uint32_t p2)
 {
-    return sched_better (s, sched_class_head (s, s->queue[p1]),
-                         sched_class_head (s, s->queue[p2]));
+    return sched_queue_better (s, s->queue[p1], s->queue[p2]);
 }
 
 static void walk_push (sched_t *s, uint32_t *len, uint32_t pos)
@@ -477,15 +515,14 @@ int sched_unplaceable (const sched_t *s, uint32_t *task)
      * clears again, so the scheduler is unchanged. */
     for (uint32_t i = 0; i < s->qlen; i++) {
         uint32_t c = s->queue[i];
-        uint32_t t = sched_class_head (s, c);
         const struct sched_class *k = &s->classes[c];
-        if (best != SCHED_NONE && !sched_better (s, t, best))
+        if (best != SCHED_NONE && !sched_queue_better (s, c, best))
             continue;
         if (choose ((sched_t *)s, k, 1, 0, w, take, &np) < k->instances)
-            best = t;
+            best = c;
     }
     if (best == SCHED_NONE)
         return 0;
-    *task = best;
+    *task = sched_class_head (s, best);
     return 1;
 }
