@@ -16,14 +16,15 @@ static int class_equal (const struct sched_class *k, const sched_task_t *t)
 {
     return k->slots == t->slots && k->gpus == t->gpus && k->memory == t->memory
         && k->instances == t->instances && k->max_retries == t->max_retries
-        && k->on_failure == t->on_failure && k->time_request == t->time_request;
+        && k->max_requeues == t->max_requeues && k->on_failure == t->on_failure
+        && k->time_request == t->time_request;
 }
 
 static uint64_t class_hash (const sched_task_t *t)
 {
     /* Hash the fields, not the struct: padding bytes are undefined. */
-    int64_t v[7] = { t->slots, t->gpus, t->memory, t->instances,
-                     t->max_retries, t->on_failure, (int64_t)(t->time_request * 1000.0) };
+    int64_t v[8] = { t->slots, t->gpus, t->memory, t->instances, t->max_retries,
+                     t->max_requeues, t->on_failure, (int64_t)(t->time_request * 1000.0) };
     return hash_fnv1a64 (v, sizeof (v));
 }
 
@@ -31,7 +32,7 @@ static int task_valid (const sched_task_t *t)
 {
     return t->slots >= 1 && t->gpus >= 0 && t->memory >= 0 && t->instances >= 1
         && (int64_t)t->instances * t->slots <= INT32_MAX && t->max_retries >= -1
-        && (t->on_failure == 0 || t->on_failure == 1);
+        && t->max_requeues >= 0 && (t->on_failure == 0 || t->on_failure == 1);
 }
 
 /* Map every task to a class, deduplicating tuples with an open-addressing
@@ -71,6 +72,7 @@ static int build_classes (sched_t *s, const sched_task_t *tasks)
             k->memory = t->memory;
             k->instances = t->instances;
             k->max_retries = t->max_retries;
+            k->max_requeues = t->max_requeues;
             k->on_failure = t->on_failure;
             k->time_request = t->time_request;
             k->qpos = SCHED_NONE;
@@ -88,6 +90,7 @@ static int build_classes (sched_t *s, const sched_task_t *tasks)
                                         .memory = kc->memory,
                                         .instances = kc->instances,
                                         .max_retries = kc->max_retries,
+                                        .max_requeues = kc->max_requeues,
                                         .on_failure = kc->on_failure,
                                         .time_request = kc->time_request };
                     size_t hh = class_hash (&tt) & (ncap - 1);
@@ -286,7 +289,8 @@ static void propagate (sched_t *s, uint32_t f)
     uint32_t cur = f;
     for (;;) {
         int releases = s->state[cur] == SCHED_SUCCEEDED
-                       || s->classes[s->cls[cur]].on_failure;
+                       || (s->depmode[cur] >= 0 ? s->depmode[cur]
+                                                : s->classes[s->cls[cur]].on_failure);
         uint32_t nd;
         const uint32_t *d = sched_graph_dependents (s->g, cur, &nd);
         for (uint32_t j = 0; j < nd; j++) {
@@ -330,12 +334,15 @@ sched_t *sched_create (const sched_graph_t *g, const sched_task_t *tasks, int fi
     size_t m = n ? n : 1;
     if (!(s->state = calloc (m, sizeof (*s->state)))
         || !(s->attempts = calloc (m, sizeof (*s->attempts)))
+        || !(s->requeues = calloc (m, sizeof (*s->requeues)))
+        || !(s->depmode = malloc (m * sizeof (*s->depmode)))
         || !(s->aux = calloc (m, sizeof (*s->aux)))
         || !(s->cls = malloc (m * sizeof (*s->cls)))
         || !(s->prio = malloc (m * sizeof (*s->prio)))
         || !(s->heapmem = malloc (m * sizeof (*s->heapmem)))
         || !(s->events = malloc (m * sizeof (*s->events))))
         goto error;
+    memset (s->depmode, -1, m * sizeof (*s->depmode));
     for (size_t i = 0; i < n; i++)
         s->prio[i] = tasks[i].priority;
     if (build_classes (s, tasks) < 0)
@@ -359,6 +366,8 @@ void sched_destroy (sched_t *s)
         sched_workers_destroy (s);
         free (s->state);
         free (s->attempts);
+        free (s->requeues);
+        free (s->depmode);
         free (s->aux);
         free (s->cls);
         free (s->prio);
@@ -388,6 +397,26 @@ int sched_preset (sched_t *s, uint32_t task, enum sched_state state, int attempt
         state = SCHED_PENDING;
     sched_set_state (s, task, state);
     s->attempts[task] = (uint16_t)attempts;
+    return 0;
+}
+
+int sched_preset_requeues (sched_t *s, uint32_t task, int requeues)
+{
+    if (!s || s->started || task >= s->n || requeues < 0 || requeues > UINT16_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    s->requeues[task] = (uint16_t)requeues;
+    return 0;
+}
+
+int sched_set_dependents (sched_t *s, uint32_t task, int mode)
+{
+    if (!s || task >= s->n || mode < -1 || mode > 1) {
+        errno = EINVAL;
+        return -1;
+    }
+    s->depmode[task] = (int8_t)mode;
     return 0;
 }
 
@@ -445,6 +474,20 @@ enum sched_state sched_attempt_end (sched_t *s, uint32_t task, enum sched_outcom
         }
         /* The run is over: it will never start again. */
         skip (s, task);
+        break;
+    case SCHED_REQUEUE_RULE:
+        if (s->attempts[task] > 0)
+            s->attempts[task]--;
+        if (s->stopped) {
+            skip (s, task);     /* the run is over, as for SCHED_REQUEUE */
+            break;
+        }
+        if (s->requeues[task] < k->max_requeues) {
+            s->requeues[task]++;
+            make_ready (s, task);
+            return SCHED_READY;
+        }
+        sched_set_state (s, task, SCHED_FAILED);
         break;
     case SCHED_FAIL:
         if (!s->stopped && (k->max_retries == -1
@@ -516,6 +559,15 @@ enum sched_state sched_state (const sched_t *s, uint32_t task)
         return SCHED_PENDING;
     }
     return s->state[task];
+}
+
+int sched_requeues (const sched_t *s, uint32_t task)
+{
+    if (!s || task >= s->n) {
+        errno = EINVAL;
+        return -1;
+    }
+    return s->requeues[task];
 }
 
 int sched_attempts (const sched_t *s, uint32_t task)

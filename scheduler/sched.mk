@@ -1,6 +1,6 @@
 ## scheduler/sched: task states, ready queue, placement, slot picking, and their tests.
 libmbsched_a_SOURCES += scheduler/sched.c scheduler/sched_place.c \
-	scheduler/sched_priv.h scheduler/pick.c
+	scheduler/sched_priv.h scheduler/pick.c scheduler/exitpolicy.c
 check_PROGRAMS += tests/unit/test_sched tests/unit/test_pick
 TESTS += tests/unit/test_sched tests/unit/test_pick
 tests_unit_test_sched_SOURCES = tests/unit/test_sched.c
