@@ -29,6 +29,8 @@ enum { EXIT_ON_CODES = 0, EXIT_ON_INPUT_ERROR, EXIT_ON_OUTPUT_ERROR, EXIT_ON_TIM
        EXIT_ON_SIGNAL, EXIT_ON_DEFAULT };
 enum { EXIT_RETRY = 0, EXIT_FAIL = 1, EXIT_SUCCEED = 2, EXIT_REQUEUE = 3 };
 enum { EXIT_JOB_NONE = 0, EXIT_JOB_STOP = 1, EXIT_JOB_TERMINATE = 2 };
+/* Bytes of a succeed map: exit codes 0-255, signal, timeout. */
+#define JOBFILE_SUCCEED_MAP 33
 /* max_requeues when not given */
 #define JOB_DEFAULT_MAX_REQUEUES 10
 
@@ -49,7 +51,29 @@ typedef struct {
     int n;
     jobfile_exit_rule_t *rules;
     const char *file;    /* where the list is written */
+    /* Which ends a "succeed" rule turns into a success, for the launcher
+     * (it publishes when = "success" outputs then): bit c for exit code c,
+     * bit 256 killed by a signal, bit 257 timed out. */
+    uint8_t succeed[JOBFILE_SUCCEED_MAP];
+    int any_succeed;
 } jobfile_exit_t;
+
+/* The first rule of e that matches an end: on = EXIT_ON_CODES with the
+ * exit code, or another EXIT_ON_* word (not DEFAULT); "default" matches
+ * what no other rule does.  Returns its index, or -1. */
+int jobfile_exit_match (const jobfile_exit_t *e, int on, int exit_code);
+/* Fill e->succeed and e->any_succeed from its rules. */
+void jobfile_exit_succeed_map (jobfile_exit_t *e);
+/* 1 when the map m (JOBFILE_SUCCEED_MAP bytes) makes end c a success. */
+static inline int jobfile_succeed_bit (const uint8_t *m, int c)
+{
+    return c >= 0 && c < 8 * JOBFILE_SUCCEED_MAP && (m[c / 8] >> (c % 8)) & 1;
+}
+/* The words of on, action and job, indexed by EXIT_ON_*, EXIT_*, EXIT_JOB_*;
+ * NULL-terminated. */
+extern const char *const jobfile_exit_on_names[];
+extern const char *const jobfile_exit_action_names[];
+extern const char *const jobfile_exit_job_names[];
 
 /* Unlimited durations are negative. */
 #define JOB_UNLIMITED (-1.0)

@@ -1,6 +1,6 @@
 ## io/jobfile: sources and unit tests.
 libmbio_a_SOURCES += io/jobfile.c io/jobfile_int.h io/jobfile_util.c \
-	io/jobfile_spec.c io/jobfile_check.c io/jobfile_task.c io/jobfile_exit.c \
+	io/jobfile_spec.c io/jobfile_check.c io/jobfile_task.c io/jobfile_exit.c io/jobfile_rules.c \
 	io/template.c io/template.h io/csv.c io/csv.h io/json.c io/json.h
 
 check_PROGRAMS += tests/unit/test_template tests/unit/test_jobfile

@@ -11,28 +11,7 @@
 static const char *const rule_keys[] = {
     "codes", "from", "to", "on", "action", "dependents", "job", NULL
 };
-/* Indexed by EXIT_ON_*, EXIT_* and EXIT_JOB_*; "codes" is not a word of on. */
-static const char *const on_names[] = {
-    "codes", "input_error", "output_error", "timeout", "signal", "default", NULL
-};
-static const char *const action_names[] = { "retry", "fail", "succeed", "requeue", NULL };
 static const char *const deps_names[] = { "block", "satisfy", NULL };
-static const char *const job_names[] = { "none", "stop", "terminate", NULL };
-
-const char *jobfile_exit_action_name (int a)
-{
-    return a >= 0 && a <= EXIT_REQUEUE ? action_names[a] : "?";
-}
-
-const char *jobfile_exit_on_name (int on)
-{
-    return on >= 0 && on <= EXIT_ON_DEFAULT ? on_names[on] : "?";
-}
-
-const char *jobfile_exit_job_name (int job)
-{
-    return job >= 0 && job <= EXIT_JOB_TERMINATE ? job_names[job] : "?";
-}
 
 void jf_exit_free (jobfile_exit_t *e)
 {
@@ -91,7 +70,7 @@ static int parse_match (jobfile_t *jf, const config_setting_t *g, jobfile_exit_r
                        on ? " and on" : "");
     if (on) {
         int v = -1;
-        if (jf_get_enum (jf, g, "on", on_names + 1, &v) < 0)
+        if (jf_get_enum (jf, g, "on", jobfile_exit_on_names + 1, &v) < 0)
             return -1;
         r->on = v + 1;
         return 0;
@@ -153,9 +132,9 @@ int jf_parse_exit (jobfile_t *jf, const config_setting_t *s, jobfile_exit_t *out
         jf_check_keys (jf, g, rule_keys);
         int rcs[] = {
             parse_match (jf, g, r),
-            jf_get_enum (jf, g, "action", action_names, &r->action),
+            jf_get_enum (jf, g, "action", jobfile_exit_action_names, &r->action),
             jf_get_enum (jf, g, "dependents", deps_names, &r->dependents),
-            jf_get_enum (jf, g, "job", job_names, &r->job),
+            jf_get_enum (jf, g, "job", jobfile_exit_job_names, &r->job),
         };
         for (size_t i = 0; i < sizeof (rcs) / sizeof (rcs[0]); i++)
             if (rcs[i] < 0)
@@ -165,7 +144,7 @@ int jf_parse_exit (jobfile_t *jf, const config_setting_t *s, jobfile_exit_t *out
         if (r->on != EXIT_ON_CODES) {
             if (on_line[r->on]) {
                 jf_err (jf, g, "on = \"%s\" is already matched by the rule at line %d",
-                        on_names[r->on], on_line[r->on]);
+                        jobfile_exit_on_names[r->on], on_line[r->on]);
                 bad = 1;
             }
             else
@@ -190,35 +169,7 @@ int jf_parse_exit (jobfile_t *jf, const config_setting_t *s, jobfile_exit_t *out
             if (mine[c] && !code_line[c])
                 code_line[c] = r->line;
     }
+    jobfile_exit_succeed_map (out);
     return bad ? -1 : 0;
 }
 
-const char *jobfile_exit_rule_text (const jobfile_exit_t *e, int k, char *buf, size_t len)
-{
-    if (!len)
-        return buf;
-    buf[0] = '\0';
-    if (!e || k < 0 || k >= e->n)
-        return buf;
-    const jobfile_exit_rule_t *r = &e->rules[k];
-    char what[200] = "";
-    size_t w = 0;
-    if (r->on != EXIT_ON_CODES)
-        snprintf (what, sizeof (what), "on %s", on_names[r->on]);
-    else {
-        int one = r->nranges == 1 && r->ranges[0][0] == r->ranges[0][1];
-        w = (size_t)snprintf (what, sizeof (what), "%s", one ? "code " : "codes ");
-        for (int q = 0; q < r->nranges && w < sizeof (what) - 8; q++) {
-            int lo = r->ranges[q][0], hi = r->ranges[q][1];
-            w += (size_t)snprintf (what + w, sizeof (what) - w, lo == hi ? "%s%d" : "%s%d-%d",
-                                   q ? "," : "", lo, hi);
-        }
-    }
-    const char *file = e->file ? strrchr (e->file, '/') : NULL;
-    file = file ? file + 1 : e->file ? e->file : "";
-    snprintf (buf, len, "%s:%d: %s: %s%s%s%s%s", file, r->line, what, action_names[r->action],
-              r->dependents >= 0 ? ", dependents " : "",
-              r->dependents >= 0 ? deps_names[r->dependents] : "",
-              r->job ? ", job " : "", r->job ? job_names[r->job] : "");
-    return buf;
-}

@@ -21,28 +21,9 @@ static int on_of (int end)
 
 int sched_exit_match (const jobfile_exit_t *ex, int end, int exit_code)
 {
-    if (!ex || ex->n == 0 || end == SCHED_END_INTERRUPTED
-        || (end == SCHED_END_EXIT && exit_code == 0))
+    if (end == SCHED_END_INTERRUPTED || (end == SCHED_END_EXIT && exit_code == 0))
         return -1;
-    int on = on_of (end);
-    int dflt = -1;
-    for (int k = 0; k < ex->n; k++) {
-        const jobfile_exit_rule_t *r = &ex->rules[k];
-        if (r->on == EXIT_ON_DEFAULT) {
-            if (dflt < 0)
-                dflt = k;
-            continue;
-        }
-        if (r->on != on)
-            continue;
-        if (on != EXIT_ON_CODES)
-            return k;
-        for (int q = 0; q < r->nranges; q++)
-            if (exit_code >= r->ranges[q][0] && exit_code <= r->ranges[q][1])
-                return k;
-    }
-    /* "default" is what no other rule matched, wherever it is written. */
-    return dflt;
+    return jobfile_exit_match (ex, on_of (end), exit_code);
 }
 
 void sched_exit_decide (const jobfile_exit_t *ex, int end, int exit_code, sched_verdict_t *v)

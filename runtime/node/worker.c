@@ -524,6 +524,7 @@ static int start_one (worker_t *w, const assign_t *a)
     req.noutputs = a->noutputs;
     req.default_dest = dest;
     req.retention = a->kind == LAUNCH_TASK ? ji->retention : JOB_RETAIN_ALL;
+    req.succeed = a->kind == LAUNCH_TASK && a->has_succeed ? a->succeed : NULL;
     if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_STORAGE) {
         snprintf (lout, sizeof (lout), "%s/logs/%s/%d.stdout", ji->state, a->id, a->attempt);
         snprintf (lerr, sizeof (lerr), "%s/logs/%s/%d.stderr", ji->state, a->id, a->attempt);
