@@ -93,7 +93,8 @@ static int write_root (hid_t f, const report_t *r, mb_error_t *err)
         || attr_i32 (f, "nodes", r->nodes, err) < 0
         || attr_i32 (f, "slots", r->slots, err) < 0
         || attr_i64 (f, "tasks", (int64_t)r->ntasks, err) < 0
-        || attr_i64 (f, "requeues", (int64_t)r->requeues, err) < 0)
+        || attr_i64 (f, "requeues", (int64_t)r->requeues, err) < 0
+        || (r->terminated_by && attr_str (f, "terminated_by", r->terminated_by, err) < 0))
         return -1;
     for (int i = 0; i < 6; i++)
         if (attr_i64 (f, state_names[i], (int64_t)r->counts[i], err) < 0)
@@ -236,6 +237,8 @@ static void fill_attempts (const report_t *r, size_t first, size_t count, void *
         o->signal = a->signal;
         o->outcome = nz (a->outcome);
         o->reason = nz (a->reason);
+        o->rule = nz (a->rule);
+        o->decision = nz (a->decision);
     }
 }
 

@@ -133,6 +133,8 @@ hid_t rh5_row_type (int kind)
             M (rh5_attempt_t, signal, H5T_NATIVE_INT32),
             S (rh5_attempt_t, outcome),
             S (rh5_attempt_t, reason),
+            S (rh5_attempt_t, rule),
+            S (rh5_attempt_t, decision),
         };
         return build (sizeof (rh5_attempt_t), m, sizeof (m) / sizeof (m[0]));
     }

@@ -38,6 +38,8 @@ typedef struct {
     int32_t signal;
     char *outcome;
     char *reason;
+    char *rule;
+    char *decision;
 } rh5_attempt_t;
 
 typedef struct {

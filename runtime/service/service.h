@@ -175,6 +175,8 @@ void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason)
 int svc_write_report (service_t *svc, const char *status, mb_error_t *err);
 const char *svc_outcome_name (int outcome);
 const char *svc_state_name (int state);
+/* What followed an attempt (enum journal_decision) as the report says it. */
+const char *svc_decision_name (int decision);
 
 /* service_exit.c: exit conditions.  Decide what a task attempt's end
  * means (the scheduler's policy), apply it to the scheduler, and record the

@@ -28,6 +28,14 @@ const char *svc_outcome_name (int o)
     return o >= 0 && o < 6 ? outcome_names[o] : "unknown";
 }
 
+const char *svc_decision_name (int d)
+{
+    static const char *names[] = {
+        "", "succeeded", "retried", "requeued", "failed", "run again", "terminated",
+    };
+    return d >= 0 && d <= JDEC_TERMINATED ? names[d] : "";
+}
+
 const char *svc_state_name (int s)
 {
     return s >= 0 && s < 6 ? state_names[s] : "unknown";
