@@ -117,7 +117,7 @@ int sched_start (sched_t *s);
 /* A placement decision.  For a one-instance task nparts == 1. */
 typedef struct {
     uint32_t task;
-    int attempt;          /* 0 for the first attempt */
+    int attempt;          /* 0 for the first attempt; retries and requeues by rule count up */
     int nparts;
     struct { int worker; int slots; int gpus; } parts[64];
 } sched_assign_t;

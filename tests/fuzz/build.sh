@@ -28,9 +28,9 @@ flags="-g -O1 -std=gnu11 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undef
 # The loader's closure: jobfile (+ template, csv, json, stage path rules),
 # the scheduler's graph code it checks cycles with, and common/.
 jobfile_src="io/jobfile.c io/jobfile_util.c io/jobfile_spec.c io/jobfile_check.c
-    io/jobfile_task.c io/template.c io/csv.c io/json.c
+    io/jobfile_task.c io/jobfile_exit.c io/jobfile_rules.c io/template.c io/csv.c io/json.c
     io/stage_util.c scheduler/graph.c scheduler/pick.c scheduler/sched.c
-    scheduler/sched_place.c common/err.c common/buf.c"
+    scheduler/sched_place.c scheduler/exitpolicy.c common/err.c common/buf.c"
 journal_src="io/journal.c common/err.c common/buf.c"
 
 build () {
