@@ -10,6 +10,7 @@ run_tests = \
 	tests/run/mpitask.sh \
 	tests/run/many.sh \
 	tests/run/exitcodes.sh \
-	tests/run/progress.sh
+	tests/run/progress.sh \
+	tests/run/exitcond.sh
 TESTS += $(run_tests)
 EXTRA_DIST += $(run_tests) tests/run/mpihello.c
