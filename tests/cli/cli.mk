@@ -129,6 +129,7 @@ EXTRA_DIST += \
 
 EXTRA_DIST += \
 	examples/bin/sim.sh \
+	examples/checkpoint.cfg \
 	examples/commands.cfg \
 	examples/commands.txt \
 	examples/dag.cfg \
