@@ -61,7 +61,31 @@ typedef struct {
 /* The first rule of e that matches an end: on = EXIT_ON_CODES with the
  * exit code, or another EXIT_ON_* word (not DEFAULT); "default" matches
  * what no other rule does.  Returns its index, or -1. */
-int jobfile_exit_match (const jobfile_exit_t *e, int on, int exit_code);
+/* Inline, so the scheduler's policy uses it without linking the loader. */
+static inline int jobfile_exit_match (const jobfile_exit_t *e, int on, int exit_code)
+{
+    if (!e || e->n == 0 || on < EXIT_ON_CODES || on >= EXIT_ON_DEFAULT)
+        return -1;
+    int dflt = -1;
+    for (int k = 0; k < e->n; k++) {
+        const jobfile_exit_rule_t *r = &e->rules[k];
+        if (r->on == EXIT_ON_DEFAULT) {
+            if (dflt < 0)
+                dflt = k;
+            continue;
+        }
+        if (r->on != on)
+            continue;
+        if (on != EXIT_ON_CODES)
+            return k;
+        for (int q = 0; q < r->nranges; q++)
+            if (exit_code >= r->ranges[q][0] && exit_code <= r->ranges[q][1])
+                return k;
+    }
+    /* "default" is what no other rule matched, wherever it is written. */
+    return dflt;
+}
+
 /* Fill e->succeed and e->any_succeed from its rules. */
 void jobfile_exit_succeed_map (jobfile_exit_t *e);
 /* 1 when the map m (JOBFILE_SUCCEED_MAP bytes) makes end c a success. */

@@ -33,30 +33,6 @@ const char *jobfile_exit_job_name (int job)
     return job >= 0 && job <= EXIT_JOB_TERMINATE ? job_names[job] : "?";
 }
 
-int jobfile_exit_match (const jobfile_exit_t *e, int on, int exit_code)
-{
-    if (!e || e->n == 0 || on < EXIT_ON_CODES || on >= EXIT_ON_DEFAULT)
-        return -1;
-    int dflt = -1;
-    for (int k = 0; k < e->n; k++) {
-        const jobfile_exit_rule_t *r = &e->rules[k];
-        if (r->on == EXIT_ON_DEFAULT) {
-            if (dflt < 0)
-                dflt = k;
-            continue;
-        }
-        if (r->on != on)
-            continue;
-        if (on != EXIT_ON_CODES)
-            return k;
-        for (int q = 0; q < r->nranges; q++)
-            if (exit_code >= r->ranges[q][0] && exit_code <= r->ranges[q][1])
-                return k;
-    }
-    /* "default" is what no other rule matched, wherever it is written. */
-    return dflt;
-}
-
 void jobfile_exit_succeed_map (jobfile_exit_t *e)
 {
     memset (e->succeed, 0, sizeof (e->succeed));

@@ -10,7 +10,7 @@ include runtime/node/local.mk
 bin_PROGRAMS += mpibatch
 mpibatch_SOURCES =
 mpibatch_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
-mpibatch_LDADD = libmbnode.a libmblaunch.a libmbsched.a libmbio.a libmbcommon.a \
+mpibatch_LDADD = libmbnode.a libmblaunch.a libmbio.a libmbsched.a libmbcommon.a \
 	$(MPI_LIBS) $(HWLOC_LIBS) $(LIBCONFIG_LIBS) $(HDF5_LIBS) -lm
 include runtime/service/local.mk
 include runtime/rank/local.mk

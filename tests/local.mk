@@ -1,6 +1,6 @@
 ## tests/: command-line and integration tests (unit tests sit in each
 ## module's local.mk).  unit_libs links a unit test with everything.
-unit_libs = libmbnode.a libmblaunch.a libmbsched.a libmbio.a libmbcommon.a \
+unit_libs = libmbnode.a libmblaunch.a libmbio.a libmbsched.a libmbcommon.a \
 	$(CMOCKA_LIBS) $(HWLOC_LIBS) $(LIBCONFIG_LIBS) $(HDF5_LIBS) -lm
 unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 include tests/cli/cli.mk
