@@ -17,7 +17,8 @@ static const char *const job_keys[] = {
     "env_compat", "max_wall_clock", "max_task_retries", "on_task_failure",
     "gpus_per_worker", "slots_per_worker", "binding", "fill", "logs",
     "max_log_size", "retention", "job_preparation", "job_release", "tasks",
-    "sweeps", "command_file", "priority", "open", "max_parallel_tasks", NULL
+    "sweeps", "command_file", "priority", "open", "max_parallel_tasks", "exit_conditions",
+    NULL
 };
 /* A fragment added to a job (jobfile_load_fragment) holds only these. */
 static const char *const fragment_keys[] = { "tasks", "sweeps", "command_file", NULL };
@@ -27,7 +28,7 @@ static const char *const set_string_keys[] = {
     "on_task_failure", "binding", "fill", "logs", "retention", "command_file", NULL
 };
 static const char *const set_group_keys[] = {
-    "environment", "job_preparation", "job_release", "tasks", "sweeps", NULL
+    "environment", "job_preparation", "job_release", "tasks", "sweeps", "exit_conditions", NULL
 };
 static const char *const env_compat_names[] = { "none", "azure", NULL };
 static const char *const on_task_failure_names[] = { "continue", "stop", NULL };
@@ -80,6 +81,7 @@ void jobfile_destroy (jobfile_t *jf)
     for (int k = 0; k < jf->ndata; k++)
         free (jf->data_files[k]);
     free (jf->data_files);
+    jf_exit_free (&jf->job_exit);
     free (jf->config_text);
     if (jf->cfg_init)
         config_destroy (&jf->cfg);
@@ -248,6 +250,8 @@ static int read_job_keys (jobfile_t *jf, const config_setting_t *root)
     jf_get_int (jf, root, "max_task_retries", -1, &j->max_task_retries);
     j->on_task_failure = JOB_ON_FAILURE_CONTINUE;
     jf_get_enum (jf, root, "on_task_failure", on_task_failure_names, &j->on_task_failure);
+    if ((s = config_setting_get_member (root, "exit_conditions")))
+        jf_parse_exit (jf, s, &jf->job_exit);
     j->gpus_per_worker = -1;
     if ((s = config_setting_get_member (root, "gpus_per_worker"))
         && !(config_setting_type (s) == CONFIG_TYPE_STRING

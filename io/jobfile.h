@@ -24,6 +24,81 @@ enum { TASK_BLOCK = 0, TASK_SATISFY = 1 };                  /* on_failure */
 enum { INPUT_COPY = 0, INPUT_LINK = 1, INPUT_SYMLINK = 2 }; /* method */
 enum { OUTPUT_SUCCESS = 0, OUTPUT_FAILURE = 1, OUTPUT_COMPLETION = 2 };
 
+/* exit_conditions (spec/jobfile.md): what a rule matches, what it does. */
+enum { EXIT_ON_CODES = 0, EXIT_ON_INPUT_ERROR, EXIT_ON_OUTPUT_ERROR, EXIT_ON_TIMEOUT,
+       EXIT_ON_SIGNAL, EXIT_ON_DEFAULT };
+enum { EXIT_RETRY = 0, EXIT_FAIL = 1, EXIT_SUCCEED = 2, EXIT_REQUEUE = 3 };
+enum { EXIT_JOB_NONE = 0, EXIT_JOB_STOP = 1, EXIT_JOB_TERMINATE = 2 };
+/* Bytes of a succeed map: exit codes 0-255, signal, timeout. */
+#define JOBFILE_SUCCEED_MAP 33
+/* max_requeues when not given */
+#define JOB_DEFAULT_MAX_REQUEUES 10
+
+/* One rule as written.  A rule with codes = [ a, b, ... ] is one rule
+ * matching several ranges: ranges[k][0..1] are inclusive bounds. */
+typedef struct {
+    int on;              /* EXIT_ON_*; EXIT_ON_CODES: the ranges below */
+    int nranges;
+    uint8_t (*ranges)[2];
+    int action;          /* EXIT_* */
+    int dependents;      /* -1: the task's on_failure; else TASK_BLOCK / TASK_SATISFY */
+    int job;             /* EXIT_JOB_* */
+    int line;            /* where the rule is written */
+} jobfile_exit_rule_t;
+
+/* A list of rules: the job's (the default of every task) or one task's. */
+typedef struct {
+    int n;
+    jobfile_exit_rule_t *rules;
+    const char *file;    /* where the list is written */
+    /* Which ends a "succeed" rule turns into a success, for the launcher
+     * (it publishes when = "success" outputs then): bit c for exit code c,
+     * bit 256 killed by a signal, bit 257 timed out. */
+    uint8_t succeed[JOBFILE_SUCCEED_MAP];
+    int any_succeed;
+} jobfile_exit_t;
+
+/* The first rule of e that matches an end: on = EXIT_ON_CODES with the
+ * exit code, or another EXIT_ON_* word (not DEFAULT); "default" matches
+ * what no other rule does.  Returns its index, or -1. */
+/* Inline, so the scheduler's policy uses it without linking the loader. */
+static inline int jobfile_exit_match (const jobfile_exit_t *e, int on, int exit_code)
+{
+    if (!e || e->n == 0 || on < EXIT_ON_CODES || on >= EXIT_ON_DEFAULT)
+        return -1;
+    int dflt = -1;
+    for (int k = 0; k < e->n; k++) {
+        const jobfile_exit_rule_t *r = &e->rules[k];
+        if (r->on == EXIT_ON_DEFAULT) {
+            if (dflt < 0)
+                dflt = k;
+            continue;
+        }
+        if (r->on != on)
+            continue;
+        if (on != EXIT_ON_CODES)
+            return k;
+        for (int q = 0; q < r->nranges; q++)
+            if (exit_code >= r->ranges[q][0] && exit_code <= r->ranges[q][1])
+                return k;
+    }
+    /* "default" is what no other rule matched, wherever it is written. */
+    return dflt;
+}
+
+/* Fill e->succeed and e->any_succeed from its rules. */
+void jobfile_exit_succeed_map (jobfile_exit_t *e);
+/* 1 when the map m (JOBFILE_SUCCEED_MAP bytes) makes end c a success. */
+static inline int jobfile_succeed_bit (const uint8_t *m, int c)
+{
+    return c >= 0 && c < 8 * JOBFILE_SUCCEED_MAP && (m[c / 8] >> (c % 8)) & 1;
+}
+/* The words of on, action and job, indexed by EXIT_ON_*, EXIT_*, EXIT_JOB_*;
+ * NULL-terminated. */
+extern const char *const jobfile_exit_on_names[];
+extern const char *const jobfile_exit_action_names[];
+extern const char *const jobfile_exit_job_names[];
+
 /* Unlimited durations are negative. */
 #define JOB_UNLIMITED (-1.0)
 
@@ -102,6 +177,8 @@ typedef struct {
     int priority;
     int on_failure;          /* TASK_BLOCK / TASK_SATISFY */
     int max_retries;         /* -1 = unlimited (job default applied) */
+    int max_requeues;        /* action = "requeue" runs again at most this often */
+    const jobfile_exit_t *exit; /* exit_conditions in effect (n == 0: none); job's lifetime */
     double max_wall_clock;   /* per attempt, JOB_UNLIMITED = none */
     int instances;           /* 1 unless multi-instance */
     const char *coordination_command; /* NULL when absent */
@@ -225,8 +302,21 @@ typedef struct {
     int instances;
     double time_request;     /* JOB_UNLIMITED = none */
     double max_wall_clock;   /* JOB_UNLIMITED = none */
+    int max_requeues;        /* JOB_DEFAULT_MAX_REQUEUES unless given */
+    const jobfile_exit_t *exit; /* the rules in effect (the task's, else the
+                                 * job's; n == 0: none); job's lifetime */
 } jobfile_reqs_t;
 void jobfile_task_reqs (const jobfile_t *jf, size_t i, jobfile_reqs_t *r);
+
+/* Describe rule k of list e for people and records, e.g.
+ * "job.cfg:14: codes 75: requeue" (at most len bytes, NUL-terminated).
+ * Returns buf. */
+const char *jobfile_exit_rule_text (const jobfile_exit_t *e, int k, char *buf, size_t len);
+
+/* Names of the rule words, for messages: "retry", "input_error", "stop"... */
+const char *jobfile_exit_action_name (int action);
+const char *jobfile_exit_on_name (int on);
+const char *jobfile_exit_job_name (int job);
 
 /* Counts for the validate summary. */
 typedef struct {

@@ -1,7 +1,7 @@
 ## io/jobfile: sources and unit tests.
 libmbio_a_SOURCES += io/jobfile.c io/jobfile_int.h io/jobfile_util.c \
-	io/jobfile_spec.c io/jobfile_check.c io/jobfile_task.c \
-	io/template.c io/template.h io/csv.c io/csv.h
+	io/jobfile_spec.c io/jobfile_check.c io/jobfile_task.c io/jobfile_exit.c \
+	io/jobfile_rules.c io/template.c io/template.h io/csv.c io/csv.h
 
 check_PROGRAMS += tests/unit/test_template tests/unit/test_jobfile
 TESTS += tests/unit/test_template tests/unit/test_jobfile

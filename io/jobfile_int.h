@@ -66,6 +66,8 @@ struct spec {
     int *dep_lines;
     jobfile_reqs_t reqs;       /* max_retries -2: the job's default */
     int retries_set;
+    jobfile_exit_t exit;       /* its own exit_conditions (exit_set) */
+    int exit_set;
     /* sweeps */
     int sweep;                 /* sweep number */
     size_t count;              /* tasks made by this spec */
@@ -117,6 +119,7 @@ struct jobfile {
     int fragment;                  /* depends_on may name tasks outside */
     int ndata;                     /* data files read (jobfile_data_file) */
     char **data_files;
+    jobfile_exit_t job_exit;       /* the job's exit_conditions */
 };
 
 /* jobfile_util.c: errors, typed readers, key checks. */
@@ -159,7 +162,11 @@ void jf_spec_destroy (struct spec *sp);
 void jf_env_free (jobfile_env_t *env);
 int jf_parse_env (jobfile_t *jf, const config_setting_t *g, jobfile_env_t *env);
 
-/* Tasks that come from sweeps (for validate's summary). */
+/* jobfile_exit.c: exit_conditions lists.  Parse list s into *out,
+ * reporting every mistake; 0, or -1 when it has errors (out then holds
+ * what was good and must still be freed). */
+int jf_parse_exit (jobfile_t *jf, const config_setting_t *s, jobfile_exit_t *out);
+void jf_exit_free (jobfile_exit_t *e);
 
 /* jobfile_check.c: enumerate tasks, ids, dependencies, checks. */
 int jf_build (jobfile_t *jf);

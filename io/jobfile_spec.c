@@ -13,13 +13,14 @@
 static const char *const task_keys[] = {
     "id", "command", "slots", "gpus", "memory", "time_request", "priority",
     "depends_on", "on_failure", "max_retries", "max_wall_clock", "environment",
-    "inputs", "outputs", "instances", "coordination_command", NULL
+    "inputs", "outputs", "instances", "coordination_command", "exit_conditions",
+    "max_requeues", NULL
 };
 static const char *const sweep_keys[] = {
     "id", "command", "slots", "gpus", "memory", "time_request", "priority",
     "depends_on", "on_failure", "max_retries", "max_wall_clock", "environment",
-    "inputs", "outputs", "instances", "coordination_command",
-    "parameters", "mode", "name", NULL
+    "inputs", "outputs", "instances", "coordination_command", "exit_conditions",
+    "max_requeues", "parameters", "mode", "name", NULL
 };
 static const char *const input_keys[] = { "source", "path", "method", "mode", NULL };
 static const char *const output_keys[] = { "pattern", "destination", "when", NULL };
@@ -76,6 +77,7 @@ void jf_spec_destroy (struct spec *sp)
     free (sp->deps);
     free (sp->dep_lines);
     free (sp->dimn);
+    jf_exit_free (&sp->exit);
     for (int v = 0; v < sp->nparams; v++) {
         if (sp->vs[v].strs) {
             for (size_t i = 0; i < sp->vs[v].nstrs; i++)
@@ -311,6 +313,7 @@ static void parse_task_keys (jobfile_t *jf, struct spec *sp, const config_settin
     r->instances = 1;
     r->time_request = JOB_UNLIMITED;
     r->max_wall_clock = JOB_UNLIMITED;
+    r->max_requeues = JOB_DEFAULT_MAX_REQUEUES;
     sp->file = jf_file (jf, g);
     sp->line = jf_line (g);
     sp->id_line = sp->line;
@@ -337,6 +340,7 @@ static void parse_task_keys (jobfile_t *jf, struct spec *sp, const config_settin
         jf_get_enum (jf, g, "on_failure", on_failure_names, &r->on_failure),
         jf_get_duration (jf, g, "max_wall_clock", &r->max_wall_clock),
         jf_get_int (jf, g, "instances", 1, &r->instances),
+        jf_get_int (jf, g, "max_requeues", 0, &r->max_requeues),
     };
     for (size_t k = 0; k < sizeof (rcs) / sizeof (rcs[0]); k++) {
         if (rcs[k] < 0)
@@ -346,6 +350,13 @@ static void parse_task_keys (jobfile_t *jf, struct spec *sp, const config_settin
     if (rc < 0)
         *bad = 1;
     sp->retries_set = rc > 0;
+    /* The rules are data: never templates, the same for every task of a
+     * sweep, so they are read once here. */
+    if ((s = config_setting_get_member (g, "exit_conditions"))) {
+        sp->exit_set = 1;
+        if (jf_parse_exit (jf, s, &sp->exit) < 0)
+            *bad = 1;
+    }
     parse_lists (jf, sp, g, bad);
 }
 
@@ -783,6 +794,7 @@ int jf_cmdfile_stream (jobfile_t *jf, FILE *fp, char *file, int line,
     free (buf);
     buf = NULL;
     sp->reqs = (jobfile_reqs_t){ .slots = 1, .max_retries = -2, .instances = 1,
+                                 .max_requeues = JOB_DEFAULT_MAX_REQUEUES,
                                  .time_request = JOB_UNLIMITED,
                                  .max_wall_clock = JOB_UNLIMITED };
     if (add_spec (jf, sp) < 0)

@@ -85,6 +85,7 @@ void jobfile_task_reqs (const jobfile_t *jf, size_t i, jobfile_reqs_t *r)
     *r = sp->reqs;
     if (r->max_retries == -2)
         r->max_retries = jf->job.max_task_retries;
+    r->exit = sp->exit_set ? &sp->exit : &jf->job_exit;
 }
 
 int jobfile_task_get (const jobfile_t *jf, size_t i, jobfile_task_t *t)
@@ -111,6 +112,8 @@ int jobfile_task_get (const jobfile_t *jf, size_t i, jobfile_task_t *t)
     t->priority = q.priority;
     t->on_failure = q.on_failure;
     t->max_retries = q.max_retries;
+    t->max_requeues = q.max_requeues;
+    t->exit = q.exit;
     t->max_wall_clock = q.max_wall_clock;
     t->instances = q.instances;
     t->sweep = sp->sweep;

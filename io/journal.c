@@ -100,6 +100,12 @@ static int pack_payload (buf_t *b, const journal_rec_t *r)
         rc |= buf_pack_i64 (b, r->bytes_out);
         rc |= buf_pack_str (b, r->reason);
         rc |= buf_pack_u8 (b, (uint8_t)(r->log_cut & 3));
+        /* Added with exit conditions: a record without them keeps the
+         * older, shorter form, which every reader knows. */
+        if (r->rule || r->decision) {
+            rc |= buf_pack_str (b, r->rule);
+            rc |= buf_pack_u8 (b, (uint8_t)r->decision);
+        }
         break;
     case JREC_TASK_END:
         rc |= buf_pack_str (b, r->task);
@@ -108,6 +114,11 @@ static int pack_payload (buf_t *b, const journal_rec_t *r)
         rc |= buf_pack_i32 (b, r->state);
         rc |= buf_pack_i32 (b, r->attempt);
         rc |= buf_pack_str (b, r->reason);
+        if (r->dependents || r->job_action || r->rule) {
+            rc |= buf_pack_u8 (b, (uint8_t)r->dependents);
+            rc |= buf_pack_u8 (b, (uint8_t)r->job_action);
+            rc |= buf_pack_str (b, r->rule);
+        }
         break;
     case JREC_RUN_END:
         rc |= buf_pack_i32 (b, r->status);
@@ -221,6 +232,10 @@ static int unpack_payload (const char *p, size_t n, journal_rec_t *r)
         r->bytes_out = unpack_i64 (&u);
         r->reason = unpack_str (&u);
         r->log_cut = unpack_u8 (&u);
+        if (u.left > 0) {
+            r->rule = unpack_str (&u);
+            r->decision = unpack_u8 (&u);
+        }
         break;
     case JREC_TASK_END:
         r->task = unpack_str (&u);
@@ -229,6 +244,11 @@ static int unpack_payload (const char *p, size_t n, journal_rec_t *r)
         r->state = unpack_i32 (&u);
         r->attempt = unpack_i32 (&u);
         r->reason = unpack_str (&u);
+        if (u.left > 0) {
+            r->dependents = unpack_u8 (&u);
+            r->job_action = unpack_u8 (&u);
+            r->rule = unpack_str (&u);
+        }
         break;
     case JREC_RUN_END:
         r->status = unpack_i32 (&u);

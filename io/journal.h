@@ -14,8 +14,10 @@ enum journal_type {
     JREC_WORKER = 2,        /* worker, node, slots, cpus */
     JREC_ATTEMPT_START = 3, /* task, task_index, task_digest, attempt, worker, node, slots, cpus, ready_time, start_time */
     JREC_ATTEMPT_END = 4,   /* task, task_index, attempt, worker, node, slots, cpus, outcome, exit_code,
-                               signal, timed_out, start/end, usage, bytes, reason, log_cut */
-    JREC_TASK_END = 5,      /* task, task_index, task_digest, attempt, state, reason */
+                               signal, timed_out, start/end, usage, bytes, reason, log_cut,
+                               [rule, decision] */
+    JREC_TASK_END = 5,      /* task, task_index, task_digest, attempt, state, reason,
+                               [dependents, job_action, rule] */
     JREC_RUN_END = 6,       /* status, time */
     JREC_PREP = 7,          /* node, worker, attempt (0 prep, 1 release), outcome, exit_code, signal,
                                start/end, reason */
@@ -29,6 +31,18 @@ enum journal_outcome {
     JOUT_INTERRUPTED,
     JOUT_INPUT_ERROR,
     JOUT_OUTPUT_ERROR,
+};
+
+/* What followed an attempt (ATTEMPT_END decision; 0 in journals written
+ * before exit conditions). */
+enum journal_decision {
+    JDEC_NONE = 0,
+    JDEC_SUCCEEDED,     /* the task succeeded (exit 0 or action "succeed") */
+    JDEC_RETRIED,       /* it runs again, using a retry */
+    JDEC_REQUEUED,      /* it runs again by action "requeue", using no retry */
+    JDEC_FAILED,        /* the task failed: no retry or requeue left, or action "fail" */
+    JDEC_AGAIN,         /* interrupted (drain, lost worker): runs again, no retry used */
+    JDEC_TERMINATED,    /* interrupted because a rule terminated the job */
 };
 
 /* One record; which fields matter depends on type (above); the fields a
@@ -62,7 +76,13 @@ typedef struct {
     const char *reason;
     int log_cut;             /* bit 0 stdout cut, bit 1 stderr cut */
     int state;               /* enum sched_state of a task end */
-    int status;              /* run end: 0 succeeded, 1 failed, 2 interrupted, 3 runtime error */
+    int status;              /* run end: 0 succeeded, 1 failed, 2 interrupted, 3 runtime error,
+                              * 4 terminated (exit conditions' job = "terminate") */
+    const char *rule;        /* attempt / task end: the exit condition that decided, as text
+                              * (jobfile_exit_rule_text), NULL when none did */
+    int decision;            /* attempt end: enum journal_decision */
+    int dependents;          /* task end: 0 its on_failure, 1 block, 2 satisfy (a rule's) */
+    int job_action;          /* task end: 0, or EXIT_JOB_STOP / EXIT_JOB_TERMINATE by its rule */
 } journal_rec_t;
 
 typedef struct journal journal_t;

@@ -96,7 +96,8 @@ static int write_root (hid_t f, const report_t *r, mb_error_t *err)
         || attr_i32 (f, "nodes", r->nodes, err) < 0
         || attr_i32 (f, "slots", r->slots, err) < 0
         || attr_i64 (f, "tasks", (int64_t)r->ntasks, err) < 0
-        || attr_i64 (f, "requeues", (int64_t)r->requeues, err) < 0)
+        || attr_i64 (f, "requeues", (int64_t)r->requeues, err) < 0
+        || (r->terminated_by && attr_str (f, "terminated_by", r->terminated_by, err) < 0))
         return -1;
     for (int i = 0; i < MB_NSTATES; i++)
         if (attr_i64 (f, mb_state_name (i), (int64_t)r->counts[i], err) < 0)
@@ -241,6 +242,8 @@ static void fill_attempts (const report_t *r, size_t first, size_t count, void *
         o->reason = nz (a->reason);
         o->slots = a->slots;
         o->cpus = nz (a->cpus);
+        o->rule = nz (a->rule);
+        o->decision = nz (a->decision);
     }
 }
 

@@ -44,6 +44,10 @@ typedef struct {
     const char *reason;
     int slots;
     const char *cpus;
+    const char *rule;    /* the exit condition that decided ("" none), e.g.
+                          * "job.cfg:14: code 75: requeue" */
+    const char *decision;/* what followed: "succeeded", "retried", "requeued",
+                          * "failed", "run again", "terminated", or "" */
 } report_attempt_t;
 
 /* One row of /workers. */
@@ -81,7 +85,8 @@ typedef struct {
     const char *job_id;
     const char *version;
     double started, finished;    /* UNIX seconds; written as ISO 8601 */
-    const char *status;          /* succeeded / failed / interrupted */
+    const char *status;          /* succeeded / failed / interrupted / terminated */
+    const char *terminated_by;   /* with terminated: "task ID, RULE"; else NULL */
     int workers, nodes, slots;
     size_t counts[6];            /* pending ready running succeeded failed skipped */
     size_t requeues;             /* attempts requeued because their worker was lost */

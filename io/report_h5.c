@@ -136,8 +136,10 @@ hid_t rh5_row_type (int kind)
             S (rh5_attempt_t, reason),
             M (rh5_attempt_t, slots, H5T_NATIVE_INT32),
             S (rh5_attempt_t, cpus),
+            S (rh5_attempt_t, rule),
+            S (rh5_attempt_t, decision),
         };
-        size_t n = sizeof (m) / sizeof (m[0]) - (kind == RH5_ATTEMPT_V1 ? 2 : 0);
+        size_t n = sizeof (m) / sizeof (m[0]) - (kind == RH5_ATTEMPT_V1 ? 4 : 0);
         return build (sizeof (rh5_attempt_t), m, n);
     }
     case RH5_WORKER: {

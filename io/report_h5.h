@@ -40,6 +40,8 @@ typedef struct {
     char *reason;
     int32_t slots;
     char *cpus;
+    char *rule;
+    char *decision;
 } rh5_attempt_t;
 
 typedef struct {
@@ -59,8 +61,8 @@ typedef struct {
 } rh5_log_t;
 
 /* Which compound type to build. */
-/* RH5_ATTEMPT_V1: /attempts as written before it had slots and cpus (the
- * same struct, those two members left zero). */
+/* RH5_ATTEMPT_V1: /attempts as written by 0.1, before slots, cpus, rule and
+ * decision (the same struct, those four members left zero). */
 enum { RH5_TASK, RH5_ATTEMPT, RH5_WORKER, RH5_LOG, RH5_ATTEMPT_V1 };
 
 /* Mute HDF5's own printing of its error stack for the duration of a call

@@ -162,6 +162,33 @@ static void print_sweeps (FILE *f, const report_t *r)
     }
 }
 
+/* The attempts an exit condition decided, and what followed: why a task
+ * was or was not run again. */
+static void print_rules (FILE *f, const report_t *r, int idw)
+{
+    size_t n = 0, shown = 0;
+    for (size_t i = 0; i < r->nattempts; i++)
+        n += r->attempts[i].rule && r->attempts[i].rule[0];
+    if (n == 0)
+        return;
+    fprintf (f, "\nexit conditions (%zu attempt%s decided by a rule):\n", n, n == 1 ? "" : "s");
+    fprintf (f, "  %-*s  %7s  %-12s  %4s  %-10s  %s\n", idw, "TASK", "ATTEMPT", "OUTCOME",
+             "EXIT", "DECISION", "RULE");
+    for (size_t i = 0; i < r->nattempts && shown < MAX_FAILURES; i++) {
+        const report_attempt_t *a = &r->attempts[i];
+        if (!a->rule || !a->rule[0])
+            continue;
+        const char *id = a->task < r->ntasks ? nz (r->tasks[a->task].id) : "?";
+        fprintf (f, "  %-*s  %7d  %-12s  %4d  %-10s  ", idw, id, a->attempt, nz (a->outcome),
+                 a->exit_code, nz (a->decision));
+        put_line (f, a->rule);
+        fputc ('\n', f);
+        shown++;
+    }
+    if (n > shown)
+        fprintf (f, "  ... and %zu more\n", n - shown);
+}
+
 int report_print_text (FILE *f, const report_t *r)
 {
     char started[32], finished[32];
@@ -172,6 +199,8 @@ int report_print_text (FILE *f, const report_t *r)
     report_iso8601 (r->started, started, sizeof (started));
     report_iso8601 (r->finished, finished, sizeof (finished));
     fprintf (f, "job %s: %s\n", nz (r->job_id), nz (r->status));
+    if (r->terminated_by)
+        fprintf (f, "  terminated by %s\n", r->terminated_by);
     fprintf (f, "  started %s, finished %s, wall time %.1f s (mpibatch %s)\n",
              started, finished, report_wall (r), nz (r->version));
     fprintf (f, "  workers %d, nodes %d, slots %d\n", r->workers, r->nodes, r->slots);
@@ -199,6 +228,7 @@ int report_print_text (FILE *f, const report_t *r)
         print_reasons (f, r, idw);
     }
     print_sweeps (f, r);
+    print_rules (f, r, idw);
 
     if (r->nworkers > 0) {
         fprintf (f, "\nworkers:\n");

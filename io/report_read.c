@@ -146,7 +146,7 @@ static int read_root (report_file_t *rf, hid_t f, mb_error_t *err)
     static const char *snames[5] = {
         "job_id", "mpibatch_version", "started", "finished", "status",
     };
-    char *s[5] = { NULL };
+    char *s[6] = { NULL };
     int64_t v;
     size_t total = 0;
     pool_t pool;
@@ -155,7 +155,11 @@ static int read_root (report_file_t *rf, hid_t f, mb_error_t *err)
     for (int i = 0; i < 5; i++)
         if (read_attr_str (f, snames[i], &s[i], err) < 0)
             goto out;
-    for (int i = 0; i < 5; i++)
+    /* Only a terminated run has it. */
+    if (H5Aexists (f, "terminated_by") > 0
+        && read_attr_str (f, "terminated_by", &s[5], err) < 0)
+        goto out;
+    for (int i = 0; i < 6; i++)
         total += slen (s[i]);
     if (pool_init (rf, &pool, total, err) < 0)
         goto out;
@@ -164,6 +168,7 @@ static int read_root (report_file_t *rf, hid_t f, mb_error_t *err)
     rf->r.started = parse_iso (s[2]);
     rf->r.finished = parse_iso (s[3]);
     rf->r.status = pool_put (&pool, s[4]);
+    rf->r.terminated_by = s[5] ? pool_put (&pool, s[5]) : NULL;
     if (read_attr_i64 (f, "workers", &v, err) < 0)
         goto out;
     rf->r.workers = (int)v;
@@ -180,7 +185,7 @@ static int read_root (report_file_t *rf, hid_t f, mb_error_t *err)
     }
     rc = 0;
 out:
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         free (s[i]);
     return rc;
 }
@@ -376,7 +381,8 @@ static int read_attempts (report_file_t *rf, hid_t f, mb_error_t *err)
         return -1;
     for (size_t i = 0; i < n; i++)
         total += slen (rows[i].node) + slen (rows[i].outcome) + slen (rows[i].reason)
-                 + slen (rows[i].cpus);
+                 + slen (rows[i].cpus)
+                 + slen (rows[i].rule) + slen (rows[i].decision);
     if (pool_init (rf, &pool, total, err) < 0)
         goto out;
     if (!(rf->attempts = calloc (n ? n : 1, sizeof (*rf->attempts)))) {
@@ -399,6 +405,8 @@ static int read_attempts (report_file_t *rf, hid_t f, mb_error_t *err)
         a->reason = pool_put (&pool, s->reason);
         a->slots = s->slots;
         a->cpus = pool_put (&pool, s->cpus);
+        a->rule = pool_put (&pool, s->rule);
+        a->decision = pool_put (&pool, s->decision);
     }
     rf->r.nattempts = n;
     rf->r.attempts = rf->attempts;

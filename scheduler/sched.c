@@ -214,7 +214,8 @@ void sched_propagate (sched_t *s, uint32_t f)
     uint32_t cur = f;
     for (;;) {
         int releases = s->state[cur] == SCHED_SUCCEEDED
-                       || s->classes[s->cls[cur]].on_failure;
+                       || (s->depmode[cur] >= 0 ? s->depmode[cur]
+                                                : s->classes[s->cls[cur]].on_failure);
         for (uint32_t e = s->dfirst[cur]; e != SCHED_NONE; e = s->enext[e]) {
             uint32_t t = s->eto[e];
             if (s->state[t] != SCHED_PENDING)
@@ -248,6 +249,26 @@ int sched_preset (sched_t *s, uint32_t task, enum sched_state state, int attempt
         state = SCHED_PENDING;
     sched_set_state (s, task, state);
     s->attempts[task] = (uint16_t)attempts;
+    return 0;
+}
+
+int sched_preset_requeues (sched_t *s, uint32_t task, int requeues)
+{
+    if (!s || s->started || task >= s->n || requeues < 0 || requeues > UINT16_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    s->requeues[task] = (uint16_t)requeues;
+    return 0;
+}
+
+int sched_set_dependents (sched_t *s, uint32_t task, int mode)
+{
+    if (!s || task >= s->n || mode < -1 || mode > 1) {
+        errno = EINVAL;
+        return -1;
+    }
+    s->depmode[task] = (int8_t)mode;
     return 0;
 }
 
@@ -309,6 +330,20 @@ enum sched_state sched_attempt_end (sched_t *s, uint32_t task, enum sched_outcom
         }
         /* The run is over: it will never start again. */
         skip (s, task);
+        break;
+    case SCHED_REQUEUE_RULE:
+        if (s->attempts[task] > 0)
+            s->attempts[task]--;
+        if (s->stopped) {
+            skip (s, task);     /* the run is over, as for SCHED_REQUEUE */
+            break;
+        }
+        if (s->requeues[task] < k->max_requeues) {
+            s->requeues[task]++;
+            make_ready (s, task);
+            return SCHED_READY;
+        }
+        sched_set_state (s, task, SCHED_FAILED);
         break;
     case SCHED_FAIL:
         if (!stopped && (k->max_retries == -1
@@ -380,6 +415,15 @@ enum sched_state sched_state (const sched_t *s, uint32_t task)
         return SCHED_PENDING;
     }
     return s->state[task];
+}
+
+int sched_requeues (const sched_t *s, uint32_t task)
+{
+    if (!s || task >= s->n) {
+        errno = EINVAL;
+        return -1;
+    }
+    return s->requeues[task];
 }
 
 int sched_attempts (const sched_t *s, uint32_t task)

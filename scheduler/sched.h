@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/graph.h"
+#include "io/jobfile.h"   /* the exit_conditions rules (types only) */
 
 /* The task graph is common/graph.h (the job file loader checks it for
  * cycles too).  The old names stay until runtime/service/ moves to the
@@ -36,6 +37,8 @@ enum sched_outcome {
     SCHED_FAIL,            /* non-zero exit, signal, timeout: retry if left */
     SCHED_FAIL_FINAL,      /* fail without retry (input staging error) */
     SCHED_REQUEUE,         /* interrupted or worker lost: ready again, no retry used */
+    SCHED_REQUEUE_RULE,    /* action = "requeue": ready again, no retry used, at most
+                            * max_requeues times; then FAILED */
 };
 
 /* Per-task numbers the scheduler needs (copied at creation). */
@@ -45,6 +48,7 @@ typedef struct {
     int64_t memory;      /* bytes, 0 = none */
     int priority;        /* higher first; ties in task index order */
     int max_retries;     /* -1 unlimited */
+    int max_requeues;    /* SCHED_REQUEUE_RULE at most this often */
     int on_failure;      /* 0 = block dependents, 1 = satisfy them */
     int instances;       /* >= 1; > 1 places over several workers */
     double time_request; /* seconds one attempt needs, <= 0: none */
@@ -171,6 +175,16 @@ int sched_worker_remove (sched_t *s, int id);
  * 0, or -1 (EINVAL: after sched_start, bad task, state or attempts). */
 int sched_preset (sched_t *s, uint32_t task, enum sched_state state, int attempts);
 
+/* Before sched_start(): requeues by rule already used in earlier runs
+ * (resume), so max_requeues keeps counting.  0, or -1 (EINVAL). */
+int sched_preset_requeues (sched_t *s, uint32_t task, int requeues);
+
+/* What task's failure does to its dependents, replacing its on_failure:
+ * -1 (its on_failure), 0 (block) or 1 (satisfy).  Used when the task ends
+ * FAILED (exit conditions' `dependents`); callable before sched_start for
+ * a preset.  0, or -1 (EINVAL). */
+int sched_set_dependents (sched_t *s, uint32_t task, int mode);
+
 /* Compute the initial ready set.  Tasks whose blocking prerequisite
  * already failed become SKIPPED (reported by sched_next_event). */
 int sched_start (sched_t *s);
@@ -178,7 +192,7 @@ int sched_start (sched_t *s);
 /* A placement decision.  For a one-instance task nparts == 1. */
 typedef struct {
     uint32_t task;
-    int attempt;          /* 0 for the first attempt */
+    int attempt;          /* 0 for the first attempt; retries and requeues by rule count up */
     int nparts;
     struct { int worker; int slots; int gpus; } parts[64];
 } sched_assign_t;
@@ -257,6 +271,7 @@ int sched_next_event (sched_t *s, uint32_t *task);
 
 enum sched_state sched_state (const sched_t *s, uint32_t task);
 int sched_attempts (const sched_t *s, uint32_t task);   /* attempts started */
+int sched_requeues (const sched_t *s, uint32_t task);   /* SCHED_REQUEUE_RULE used */
 
 /* Counts by state, indexed by enum sched_state (6 entries). */
 void sched_counts (const sched_t *s, size_t counts[6]);
@@ -265,6 +280,48 @@ int sched_finished (const sched_t *s);
 /* Tasks RUNNING on worker id, for requeueing when it is lost. Returns the
  * count and fills up to max entries of out. */
 size_t sched_worker_tasks (const sched_t *s, int id, uint32_t *out, size_t max);
+
+/* ------------------------------------------------------------------ */
+/* Exit conditions: what an attempt's end means (the retry policy)     */
+
+/* How an attempt ended, as the exit conditions see it. */
+enum sched_end {
+    SCHED_END_EXIT = 0,       /* exited with a code (0 always succeeds) */
+    SCHED_END_SIGNAL,         /* killed by a signal */
+    SCHED_END_TIMEOUT,        /* max_wall_clock expired */
+    SCHED_END_INPUT_ERROR,    /* staging in failed: the command never ran */
+    SCHED_END_OUTPUT_ERROR,   /* publishing outputs failed */
+    SCHED_END_INTERRUPTED,    /* drain, lost worker, job terminated: not the task's doing */
+};
+
+/* The rule of ex (NULL or empty: none) that decides an attempt that ended
+ * as `end` with exit_code: the first that matches, or -1 (exit 0, an
+ * interruption, nothing matches).  Codes rules match SCHED_END_EXIT only;
+ * on = "default" matches any failure no earlier rule matched. */
+int sched_exit_match (const jobfile_exit_t *ex, int end, int exit_code);
+
+/* A decision on an attempt's end. */
+typedef struct {
+    enum sched_outcome outcome; /* for sched_attempt_end */
+    int rule;            /* index of the deciding rule in ex, -1: none (the defaults) */
+    int action;          /* EXIT_* asked for: the rule's, else EXIT_SUCCEED for
+                          * exit 0, EXIT_FAIL for an input error, EXIT_RETRY */
+    int dependents;      /* -1, or replaces on_failure if the task ends FAILED */
+    int job;             /* EXIT_JOB_*: stop or terminate the job */
+    int exhausted;       /* set by sched_attempt_decide: the retries or requeues
+                          * asked for were used up, so the task FAILED */
+} sched_verdict_t;
+
+/* Pure: what an attempt's end means under ex.  A rule that stops or
+ * terminates the job makes a retry or requeue final (nothing more of the
+ * job starts).  Interruptions requeue without a rule. */
+void sched_exit_decide (const jobfile_exit_t *ex, int end, int exit_code, sched_verdict_t *v);
+
+/* sched_exit_decide, then sched_set_dependents and sched_attempt_end for
+ * a RUNNING task.  Fills *v (exhausted included); returns the task's new
+ * state (as sched_attempt_end). */
+enum sched_state sched_attempt_decide (sched_t *s, uint32_t task, const jobfile_exit_t *ex,
+                                       int end, int exit_code, sched_verdict_t *v);
 
 /* ------------------------------------------------------------------ */
 /* Which cores of a worker a task gets                                 */

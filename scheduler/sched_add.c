@@ -16,15 +16,16 @@ static int class_equal (const struct sched_class *k, uint32_t job, const sched_t
 {
     return k->job == job && k->slots == t->slots && k->gpus == t->gpus
         && k->memory == t->memory && k->instances == t->instances
-        && k->max_retries == t->max_retries && k->on_failure == t->on_failure
-        && k->time_request == t->time_request;
+        && k->max_retries == t->max_retries && k->max_requeues == t->max_requeues
+        && k->on_failure == t->on_failure && k->time_request == t->time_request;
 }
 
 static uint64_t class_hash (uint32_t job, int slots, int gpus, int64_t memory, int instances,
-                            int max_retries, int on_failure, double time_request)
+                            int max_retries, int max_requeues, int on_failure,
+                            double time_request)
 {
     /* Hash the fields, not the struct: padding bytes are undefined. */
-    int64_t v[8] = { slots, gpus, memory, instances, max_retries, on_failure,
+    int64_t v[9] = { slots, gpus, memory, instances, max_retries, max_requeues, on_failure,
                      (int64_t)(time_request * 1000.0), job };
     return hash_fnv1a64 (v, sizeof (v));
 }
@@ -32,14 +33,14 @@ static uint64_t class_hash (uint32_t job, int slots, int gpus, int64_t memory, i
 static uint64_t task_hash (uint32_t job, const sched_task_t *t)
 {
     return class_hash (job, t->slots, t->gpus, t->memory, t->instances, t->max_retries,
-                       t->on_failure, t->time_request);
+                       t->max_requeues, t->on_failure, t->time_request);
 }
 
 static int task_valid (const sched_task_t *t)
 {
     return t->slots >= 1 && t->gpus >= 0 && t->memory >= 0 && t->instances >= 1
         && (int64_t)t->instances * t->slots <= INT32_MAX && t->max_retries >= -1
-        && (t->on_failure == 0 || t->on_failure == 1);
+        && t->max_requeues >= 0 && (t->on_failure == 0 || t->on_failure == 1);
 }
 
 /* Double the class table (it stays at most half full, so probes stay
@@ -54,7 +55,8 @@ static int table_grow (sched_t *s)
     for (uint32_t c = 0; c < s->nclasses; c++) {
         const struct sched_class *k = &s->classes[c];
         size_t h = class_hash (k->job, k->slots, k->gpus, k->memory, k->instances,
-                               k->max_retries, k->on_failure, k->time_request)
+                               k->max_retries, k->max_requeues, k->on_failure,
+                               k->time_request)
                    & (ncap - 1);
         while (nt[h] != SCHED_NONE)
             h = (h + 1) & (ncap - 1);
@@ -113,6 +115,7 @@ static uint32_t class_get (sched_t *s, uint32_t job, const sched_task_t *t)
     k->memory = t->memory;
     k->instances = t->instances;
     k->max_retries = t->max_retries;
+    k->max_requeues = t->max_requeues;
     k->on_failure = t->on_failure;
     k->time_request = t->time_request;
     k->rank = ((int64_t)(1000 - jb->priority) << 32) | job;
@@ -145,6 +148,8 @@ static int tasks_reserve (sched_t *s, size_t n)
         cap *= 2;
     if (grow ((void **)&s->state, cap, sizeof (*s->state)) < 0
         || grow ((void **)&s->attempts, cap, sizeof (*s->attempts)) < 0
+        || grow ((void **)&s->requeues, cap, sizeof (*s->requeues)) < 0
+        || grow ((void **)&s->depmode, cap, sizeof (*s->depmode)) < 0
         || grow ((void **)&s->aux, cap, sizeof (*s->aux)) < 0
         || grow ((void **)&s->cls, cap, sizeof (*s->cls)) < 0
         || grow ((void **)&s->prio, cap, sizeof (*s->prio)) < 0
@@ -337,6 +342,8 @@ static int add_batch (sched_t *s, uint32_t job, const sched_task_t *reqs,
         size_t t = first + i;
         s->state[t] = SCHED_PENDING;
         s->attempts[t] = 0;
+        s->requeues[t] = 0;
+        s->depmode[t] = -1;
         s->aux[t] = 0;
         s->prio[t] = reqs[i].priority;
         s->dfirst[t] = s->dlast[t] = SCHED_NONE;
@@ -449,6 +456,8 @@ void sched_tasks_destroy (sched_t *s)
 {
     free (s->state);
     free (s->attempts);
+    free (s->requeues);
+    free (s->depmode);
     free (s->aux);
     free (s->cls);
     free (s->prio);

@@ -337,7 +337,8 @@ static void assign (sched_t *s, uint32_t c, const uint32_t *w, const int *take, 
     sched_class_pop (s, c);
     sched_set_state (s, t, SCHED_RUNNING);
     a->task = t;
-    a->attempt = s->attempts[t];
+    /* Requeues by rule use no retry but are attempts of their own. */
+    a->attempt = s->attempts[t] + s->requeues[t];
     a->nparts = np;
     if (s->attempts[t] < UINT16_MAX)
         s->attempts[t]++;

@@ -24,6 +24,7 @@ struct sched_class {
     int gpus;
     int instances;
     int max_retries;
+    int max_requeues;
     int64_t memory;
     int on_failure;
     double time_request; /* <= 0: none */
@@ -95,6 +96,8 @@ struct sched {
     /* Per task, compact. */
     uint8_t *state;
     uint16_t *attempts;
+    uint16_t *requeues;  /* SCHED_REQUEUE_RULE used */
+    int8_t *depmode;     /* -1, or what a failure does to dependents (sched_set_dependents) */
     uint32_t *aux;       /* PENDING: prerequisites not final yet; RUNNING: first part */
     uint32_t *cls;       /* class index */
     int32_t *prio;

@@ -237,6 +237,13 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         /* The task is ready again unless a TASK_END follows. */
         if (t->state == RT_RUNNING || t->state == RT_INTERRUPTED)
             t->state = RT_RETRY;
+        if (!r->rule) {
+            free (t->rule);
+            t->rule = NULL;
+        }
+        else if (set_str (&t->rule, r->rule) < 0)
+            return 1;
+        t->requeues += r->decision == JDEC_REQUEUED;
         if (r->reason && *r->reason && set_str (&t->reason, r->reason) < 0)
             return 1;
         break;
@@ -246,6 +253,12 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         t->index = r->task_index;
         t->state = r->state == 3 ? RT_SUCCEEDED
                  : r->state == 5 ? RT_SKIPPED : RT_FAILED;
+        if (r->job_action == EXIT_JOB_TERMINATE) {
+            char buf[600];
+            snprintf (buf, sizeof (buf), "task %s, %s", t->id, r->rule ? r->rule : "?");
+            if (set_str (&v->terminated_by, buf) < 0)
+                return 1;
+        }
         if (r->reason && *r->reason && set_str (&t->reason, r->reason) < 0)
             return 1;
         break;
@@ -287,7 +300,9 @@ void run_view_free (run_view_t *v)
         free (v->tasks[i].id);
         free (v->tasks[i].node);
         free (v->tasks[i].reason);
+        free (v->tasks[i].rule);
     }
+    free (v->terminated_by);
     free (v->tasks);
     free (v->hash_);
     free (v->job_id);
@@ -321,6 +336,7 @@ const char *run_status_name (int status)
     case 1: return "failed";
     case 2: return "interrupted";
     case 3: return "runtime error";
+    case 4: return "terminated";
     default: return "unknown";
     }
 }

@@ -45,6 +45,8 @@ typedef struct {
     int outcome;         /* of the latest ended attempt, -1 if none */
     int log_cut;
     char *reason;        /* latest failure reason, or NULL */
+    char *rule;          /* exit condition that decided the latest attempt, or NULL */
+    int requeues;        /* attempts requeued by an exit condition */
 } run_task_t;
 
 typedef struct {
@@ -56,6 +58,7 @@ typedef struct {
     double last_time;        /* time of the last record */
     int ended;               /* a RUN_END follows the latest RUN_START */
     int end_status;          /* its status */
+    char *terminated_by;     /* "task ID, RULE" when an exit condition terminated the job */
     double end_time;
     int workers, nodes, slots;
     uint64_t ntasks;         /* of the latest run */

@@ -95,6 +95,8 @@ static void print_text (FILE *f, const run_view_t *v, const char *statedir,
     if (v->runs > 1)
         fprintf (f, " (run %d: resumed)", v->runs);
     fprintf (f, "\n");
+    if (v->terminated_by)
+        fprintf (f, "terminated by %s\n", v->terminated_by);
     fprintf (f, "state directory: %s\n", statedir);
     fprintf (f, "tasks: %llu total, %zu waiting", (unsigned long long)v->ntasks,
              waiting_count (v));
@@ -129,6 +131,8 @@ static void print_text (FILE *f, const run_view_t *v, const char *statedir,
             if (tk->state != RT_FAILED)
                 continue;
             fprintf (f, "  %-24s %s\n", tk->id, tk->reason ? tk->reason : "failed");
+            if (tk->rule)
+                fprintf (f, "  %-24s rule %s\n", "", tk->rule);
             k++;
         }
         if (v->counts[RT_FAILED] > LIST_MAX)
@@ -167,6 +171,8 @@ static void print_json (FILE *f, const run_view_t *v, const char *statedir,
     fputs (",\"elapsed\":", f);
     json_num (f, elapsed (v, t));
     fprintf (f, ",\"workers\":%d,\"nodes\":%d,\"slots\":%d", v->workers, v->nodes, v->slots);
+    fputs (",\"terminated_by\":", f);
+    json_put_string (f, v->terminated_by);
     fprintf (f, ",\"counts\":{\"total\":%llu,\"waiting\":%zu,\"retrying\":%zu,"
                 "\"running\":%zu,\"succeeded\":%zu,\"failed\":%zu,\"skipped\":%zu,"
                 "\"interrupted\":%zu}",
@@ -198,8 +204,11 @@ static void print_json (FILE *f, const run_view_t *v, const char *statedir,
         fputs (first ? "{\"id\":" : ",{\"id\":", f);
         first = 0;
         json_put_string (f, tk->id);
-        fprintf (f, ",\"attempts\":%d,\"reason\":", tk->attempts);
+        fprintf (f, ",\"attempts\":%d,\"requeues\":%d,\"reason\":", tk->attempts,
+                 tk->requeues);
         json_put_string (f, tk->reason);
+        fputs (",\"rule\":", f);
+        json_put_string (f, tk->rule);
         fputs ("}", f);
     }
     fputs ("]}\n", f);

@@ -472,6 +472,15 @@ void att_ended (att_t *a, int st, const struct rusage *ru)
             att_reason (a, " (address space capped at %s)", b);
         }
     }
+    /* Exit conditions may count this end as a success (action
+     * "succeed"): success outputs are published and the attempt is
+     * reported succeeded with its real exit code. */
+    if (r->succeed && !a->interrupted && res->outcome != LAUNCH_SUCCEEDED) {
+        int c = res->timed_out ? 257 : res->exit_code > 0 ? res->exit_code
+                : res->signal > 0 ? 256 : -1;
+        if (jobfile_succeed_bit (r->succeed, c))
+            res->outcome = LAUNCH_SUCCEEDED;
+    }
 }
 
 static int keep_dir (const att_t *a)

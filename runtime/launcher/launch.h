@@ -61,6 +61,8 @@ typedef struct {
     const char *log_stdout;    /* keep stdout.txt here after the attempt (NULL: leave it) */
     const char *log_stderr;
     int retention;             /* JOB_RETAIN_*: remove the task dir after the attempt unless kept */
+    const uint8_t *succeed;    /* NULL, or JOBFILE_SUCCEED_MAP bytes: the ends that exit
+                                * conditions count as a success (jobfile_exit_t) */
 } launch_req_t;
 
 /* Start an attempt.  0 or -1 with errno (the launcher is gone). */

@@ -87,7 +87,8 @@ int lwire_pack_submit (buf_t *b, const launch_req_t *r)
     bad = bad || buf_pack_str (b, r->default_dest) < 0
         || buf_pack_str (b, r->log_stdout) < 0
         || buf_pack_str (b, r->log_stderr) < 0
-        || buf_pack_i32 (b, r->retention) < 0;
+        || buf_pack_i32 (b, r->retention) < 0
+        || buf_pack_bytes (b, r->succeed, r->succeed ? JOBFILE_SUCCEED_MAP : 0) < 0;
     if (bad) {
         int saved = errno;
         b->len = at;
@@ -260,6 +261,11 @@ static int walk_submit (unpack_t *u, launch_req_t *r, counts_t *c, char *blk)
     r->log_stdout = unpack_str (u);
     r->log_stderr = unpack_str (u);
     r->retention = unpack_i32 (u);
+    uint32_t nmap = 0;
+    const char *map = unpack_bytes (u, &nmap);
+    if (nmap != 0 && nmap != JOBFILE_SUCCEED_MAP)
+        return -1;
+    r->succeed = nmap ? (const uint8_t *)map : NULL;
     if (u->err || !r->command || !r->task_dir)
         return -1;
     c->nenv = nenv;

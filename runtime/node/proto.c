@@ -254,6 +254,8 @@ int assign_pack (const jobfile_task_t *t, uint64_t tag, int attempt, int kind,
     buf_pack_i32 (b, mi ? mi->instances : 1);
     buf_pack_i32 (b, mi ? mi->is_primary : 1);
     buf_pack_i32 (b, mi ? mi->part_slots : t->slots);
+    int map = t->exit && t->exit->any_succeed;
+    buf_pack_bytes (b, map ? t->exit->succeed : NULL, map ? JOBFILE_SUCCEED_MAP : 0);
     return b->data ? 0 : -1;
 }
 
@@ -302,6 +304,14 @@ int assign_unpack (unpack_t *u, assign_t *a)
     a->instances = unpack_i32 (u);
     a->is_primary = unpack_i32 (u);
     a->part_slots = unpack_i32 (u);
+    uint32_t nmap = 0;
+    const char *map = unpack_bytes (u, &nmap);
+    if (nmap == JOBFILE_SUCCEED_MAP) {
+        memcpy (a->succeed, map, nmap);
+        a->has_succeed = 1;
+    }
+    else if (nmap != 0)
+        return -1;
     return u->err || !a->id || !a->command ? -1 : 0;
 }
 

@@ -109,6 +109,8 @@ typedef struct {
     int instances;
     int is_primary;            /* this node runs the application command */
     int part_slots;            /* slots of this worker's part */
+    int has_succeed;           /* exit conditions turn some failures into successes: */
+    uint8_t succeed[JOBFILE_SUCCEED_MAP];   /* which (jobfile_exit_t) */
 } assign_t;
 
 /* What a multi-instance attempt adds to an assignment. */

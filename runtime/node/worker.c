@@ -661,6 +661,7 @@ static int start_one (worker_t *w, const assign_t *a)
     req.noutputs = a->noutputs;
     req.default_dest = dest;
     req.retention = a->kind == LAUNCH_TASK ? ji->retention : JOB_RETAIN_ALL;
+    req.succeed = a->kind == LAUNCH_TASK && a->has_succeed ? a->succeed : NULL;
     if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_STORAGE) {
         req.log_stdout = lout;
         req.log_stderr = lerr;

@@ -247,16 +247,6 @@ static void dispatch (service_t *svc)
     jobfile_task_clear (&t);
 }
 
-static int sched_outcome (int outcome)
-{
-    switch (outcome) {
-    case LAUNCH_SUCCEEDED: return SCHED_OK;
-    case LAUNCH_INTERRUPTED: return SCHED_REQUEUE;
-    case LAUNCH_INPUT_ERROR: return SCHED_FAIL_FINAL;
-    default: return SCHED_FAIL;
-    }
-}
-
 static void report_skips (service_t *svc)
 {
     uint32_t t;
@@ -323,7 +313,11 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
     }
     if (svc->mi)
         mi_forget (svc, res->task);
-    attempt_t *a = svc_attempt_end (svc, res, wn);
+    /* The exit conditions decide (retry, requeue, fail, succeed) and the
+     * attempt is recorded with the rule that did. */
+    sched_verdict_t v;
+    int st;
+    attempt_t *a = svc_exit_attempt_end (svc, res, wn, &v, &st);
     if (svc->spool_fd >= 0 && (res->out || res->err)) {
         char id[80];
         jobfile_task_id (svc->jf, res->task, id, sizeof (id));
@@ -343,11 +337,20 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
             svc->recent_n++;
         svc->recent_secs += (d - svc->recent_secs) / svc->recent_n;
     }
-    int st = sched_attempt_end (svc->s, res->task, sched_outcome (res->r.outcome));
-    if (st == SCHED_SUCCEEDED || st == SCHED_FAILED)
-        svc_task_end (svc, res->task, st, st == SCHED_FAILED ? res->r.reason : NULL);
-    if (st == SCHED_FAILED && svc->job->on_task_failure == JOB_ON_FAILURE_STOP
-        && !svc->stop_on_failure) {
+    if (v.job == EXIT_JOB_TERMINATE && !svc->draining) {
+        /* Its running siblings are interrupted at once; their attempts
+         * come back interrupted and the rest of the job is skipped. */
+        if (svc->opts->verbose >= 0)
+            fprintf (stderr, "%smpibatch: job terminated by %s: interrupting its running "
+                             "tasks\n", svc_bar_nl (svc), svc->terminated_by);
+        svc->stop_on_failure = 1;
+        sched_hold (svc->s);
+        for (int i = 0; i < svc->nworkers; i++)
+            if (svc->w[i].alive)
+                send_ctrl (svc, i, CTRL_INTERRUPT, 0);
+    }
+    if (((st == SCHED_FAILED && svc->job->on_task_failure == JOB_ON_FAILURE_STOP)
+         || v.job == EXIT_JOB_STOP) && !svc->stop_on_failure) {
         svc->stop_on_failure = 1;
         sched_hold (svc->s);
         /* Tasks sent ahead and not started yet come back, to be skipped. */
@@ -355,8 +358,9 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
             if (svc->w[i].alive)
                 send_ctrl (svc, i, CTRL_UNQUEUE, 0);
         if (svc->opts->verbose >= 0)
-            fprintf (stderr, "mpibatch: task failed and on_task_failure = \"stop\": "
-                             "starting no more tasks\n");
+            fprintf (stderr, "mpibatch: %s: starting no more tasks\n",
+                     v.job == EXIT_JOB_STOP ? "an exit condition stops the job"
+                                            : "task failed and on_task_failure = \"stop\"");
     }
     if (svc->opts->verbose > 0) {
         char id[80];
@@ -711,6 +715,12 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     }
     fail_oversized (svc);
     sched_start (svc->s);
+    if (svc->terminated) {
+        /* --resume of a terminated job: nothing more runs. */
+        sched_hold (svc->s);
+        sched_skip_remaining (svc->s);
+        svc->stop_on_failure = 1;
+    }
     report_skips (svc);
     svc->started = svc_now ();
     svc->last_fsync = svc->last_progress = svc->last_report = svc->started;
@@ -812,6 +822,10 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             status = "interrupted";
             rc = 3;
         }
+        else if (svc->terminated) {
+            status = "terminated";
+            rc = 1;
+        }
         else if (svc->draining) {
             status = "interrupted";
             rc = 4;
@@ -829,7 +843,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         memset (&r, 0, sizeof (r));
         r.type = JREC_RUN_END;
         r.time = svc->finished;
-        r.status = rc == 0 ? 0 : rc == 1 ? 1 : rc == 4 ? 2 : 3;
+        r.status = svc->terminated && rc == 1 ? 4 : rc == 0 ? 0 : rc == 1 ? 1 : rc == 4 ? 2 : 3;
         journal_append (svc->j, &r);
         if (journal_flush (svc->j, 1) < 0) {
             fprintf (stderr, "mpibatch: cannot write the journal: %s\n", strerror (errno));

@@ -49,6 +49,8 @@ typedef struct {
     int64_t max_rss_kib, bytes_in, bytes_out;
     const char *reason;    /* interned */
     const char *cpus;      /* interned */
+    const char *rule;      /* interned: the exit condition that decided, NULL: none */
+    int decision;          /* enum journal_decision */
 } attempt_t;
 
 enum { NODE_NEW = 0, NODE_PREPARING, NODE_READY, NODE_FAILED };
@@ -148,6 +150,11 @@ typedef struct {
     /* strings many attempts share (node names, CPU lists), kept once */
     char **istr;
     size_t nistr, istr_cap;
+    /* exit conditions (service_exit.c) */
+    uint16_t *prev_requeues; /* resume: requeues by rule used in earlier runs */
+    int8_t *prev_deps;     /* resume: 0, or a failed task's dependents by rule + 1 */
+    int terminated;        /* a rule with job = "terminate" ended the job */
+    char *terminated_by;   /* "task ID, RULE" */
     /* reasons of tasks that ended without an attempt (skipped, oversized) */
     uint32_t *why_task;
     char **why;
@@ -168,6 +175,27 @@ void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason)
 int svc_write_report (service_t *svc, const char *status, mb_error_t *err);
 const char *svc_outcome_name (int outcome);
 const char *svc_state_name (int state);
+/* What followed an attempt (enum journal_decision) as the report says it. */
+const char *svc_decision_name (int decision);
+
+/* service_exit.c: exit conditions.  Decide what a task attempt's end
+ * means (the scheduler's policy), apply it to the scheduler, and record the
+ * attempt (and the task's end when it is final) with the deciding rule.
+ * *v says what was decided (v->job: stop or terminate the job, which the
+ * caller carries out).  Returns the attempt kept for the report (NULL on
+ * ENOMEM) and the task's new state in *state. */
+attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
+                                 sched_verdict_t *v, int *state);
+/* Record an attempt's end with its rule, decision and (if not NULL) a
+ * reason replacing the launcher's. */
+attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
+                                 const char *rule, int decision, const char *reason);
+/* Record a task's end with what its rule says of dependents and the job. */
+void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *reason,
+                        const char *rule, int dependents, int job_action);
+/* Deadlines: seconds before a deadline at which the drain starts
+ * (MPIBATCH_DEADLINE_MARGIN, default 15). */
+double svc_deadline_margin (void);
 
 /* service_out.c */
 void svc_print_start (service_t *svc);

@@ -106,6 +106,9 @@ void svc_print_summary (service_t *svc)
              svc->job->id, how, c[SCHED_SUCCEEDED], c[SCHED_FAILED], c[SCHED_SKIPPED],
              c[SCHED_PENDING] + c[SCHED_READY] + c[SCHED_RUNNING], wall,
              svc->finished - svc->started);
+    if (svc->terminated)
+        fprintf (stderr, "mpibatch: the job was terminated by %s\n",
+                 svc->terminated_by ? svc->terminated_by : "an exit condition");
     if (svc->status == 4)
         fprintf (stderr, "mpibatch: %s; continue with: mpibatch run --resume %s\n",
                  svc->drain_reason ? svc->drain_reason : "interrupted", svc->opts->jobfile);

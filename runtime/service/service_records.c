@@ -28,6 +28,14 @@ const char *svc_outcome_name (int o)
     return o >= 0 && o < 6 ? outcome_names[o] : "unknown";
 }
 
+const char *svc_decision_name (int d)
+{
+    static const char *names[] = {
+        "", "succeeded", "retried", "requeued", "failed", "run again", "terminated",
+    };
+    return d >= 0 && d <= JDEC_TERMINATED ? names[d] : "";
+}
+
 const char *svc_state_name (int s)
 {
     return s >= 0 && s < 6 ? state_names[s] : "unknown";
@@ -147,8 +155,16 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         a->bytes_out = r->bytes_out;
         a->reason = svc_intern (svc, r->reason);
         a->cpus = svc_intern (svc, r->cpus);
+        a->rule = r->rule ? svc_intern (svc, r->rule) : NULL;
+        a->decision = r->decision;
         svc->last_attempt[i] = (int32_t)(svc->natt - 1);
-        if (r->outcome != 3 && svc->prev_counted[i] < 65535)
+        /* A requeue by rule used no retry, but counts against
+         * max_requeues in this run too. */
+        if (r->decision == JDEC_REQUEUED) {
+            if (svc->prev_requeues[i] < 65535)
+                svc->prev_requeues[i]++;
+        }
+        else if (r->outcome != 3 && svc->prev_counted[i] < 65535)
             svc->prev_counted[i]++;
         if (r->attempt + 1 > svc->attempt_base[i])
             svc->attempt_base[i] = (uint16_t)(r->attempt + 1);
@@ -159,6 +175,16 @@ static int replay_cb (const journal_rec_t *r, void *arg)
     if (st == SCHED_SUCCEEDED && r->task_digest != jobfile_task_digest (svc->jf, (size_t)i))
         st = 100;   /* changed since it succeeded */
     svc->prev_state[i] = (uint8_t)st;
+    svc->prev_deps[i] = (int8_t)(r->dependents > 0 && r->dependents <= 2 ? r->dependents : 0);
+    /* A terminated job stays terminated, unless --resume-failed runs its
+     * failed and skipped tasks again. */
+    if (r->job_action == EXIT_JOB_TERMINATE && svc->opts->resume == RESUME_OK) {
+        svc->terminated = 1;
+        free (svc->terminated_by);
+        if (asprintf (&svc->terminated_by, "task %s, %s", r->task,
+                      r->rule ? r->rule : "exit_conditions") < 0)
+            svc->terminated_by = NULL;
+    }
     return 0;
 }
 
@@ -170,6 +196,8 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
     if (!(svc->prev_state = calloc (n + 1, 1))
         || !(svc->attempt_base = calloc (n + 1, sizeof (uint16_t)))
         || !(svc->prev_counted = calloc (n + 1, sizeof (uint16_t)))
+        || !(svc->prev_requeues = calloc (n + 1, sizeof (uint16_t)))
+        || !(svc->prev_deps = calloc (n + 1, 1))
         || !(rp.open_attempt = malloc ((n + 1) * sizeof (int32_t)))
         || !(rp.open_start = calloc (n + 1, sizeof (double)))
         || !(rp.open_worker = calloc (n + 1, sizeof (int)))) {
@@ -286,6 +314,7 @@ int svc_open_state (service_t *svc, mb_error_t *err)
         t->memory = r.memory;
         t->priority = r.priority;
         t->max_retries = r.max_retries;
+        t->max_requeues = r.max_requeues;
         t->on_failure = r.on_failure;
         t->instances = r.instances;
         t->time_request = r.time_request > 0 ? r.time_request : 0;
@@ -342,17 +371,26 @@ int svc_open_state (service_t *svc, mb_error_t *err)
     snprintf (path, sizeof (path), "%s/job.cfg", state);
     write_file (path, jobfile_config_text (svc->jf));
 
-    svc->deadline = o->deadline;
+    /* The drain starts a margin before the deadline, --deadline or
+     * Slurm's end alike: interrupted tasks get their SIGTERM, the report is
+     * written and mpirun has returned (its kill sequence after a non-zero
+     * exit takes 2 s or more) by the time itself.  The walltime-aware
+     * starts count to the same moment. */
     const char *end = getenv ("SLURM_JOB_END_TIME");
-    if (!svc->deadline && end && atof (end) > 0) {
-        /* Leave room for the grace period of interrupted tasks and for
-         * writing the report before Slurm ends the allocation. */
-        const char *m = getenv ("MPIBATCH_DEADLINE_MARGIN");
-        double margin = m ? atof (m) : 15.0;
-        svc->deadline = atof (end) - margin;
-    }
+    double until = o->deadline;
+    if (!until && end && atof (end) > 0)
+        until = atof (end);
+    svc->deadline = until > 0 ? until - svc_deadline_margin () : 0;
     svc->tty = isatty (2);
     return 0;
+}
+
+double svc_deadline_margin (void)
+{
+    const char *m = getenv ("MPIBATCH_DEADLINE_MARGIN");
+    char *end = NULL;
+    double v = m && *m ? strtod (m, &end) : -1;
+    return m && *m && end && !*end && v >= 0 ? v : 15.0;
 }
 
 int svc_journal_run_start (service_t *svc)
@@ -398,12 +436,20 @@ int svc_journal_run_start (service_t *svc)
             if (st == SCHED_SUCCEEDED
                 || (!again && (st == SCHED_FAILED || st == SCHED_SKIPPED))) {
                 sched_preset (svc->s, (uint32_t)i, (enum sched_state)st, 0);
+                /* A rule's dependents still apply to the failure. */
+                if (st == SCHED_FAILED && svc->prev_deps[i])
+                    sched_set_dependents (svc->s, (uint32_t)i, svc->prev_deps[i] - 1);
                 svc->resumed_done++;
             }
-            else if (st == 0 && svc->prev_counted[i])
-                /* A task between retries keeps the retries it used (a
-                 * failed task run again by --resume-failed starts afresh). */
-                sched_preset (svc->s, (uint32_t)i, SCHED_PENDING, svc->prev_counted[i]);
+            else if (st == 0) {
+                /* A task between retries keeps the retries and requeues it
+                 * used (a failed task run again by --resume-failed starts
+                 * afresh). */
+                if (svc->prev_counted[i])
+                    sched_preset (svc->s, (uint32_t)i, SCHED_PENDING, svc->prev_counted[i]);
+                if (svc->prev_requeues[i])
+                    sched_preset_requeues (svc->s, (uint32_t)i, svc->prev_requeues[i]);
+            }
         }
     }
     return journal_flush (svc->j, 1);
@@ -440,6 +486,12 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
 
 attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
 {
+    return svc_attempt_end_rule (svc, res, wnum, NULL, 0, NULL);
+}
+
+attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
+                                 const char *rule, int decision, const char *reason)
+{
     char id[80];
     const wstate_t *w = &svc->w[wnum];
     const launch_result_t *l = &res->r;
@@ -467,8 +519,10 @@ attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
     r.max_rss_kib = l->max_rss_kib;
     r.bytes_in = l->bytes_in;
     r.bytes_out = l->bytes_out;
-    r.reason = l->reason;
+    r.reason = reason ? reason : l->reason;
     r.log_cut = l->log_cut;
+    r.rule = rule;
+    r.decision = decision;
     journal_append (svc->j, &r);
 
     attempt_t *a = new_attempt (svc);
@@ -491,13 +545,21 @@ attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
     a->max_rss_kib = l->max_rss_kib;
     a->bytes_in = l->bytes_in;
     a->bytes_out = l->bytes_out;
-    a->reason = l->reason[0] ? svc_intern (svc, l->reason) : NULL;
+    a->reason = r.reason[0] ? svc_intern (svc, r.reason) : NULL;
     a->cpus = svc_intern (svc, res->cpus);
+    a->rule = rule ? svc_intern (svc, rule) : NULL;
+    a->decision = decision;
     svc->last_attempt[res->task] = (int32_t)(svc->natt - 1);
     return a;
 }
 
 void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason)
+{
+    svc_task_end_rule (svc, task, state, reason, NULL, 0, 0);
+}
+
+void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *reason,
+                        const char *rule, int dependents, int job_action)
 {
     char id[80];
     journal_rec_t r;
@@ -508,6 +570,9 @@ void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason)
     r.task_index = task;
     r.state = state;
     r.reason = reason;
+    r.rule = rule;
+    r.dependents = dependents;
+    r.job_action = job_action;
     if (state == SCHED_SUCCEEDED)
         r.task_digest = jobfile_task_digest (svc->jf, task);
     journal_append (svc->j, &r);
@@ -541,6 +606,9 @@ void svc_destroy (service_t *svc)
     free (svc->last_attempt);
     free (svc->attempt_base);
     free (svc->prev_counted);
+    free (svc->prev_requeues);
+    free (svc->prev_deps);
+    free (svc->terminated_by);
     free (svc->prev_state);
     free (svc->last_started);
     free (svc->task_reqs);

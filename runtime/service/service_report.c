@@ -264,6 +264,8 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
         x->reason = a->reason ? a->reason : "";
         x->slots = a->slots;
         x->cpus = a->cpus ? a->cpus : "";
+        x->rule = a->rule ? a->rule : "";
+        x->decision = svc_decision_name (a->decision);
     }
     for (int i = 0; i < svc->nworkers; i++) {
         ws[i].rank = svc->w[i].rank;
@@ -278,6 +280,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     r.started = svc->started;
     r.finished = svc->finished ? svc->finished : svc_now ();
     r.status = status;
+    r.terminated_by = svc->terminated ? svc->terminated_by : NULL;
     r.workers = svc->nworkers;
     r.nodes = svc->nnodes;
     r.slots = svc->total_slots;

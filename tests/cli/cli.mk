@@ -89,6 +89,22 @@ EXTRA_DIST += \
 	tests/cli/bad/82-gpus-per-worker.cfg \
 	tests/cli/bad/83-source-absolute.cfg \
 	tests/cli/bad/84-include-directory.cfg \
+	tests/cli/bad/85-exit-overlap.cfg \
+	tests/cli/bad/86-exit-code-range.cfg \
+	tests/cli/bad/87-exit-from-greater.cfg \
+	tests/cli/bad/88-exit-unknown-action.cfg \
+	tests/cli/bad/89-exit-unknown-on.cfg \
+	tests/cli/bad/90-exit-unknown-key.cfg \
+	tests/cli/bad/91-exit-matches-nothing.cfg \
+	tests/cli/bad/92-exit-several.cfg \
+	tests/cli/bad/93-range-max-requeues.cfg \
+	tests/cli/bad/94-exit-template.cfg \
+	tests/cli/bad/95-exit-unknown-job.cfg \
+	tests/cli/bad/96-exit-on-twice.cfg \
+	tests/cli/bad/97-exit-range-overlap.cfg \
+	tests/cli/bad/98-exit-range-half.cfg \
+	tests/cli/bad/99-exit-not-list.cfg \
+	tests/cli/bad/100-exit-code-type.cfg \
 	tests/cli/bad/data/input.txt \
 	tests/cli/bad/include-error.inc
 
@@ -113,6 +129,7 @@ EXTRA_DIST += \
 
 EXTRA_DIST += \
 	examples/bin/sim.sh \
+	examples/checkpoint.cfg \
 	examples/commands.cfg \
 	examples/commands.txt \
 	examples/dag.cfg \

@@ -100,6 +100,10 @@ example commands.cfg \
     "commands: valid: 4 tasks (0 from sweeps), 0 sweeps, 0 dependency edges, 0 inputs" \
     "line-5 line-6 line-7 line-10"
 
+example checkpoint.cfg \
+    "checkpoint: valid: 1 task (0 from sweeps), 0 sweeps, 0 dependency edges, 0 inputs" \
+    "simulate"
+
 # The simulation the sweep runs: deterministic, and different per seed.
 cd "$ex/data" || exit 99
 a=$(sh ../bin/sim.sh 2 0.5 model.txt)
@@ -182,6 +186,19 @@ else
         pass "run commands.cfg"
     else
         fail "run commands.cfg: the lines' stdout is wrong"
+    fi
+
+    # Exit 75 twice (checkpointed, requeued without a retry), then done.
+    run checkpoint.cfg
+    if [ "$st" -ne 0 ]; then
+        fail "run checkpoint.cfg: exit status $st, not 0"
+    elif [ "$(cat "$ex/state.txt" 2>/dev/null)" = 10 ] &&
+        has jobs/checkpoint/logs/simulate/2.stdout "done after 10 steps" &&
+        (cd "$ex" && "$MPIBATCH" report checkpoint.cfg) 2>/dev/null |
+            grep -c "requeued  *checkpoint.cfg:.*code 75: requeue" | grep -qx 2; then
+        pass "run checkpoint.cfg"
+    else
+        fail "run checkpoint.cfg: not 2 requeues then success from the saved state"
     fi
 fi
 

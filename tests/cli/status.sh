@@ -58,7 +58,7 @@ c = d["counts"]
 assert d["job_id"] == "demo" and d["live"] is False and d["status"] == "interrupted", d
 assert (c["total"], c["waiting"], c["retrying"], c["running"], c["succeeded"], c["failed"],
         c["skipped"], c["interrupted"]) == (10, 6, 1, 0, 1, 1, 1, 1), c
-assert d["failed"] == [{"id": "a-1", "attempts": 2, "reason": "exit 3 \"again\""}], d["failed"]
+assert d["failed"] == [{"id": "a-1", "attempts": 2, "requeues": 0, "reason": "exit 3 \"again\"", "rule": None}], d["failed"]
 ' "$tmp/json"
 
 # A finished run.

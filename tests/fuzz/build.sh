@@ -28,8 +28,10 @@ flags="-g -O1 -std=gnu11 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undef
 # The loader's closure: jobfile (+ template, csv, stage path rules),
 # and common/ (the task graph it checks cycles with, errors, buffers).
 jobfile_src="io/jobfile.c io/jobfile_util.c io/jobfile_spec.c io/jobfile_check.c
-    io/jobfile_task.c io/template.c io/csv.c
-    io/stage_util.c common/err.c common/buf.c common/graph.c"
+    io/jobfile_task.c io/jobfile_exit.c io/jobfile_rules.c io/template.c io/csv.c
+    io/stage_util.c scheduler/pick.c scheduler/sched.c scheduler/sched_add.c
+    scheduler/sched_job.c scheduler/sched_place.c scheduler/exitpolicy.c
+    common/err.c common/buf.c common/graph.c common/json.c common/names.c common/clock.c"
 journal_src="io/journal.c common/err.c common/buf.c"
 poolreq_src="$jobfile_src io/pooldir_req.c"
 

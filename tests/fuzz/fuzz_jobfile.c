@@ -11,6 +11,7 @@
 
 #include "common/err.h"
 #include "io/jobfile.h"
+#include "scheduler/sched.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -86,6 +87,24 @@ static size_t touch_task (const jobfile_task_t *t)
     return n;
 }
 
+/* The exit conditions in effect: every rule's text, and the decision on
+ * a few ends of each kind. */
+static size_t touch_exit (const jobfile_exit_t *e)
+{
+    size_t n = 0;
+    char buf[300];
+    for (int k = 0; e && k < e->n; k++)
+        n += touch (jobfile_exit_rule_text (e, k, buf, sizeof (buf)));
+    static const int codes[] = { 0, 1, 3, 75, 255, -1 };
+    for (int end = SCHED_END_EXIT; end <= SCHED_END_INTERRUPTED; end++)
+        for (size_t c = 0; c < sizeof (codes) / sizeof (codes[0]); c++) {
+            sched_verdict_t v;
+            sched_exit_decide (e, end, codes[c], &v);
+            n += (size_t)(v.outcome + v.rule + v.action + v.job);
+        }
+    return n;
+}
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     static volatile size_t sink;
@@ -110,7 +129,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         for (size_t i = 0; i < n; i++) {
             if (jobfile_task_get (jf, i, &t) < 0)
                 break;
-            sink += touch_task (&t);
+            sink += touch_task (&t) + touch_exit (t.exit) + (size_t)t.max_requeues;
             char id[80];
             sink += touch (jobfile_task_id (jf, i, id, sizeof (id)));
             sink += (size_t)jobfile_task_find (jf, id);

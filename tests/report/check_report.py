@@ -10,7 +10,8 @@ TASK_COLUMNS = ["id", "state", "attempts", "exit_code", "signal", "timed_out",
                 "end_time", "wall_seconds", "user_seconds", "system_seconds",
                 "max_rss_kib", "bytes_in", "bytes_out", "reason"]
 ATTEMPT_COLUMNS = ["task", "attempt", "worker", "node", "start_time", "end_time",
-                   "exit_code", "signal", "outcome", "reason", "slots", "cpus"]
+                   "exit_code", "signal", "outcome", "reason", "slots", "cpus",
+                   "rule", "decision"]
 WORKER_COLUMNS = ["rank", "node", "slots", "cpus", "tasks_run", "busy_seconds"]
 STATES = ["pending", "ready", "running", "succeeded", "failed", "skipped"]
 

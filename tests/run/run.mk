@@ -11,6 +11,7 @@ run_tests = \
 	tests/run/many.sh \
 	tests/run/exitcodes.sh \
 	tests/run/longpath.sh \
-	tests/run/progress.sh
+	tests/run/progress.sh \
+	tests/run/exitcond.sh
 TESTS += $(run_tests)
 EXTRA_DIST += $(run_tests) tests/run/mpihello.c
