@@ -442,7 +442,7 @@ static void print_running (FILE *f, const report_t *r, int live, double now)
         fprintf (f, "<p>... and %zu more.</p>\n", n - shown);
 }
 
-static void print_tables (FILE *f, const report_t *r)
+static void print_tables (FILE *f, const report_t *r, int live)
 {
     size_t idx[REPORT_MAX_SLOWEST], ns = report_slowest (r, idx);
     if (r->nworkers > 0) {
@@ -461,8 +461,9 @@ static void print_tables (FILE *f, const report_t *r)
         fputs ("</table>\n", f);
     }
     if (ns > 0) {
-        fputs ("<h2>Slowest tasks</h2>\n<table id=\"slowest\"><tr><th>task</th>"
-               "<th>wall seconds</th><th>worker</th><th>node</th></tr>\n", f);
+        fprintf (f, "<h2>Slowest tasks%s</h2>\n<table id=\"slowest\"><tr><th>task</th>"
+                    "<th>wall seconds</th><th>worker</th><th>node</th></tr>\n",
+                 live ? " that ended" : "");
         for (size_t k = 0; k < ns; k++) {
             const report_task_t *t = &r->tasks[idx[k]];
             fputs ("<tr><td>", f);
@@ -502,11 +503,14 @@ int report_print_html_opts (FILE *f, const report_t *r, const report_html_opts_t
     fputs (": ", f);
     html (f, live ? "running" : r->status);
     fputs ("</h1>\n", f);
-    if (live)
-        fprintf (f, "<p id=\"live\" class=\"live\">Live: the run has not ended; read from the "
-                    "journal at %s, %zu %s running (drawn in blue up to now).%s</p>\n",
-                 now, r->counts[2], plural ((long)r->counts[2], "task", "tasks"),
-                 o->refresh > 0 ? " This page reloads itself." : "");
+    if (live) {
+        fprintf (f, "<p id=\"live\" class=\"live\">Live: the run has not ended; %zu %s "
+                    "running, drawn in blue up to now.", r->counts[2],
+                 plural ((long)r->counts[2], "task", "tasks"));
+        if (o->refresh > 0)
+            fprintf (f, " This page reloads itself every %d s.", o->refresh);
+        fputs ("</p>\n", f);
+    }
     if (live)
         fprintf (f, "<p>Started %s, running for %.1f s so far (as of %s)", started,
                  o->now > r->started ? o->now - r->started : report_wall (r), now);
@@ -559,7 +563,7 @@ int report_print_html_opts (FILE *f, const report_t *r, const report_html_opts_t
     if (print_reasons (f, r, g, ng) < 0)
         goto error;
     print_failures (f, r);
-    print_tables (f, r);
+    print_tables (f, r, live);
     fputs ("<script>\n", f);
     if (print_data (f, r, g, ng, o) < 0)
         goto error;

@@ -263,7 +263,7 @@ int report_print_text (FILE *f, const report_t *r)
 
     size_t ns = report_slowest (r, idx);
     if (ns > 0) {
-        fprintf (f, "\nslowest tasks:\n");
+        fprintf (f, report_is_running (r) ? "\nslowest tasks that ended:\n" : "\nslowest tasks:\n");
         fprintf (f, "  %-*s  %12s  %6s\n", idw, "TASK", "WALL_SECONDS", "WORKER");
         for (size_t k = 0; k < ns; k++) {
             const report_task_t *t = &r->tasks[idx[k]];

@@ -164,7 +164,7 @@ check_eq "live page: script errors" "$(result errors)" 0
 check_eq "live page: resources fetched" "$(result resources)" 0
 check "live page: the heading says running" grep -q '<h1>live: running</h1>' "$tmp/dom.html"
 check "live page: the banner says it reloads" \
-    grep -q 'id="live" class="live">Live: the run has not ended.*2 tasks running.*reloads itself' \
+    grep -q 'id="live" class="live">Live: the run has not ended; 2 tasks running.*reloads itself every 5 s' \
     "$tmp/dom.html"
 check "live page: running for so far" grep -q 'running for [0-9.]* s so far (as of ' "$tmp/dom.html"
 check "live page: hover of long-wide" \
