@@ -85,7 +85,13 @@ typedef struct {
     const char *job_id;
     const char *version;
     double started, finished;    /* UNIX seconds; written as ISO 8601 */
-    const char *status;          /* succeeded / failed / interrupted / terminated */
+    /* A report completed from the journal, with no run-end record (not
+     * written to report.h5): the time it tells of, UNIX seconds: when the
+     * journal was read while the run goes on, the journal's last record
+     * when the run died.  0 otherwise. */
+    double as_of;
+    const char *status;          /* succeeded / failed / interrupted / terminated; "running"
+                                  * in a live report */
     const char *terminated_by;   /* with terminated: "task ID, RULE"; else NULL */
     int workers, nodes, slots;
     size_t counts[6];            /* pending ready running succeeded failed skipped */
@@ -128,9 +134,14 @@ void report_close (report_file_t *rf);
 struct jobfile;
 typedef struct report_live report_live_t;
 report_live_t *report_live_open (const char *statedir, const struct jobfile *jf,
-                                 mb_error_t *err);
+                                 int lock_held, mb_error_t *err);
 const report_t *report_live_data (const report_live_t *l);
-/* 1 when the run had not ended when the journal was read. */
+/* lock_held: whether a run held the state directory's lock just before
+ * (1), did not (0), or unknown (-1).  A run the journal has not seen end is
+ * running unless lock_held is 0: then it died (status "interrupted", as_of
+ * its last record).
+ *
+ * 1 when the run had not ended when the journal was read. */
 int report_live_running (const report_live_t *l);
 void report_live_close (report_live_t *l);
 

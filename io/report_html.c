@@ -399,7 +399,44 @@ static void print_failures (FILE *f, const report_t *r)
         fprintf (f, "<p>... and %zu more.</p>\n", nfail - shown);
 }
 
-static void print_tables (FILE *f, const report_t *r)
+/* The attempts without an end: running now (live), or still running
+ * when the journal of a dead run stops.  now: the end of "so far". */
+static void print_running (FILE *f, const report_t *r, int live, double now)
+{
+    size_t n = 0, shown = 0;
+    for (size_t k = 0; k < r->nattempts; k++)
+        n += r->attempts[k].outcome && !strcmp (r->attempts[k].outcome, "running");
+    if (n == 0)
+        return;
+    if (!(now > 0))
+        now = r->as_of;
+    fprintf (f, "<h2>%s</h2>\n<table id=\"running\"><tr><th>task</th><th>attempt</th>"
+                "<th>worker</th><th>node</th><th>slots</th><th>since</th><th>seconds</th>"
+                "</tr>\n", live ? "Running tasks" : "Still running when the journal stops");
+    for (size_t k = 0; k < r->nattempts && shown < REPORT_MAX_FAILURES; k++) {
+        const report_attempt_t *a = &r->attempts[k];
+        char since[32];
+        if (!a->outcome || strcmp (a->outcome, "running"))
+            continue;
+        report_iso8601 (a->start_time, since, sizeof (since));
+        fputs ("<tr><td>", f);
+        html (f, a->task < r->ntasks ? r->tasks[a->task].id : "?");
+        fprintf (f, "</td><td>%d</td><td>%d</td><td>", a->attempt, a->worker);
+        html (f, a->node);
+        fprintf (f, "</td><td>%d</td><td>%s</td><td>", a->slots, since);
+        if (a->start_time > 0 && now >= a->start_time)
+            fprintf (f, "%.1f", now - a->start_time);
+        else
+            fputs ("-", f);
+        fputs ("</td></tr>\n", f);
+        shown++;
+    }
+    fputs ("</table>\n", f);
+    if (n > shown)
+        fprintf (f, "<p>... and %zu more.</p>\n", n - shown);
+}
+
+static void print_tables (FILE *f, const report_t *r, int live)
 {
     size_t idx[REPORT_MAX_SLOWEST], ns = report_slowest (r, idx);
     if (r->nworkers > 0) {
@@ -418,8 +455,9 @@ static void print_tables (FILE *f, const report_t *r)
         fputs ("</table>\n", f);
     }
     if (ns > 0) {
-        fputs ("<h2>Slowest tasks</h2>\n<table id=\"slowest\"><tr><th>task</th>"
-               "<th>wall seconds</th><th>worker</th><th>node</th></tr>\n", f);
+        fprintf (f, "<h2>Slowest tasks%s</h2>\n<table id=\"slowest\"><tr><th>task</th>"
+                    "<th>wall seconds</th><th>worker</th><th>node</th></tr>\n",
+                 live ? " that ended" : "");
         for (size_t k = 0; k < ns; k++) {
             const report_task_t *t = &r->tasks[idx[k]];
             fputs ("<tr><td>", f);
@@ -449,19 +487,33 @@ int report_print_html_opts (FILE *f, const report_t *r, const report_html_opts_t
         fprintf (f, "<meta http-equiv=\"refresh\" content=\"%d\">", o->refresh);
     fputs ("<title>mpibatch report: ", f);
     html (f, r->job_id);
+    if (live)
+        fputs (" (running)", f);
     fprintf (f, "</title>\n<style>%s</style></head><body>\n<h1>", report_html_style);
     html (f, r->job_id);
     fputs (": ", f);
     html (f, live ? "running" : r->status);
     fputs ("</h1>\n", f);
+    if (live) {
+        fprintf (f, "<p id=\"live\" class=\"live\">Live: the run has not ended; %zu %s "
+                    "running, drawn in blue up to now.", r->counts[2],
+                 plural ((long)r->counts[2], "task", "tasks"));
+        if (o->refresh > 0)
+            fprintf (f, " This page reloads itself every %d s.", o->refresh);
+        fputs ("</p>\n", f);
+    }
     if (live)
-        fprintf (f, "<p id=\"live\" class=\"live\">Live: the run has not ended; read from the "
-                    "journal at %s, %zu %s running (drawn in blue up to now).%s</p>\n",
-                 now, r->counts[2], plural ((long)r->counts[2], "task", "tasks"),
-                 o->refresh > 0 ? " This page reloads itself." : "");
-    fprintf (f, "<p>Started %s, %s %s, wall time %.1f s; %d %s on %d %s, %d %s; mpibatch ",
-             started, live ? "as of" : "finished", live ? now : finished,
-             live && o->now > r->started ? o->now - r->started : report_wall (r), r->workers,
+        fprintf (f, "<p>Started %s, running for %.1f s so far (as of %s)", started,
+                 o->now > r->started ? o->now - r->started : report_wall (r), now);
+    else if (r->finished <= 0 && r->as_of > 0) {
+        report_iso8601 (r->as_of, finished, sizeof (finished));
+        fprintf (f, "<p id=\"dead\">Started %s; the run ended without its end record: its "
+                    "journal stops at %s, %.1f s in", started, finished, report_wall (r));
+    }
+    else
+        fprintf (f, "<p>Started %s, finished %s, wall time %.1f s", started, finished,
+                 report_wall (r));
+    fprintf (f, "; %d %s on %d %s, %d %s; mpibatch ", r->workers,
              plural (r->workers, "worker", "workers"), r->nodes,
              plural (r->nodes, "node", "nodes"), r->slots, plural (r->slots, "slot", "slots"));
     html (f, r->version);
@@ -498,10 +550,11 @@ int report_print_html_opts (FILE *f, const report_t *r, const report_html_opts_t
                      plural ((long)r->sweeps[s].ntasks, "task", "tasks"));
         }
     }
+    print_running (f, r, live, o ? o->now : 0);
     if (print_reasons (f, r, g, ng) < 0)
         goto error;
     print_failures (f, r);
-    print_tables (f, r);
+    print_tables (f, r, live);
     fputs ("<script>\n", f);
     if (print_data (f, r, g, ng, o) < 0)
         goto error;

@@ -10,8 +10,11 @@
 #define REPORT_MAX_FAILURES 20
 #define REPORT_MAX_SLOWEST 10
 
-/* Wall time of the run (finished - started), 0 when either is unknown. */
+/* Wall time of the run: finished - started, or as_of - started for a
+ * report without a run-end record (the time so far); 0 when unknown. */
 double report_wall (const report_t *r);
+/* Is r a live report of a run that goes on (status "running", as_of)? */
+int report_is_running (const report_t *r);
 /* A worker's busy time over its capacity (slots x wall), 0..1. */
 double report_utilisation (const report_t *r, const report_worker_t *w);
 /* Is the task failed or skipped (shown among the failures)? */

@@ -38,7 +38,7 @@ struct report_live {
     size_t *by_id;            /* task rows sorted by id, for the journal's ids */
     /* From the journal. */
     int started_run, ended;
-    double run_started;
+    double run_started, last_time;
     const char *job_id, *version;
     int workers_n, nodes, slots;
     uint64_t ntasks;
@@ -63,6 +63,8 @@ static const char *keep (report_live_t *l, const char *s)
 static int scan_cb (const journal_rec_t *j, void *arg)
 {
     report_live_t *l = arg;
+    if (j->time > l->last_time)
+        l->last_time = j->time;
     if (j->type == JREC_RUN_START) {
         l->started_run = 1;
         l->ended = 0;
@@ -189,7 +191,8 @@ static int merge_cb (const journal_rec_t *j, void *arg)
         return 0;    /* the report has it already */
     a->worker = j->worker;
     a->node = keep (l, j->node);
-    a->slots = j->slots;
+    /* Start records may carry no slots (0): the task's then. */
+    a->slots = j->slots > 0 ? j->slots : t->slots;
     a->cpus = keep (l, j->cpus);
     a->start_time = j->start_time;
     t->worker = j->worker;
@@ -220,6 +223,26 @@ static int merge_cb (const journal_rec_t *j, void *arg)
     if (!strcmp (t->state, "running"))
         t->state = "ready";
     return 0;
+}
+
+/* Tasks run and busy time of the workers the report did not have yet
+ * (rows from nbase on), from their attempts as the service counts them
+ * (slot-seconds); an attempt still running counts up to as_of. */
+static void busy_from_journal (report_live_t *l, size_t nbase)
+{
+    for (size_t k = 0; k < l->natt; k++) {
+        const report_attempt_t *a = &l->att[k];
+        report_worker_t *w = find_worker (l, a->worker);
+        double end = a->end_time;
+        if (!w || w < l->workers + nbase || !(a->start_time > 0))
+            continue;
+        if (!strcmp (a->outcome, "running"))
+            end = l->r.as_of;
+        else
+            w->tasks_run++;
+        if (end > a->start_time)
+            w->busy_seconds += (end - a->start_time) * (double)(a->slots > 1 ? a->slots : 1);
+    }
 }
 
 /* The task rows: the report's, else the job file's, else numbered. */
@@ -320,13 +343,15 @@ static void free_sweeps (report_sweep_t *sw, size_t ns)
     free (sw);
 }
 
-report_live_t *report_live_open (const char *statedir, const jobfile_t *jf, mb_error_t *err)
+report_live_t *report_live_open (const char *statedir, const jobfile_t *jf, int lock_held,
+                                 mb_error_t *err)
 {
     report_live_t *l = calloc (1, sizeof (*l));
     char *rpath = NULL, *jpath = NULL;
     const report_t *base = NULL;
     struct stat st;
     int have_journal;
+    size_t nbase;
 
     if (!l || asprintf (&rpath, "%s/report.h5", statedir) < 0
         || asprintf (&jpath, "%s/journal", statedir) < 0) {
@@ -347,8 +372,8 @@ report_live_t *report_live_open (const char *statedir, const jobfile_t *jf, mb_e
     }
     if (have_journal && journal_read (jpath, scan_cb, l, NULL, err) < 0)
         goto error;
-    l->live = have_journal && l->started_run && !l->ended;
-    if (base && !l->live) {
+    l->live = have_journal && l->started_run && !l->ended && lock_held != 0;
+    if (base && (l->ended || !l->started_run)) {
         l->r = *base;    /* the run has ended: the report has it all */
         goto out;
     }
@@ -386,7 +411,7 @@ report_live_t *report_live_open (const char *statedir, const jobfile_t *jf, mb_e
             goto oom;
         memcpy (l->workers, base->workers_rows, base->nworkers * sizeof (*l->workers));
     }
-    l->r.nworkers = base ? base->nworkers : 0;
+    l->r.nworkers = nbase = base ? base->nworkers : 0;
     if (journal_read (jpath, merge_cb, l, NULL, err) < 0 || l->oom)
         goto oom;
     l->r.attempts = l->att;
@@ -398,12 +423,16 @@ report_live_t *report_live_open (const char *statedir, const jobfile_t *jf, mb_e
         if (s >= 0)
             l->r.counts[s]++;
     }
-    /* Busy time of the workers the report did not have yet. */
-    for (size_t k = 0; k < l->natt; k++) {
-        report_worker_t *w = find_worker (l, l->att[k].worker);
-        if (w && !w->tasks_run && l->att[k].end_time > l->att[k].start_time)
-            w->busy_seconds += l->att[k].end_time - l->att[k].start_time;
+    /* The time the report tells of: now while the run goes on, else the
+     * journal's last record (the run died without its end record). */
+    if (l->live) {
+        struct timespec ts;
+        clock_gettime (CLOCK_REALTIME, &ts);
+        l->r.as_of = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
     }
+    else
+        l->r.as_of = l->last_time;
+    busy_from_journal (l, nbase);
     if (!l->r.nodes || !l->r.workers) {
         l->r.workers = (int)l->r.nworkers;
         l->r.nodes = l->r.nworkers ? 1 : 0;

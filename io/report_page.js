@@ -141,7 +141,7 @@ function hitAt(x,y){var l=Math.floor((y-AX)/LH);if(l<0||l>=lanes.length||x<LW)re
  return -1;}
 function text(i){var row=A.t[i],p=params(row),oc=D.OC[A.o[i]],r=D.RS[A.r[i]]||'';
  return D.IDS[row]+' attempt '+A.n[i]+': '+oc+
-  '\nstart '+dur(A.s[i])+', end '+(oc==='running'?'(running)':dur(A.e[i]))+', wall '+dur(EE[i]-A.s[i])+
+  '\nstart '+dur(A.s[i])+', end '+(oc==='running'?'(running)':dur(A.e[i]))+', wall '+dur(EE[i]-A.s[i])+(oc==='running'?' so far':'')+
   (oc==='running'?'':'\nexit '+A.x[i]+(A.g[i]?', signal '+A.g[i]:''))+(r?'\n'+r:'')+
   '\nworker rank '+A.w[i]+', '+Math.max(1,A.k[i])+' slot'+(A.k[i]>1?'s':'')+(D.CPUS[A.c[i]]?' (cpus '+D.CPUS[A.c[i]]+')':'')+
   (p?'\n'+p:'');}

@@ -48,7 +48,13 @@ void report_iso8601 (double t, char *out, size_t size)
 
 double report_wall (const report_t *r)
 {
-    return r->finished > r->started && r->started > 0 ? r->finished - r->started : 0;
+    double end = r->finished > 0 ? r->finished : r->as_of;
+    return end > r->started && r->started > 0 ? end - r->started : 0;
+}
+
+int report_is_running (const report_t *r)
+{
+    return r->finished <= 0 && r->as_of > 0 && r->status && !strcmp (r->status, "running");
 }
 
 double report_utilisation (const report_t *r, const report_worker_t *w)
@@ -189,6 +195,39 @@ static void print_rules (FILE *f, const report_t *r, int idw)
         fprintf (f, "  ... and %zu more\n", n - shown);
 }
 
+/* The attempts without an end (a live report's): task, attempt, worker,
+ * since when and for how long up to as_of. */
+static void print_running (FILE *f, const report_t *r, int idw)
+{
+    size_t n = 0, shown = 0;
+    int dead = !report_is_running (r);
+    for (size_t k = 0; k < r->nattempts; k++)
+        n += r->attempts[k].outcome && !strcmp (r->attempts[k].outcome, "running");
+    if (n == 0)
+        return;
+    fprintf (f, dead ? "\nstill running when the journal ends (%zu):\n" : "\nrunning (%zu):\n",
+             n);
+    fprintf (f, "  %-*s  %7s  %6s  %5s  %-20s  %s\n", idw, "TASK", "ATTEMPT", "WORKER", "SLOTS",
+             "SINCE", "SECONDS");
+    for (size_t k = 0; k < r->nattempts && shown < MAX_FAILURES; k++) {
+        const report_attempt_t *a = &r->attempts[k];
+        char since[32];
+        if (!a->outcome || strcmp (a->outcome, "running"))
+            continue;
+        report_iso8601 (a->start_time, since, sizeof (since));
+        fprintf (f, "  %-*s  %7d  %6d  %5d  %-20s  ",
+                 idw, a->task < r->ntasks ? nz (r->tasks[a->task].id) : "?", a->attempt,
+                 a->worker, a->slots, since);
+        if (r->as_of >= a->start_time && a->start_time > 0)
+            fprintf (f, "%.1f\n", r->as_of - a->start_time);
+        else
+            fputs ("-\n", f);
+        shown++;
+    }
+    if (n > shown)
+        fprintf (f, "  ... and %zu more\n", n - shown);
+}
+
 int report_print_text (FILE *f, const report_t *r)
 {
     char started[32], finished[32];
@@ -197,12 +236,19 @@ int report_print_text (FILE *f, const report_t *r)
     int idw = id_width (r, 4);
 
     report_iso8601 (r->started, started, sizeof (started));
-    report_iso8601 (r->finished, finished, sizeof (finished));
+    report_iso8601 (r->finished > 0 ? r->finished : r->as_of, finished, sizeof (finished));
     fprintf (f, "job %s: %s\n", nz (r->job_id), nz (r->status));
     if (r->terminated_by)
         fprintf (f, "  terminated by %s\n", r->terminated_by);
-    fprintf (f, "  started %s, finished %s, wall time %.1f s (mpibatch %s)\n",
-             started, finished, report_wall (r), nz (r->version));
+    if (report_is_running (r))
+        fprintf (f, "  running since %s, %.1f s so far (as of %s; mpibatch %s)\n", started,
+                 report_wall (r), finished, nz (r->version));
+    else if (r->finished <= 0 && r->as_of > 0)
+        fprintf (f, "  started %s; no run-end record: the journal ends at %s, %.1f s in "
+                    "(mpibatch %s)\n", started, finished, report_wall (r), nz (r->version));
+    else
+        fprintf (f, "  started %s, finished %s, wall time %.1f s (mpibatch %s)\n", started,
+                 finished, report_wall (r), nz (r->version));
     fprintf (f, "  workers %d, nodes %d, slots %d\n", r->workers, r->nodes, r->slots);
     fprintf (f, "  tasks %zu:", r->ntasks);
     for (int i = 0; i < MB_NSTATES; i++)
@@ -227,6 +273,7 @@ int report_print_text (FILE *f, const report_t *r)
             fprintf (f, "  ... and %zu more\n", nfail - shown);
         print_reasons (f, r, idw);
     }
+    print_running (f, r, idw);
     print_sweeps (f, r);
     print_rules (f, r, idw);
 
@@ -244,7 +291,7 @@ int report_print_text (FILE *f, const report_t *r)
 
     size_t ns = report_slowest (r, idx);
     if (ns > 0) {
-        fprintf (f, "\nslowest tasks:\n");
+        fprintf (f, report_is_running (r) ? "\nslowest tasks that ended:\n" : "\nslowest tasks:\n");
         fprintf (f, "  %-*s  %12s  %6s\n", idw, "TASK", "WALL_SECONDS", "WORKER");
         for (size_t k = 0; k < ns; k++) {
             const report_task_t *t = &r->tasks[idx[k]];

@@ -128,13 +128,17 @@ int cmd_report (int argc, char **argv)
     if (!(dir = cmd_state_dir_opts (arg, state, set, nset, &jf)))
         goto out;    /* cmd_state_dir_opts printed why */
     /* The report, completed from the journal while the run goes on. */
-    if (!(live = report_live_open (dir, jf, &err))) {
+    /* The journal tells whether the run ended; the lock, whether a run
+     * that did not end is still there or died. */
+    if (!(live = report_live_open (dir, jf, cmd_run_live (dir, NULL, 0), &err))) {
         fprintf (stderr, "mpibatch report: %s\n", err.text);
         rc = errno == ENOMEM ? 3 : 2;
         goto out;
     }
     hopts.live = report_live_running (live);
-    hopts.now = (double)time (NULL);
+    /* The page's "now" is the moment the journal was read. */
+    hopts.now = report_live_data (live)->as_of > 0 ? report_live_data (live)->as_of
+                                                   : (double)time (NULL);
     if (out && !(f = fopen (out, "w"))) {
         fprintf (stderr, "mpibatch report: %s: %s\n", out, strerror (errno));
         f = stdout;

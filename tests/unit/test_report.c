@@ -565,6 +565,84 @@ static double now (void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The text of a live report: the time so far and utilisation against
+ * as_of, the running attempts listed; a dead run (no end record, status
+ * interrupted) says where its journal ends. */
+static char *print_text (const report_t *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&buf, &len);
+    assert_non_null (f);
+    assert_int_equal (report_print_text (f, r), 0);
+    assert_int_equal (fclose (f), 0);
+    return buf;
+}
+
+static void test_live_text (void **state)
+{
+    (void)state;
+    report_task_t tasks[2] = {
+        { .id = "done", .state = "succeeded", .attempts = 1, .worker = 1, .node = "n1",
+          .slots = 1, .cpus = "", .start_time = 1764197101, .end_time = 1764197111,
+          .wall_seconds = 10, .reason = "" },
+        { .id = "long", .state = "running", .attempts = 1, .worker = 1, .node = "n1",
+          .slots = 2, .cpus = "", .start_time = 1764197110, .reason = "" },
+    };
+    report_attempt_t atts[2] = {
+        { .task = 0, .attempt = 0, .worker = 1, .node = "n1", .start_time = 1764197101,
+          .end_time = 1764197111, .outcome = "succeeded", .reason = "", .slots = 1, .cpus = "" },
+        { .task = 1, .attempt = 0, .worker = 1, .node = "n1", .start_time = 1764197110,
+          .outcome = "running", .reason = "", .slots = 2, .cpus = "" },
+    };
+    /* 10 slot-seconds ended, 2 x 30 so far: 70 of 2 x 40. */
+    report_worker_t w = { .rank = 1, .node = "n1", .slots = 2, .cpus = "", .tasks_run = 1,
+                          .busy_seconds = 70 };
+    report_t r;
+    memset (&r, 0, sizeof (r));
+    r.job_id = "j";
+    r.version = "0.1.0";
+    r.started = 1764197100;
+    r.as_of = 1764197140;
+    r.status = "running";
+    r.workers = r.nodes = 1;
+    r.slots = 2;
+    r.counts[2] = r.counts[3] = 1;
+    r.ntasks = 2;
+    r.tasks = tasks;
+    r.nattempts = 2;
+    r.attempts = atts;
+    r.nworkers = 1;
+    r.workers_rows = &w;
+
+    char *t = print_text (&r);
+    assert_non_null (strstr (t, "job j: running\n  running since 2025-11-26T22:45:00Z, 40.0 s so far "
+                                "(as of 2025-11-26T22:45:40Z; mpibatch 0.1.0)\n"));
+    assert_null (strstr (t, "finished"));
+    assert_non_null (strstr (t, "\nrunning (1):\n"));
+    assert_non_null (strstr (t, "  long        0       1      2  2025-11-26T22:45:10Z  30.0\n"));
+    assert_non_null (strstr (t, "  70.0        87.5%\n"));
+    assert_non_null (strstr (t, "\nslowest tasks that ended:\n"));
+    free (t);
+
+    r.status = "interrupted";
+    t = print_text (&r);
+    assert_non_null (strstr (t, "job j: interrupted\n  started 2025-11-26T22:45:00Z; no run-end "
+                                "record: the journal ends at 2025-11-26T22:45:40Z, 40.0 s in"));
+    assert_non_null (strstr (t, "\nstill running when the journal ends (1):\n"));
+    free (t);
+
+    /* An ended run: finished wins over as_of. */
+    r.status = "succeeded";
+    r.finished = 1764197160;
+    r.as_of = 0;
+    t = print_text (&r);
+    assert_non_null (strstr (t, "  started 2025-11-26T22:45:00Z, finished 2025-11-26T22:46:00Z, "
+                                "wall time 60.0 s"));
+    assert_non_null (strstr (t, "        58.3%\n"));
+    free (t);
+}
+
 static void test_speed (void **state)
 {
     size_t n = 200000;
@@ -638,6 +716,7 @@ int main (void)
         cmocka_unit_test_setup_teardown (test_large_config, setup, teardown),
         cmocka_unit_test_setup_teardown (test_atomic_failures, setup, teardown),
         cmocka_unit_test_setup_teardown (test_speed, setup, teardown),
+        cmocka_unit_test (test_live_text),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
