@@ -167,6 +167,47 @@ int sched_worker_enable (sched_t *s, int id, int enabled);
  * it.  0, or -1 (ENOENT: unknown id; EBUSY: tasks still run there). */
 int sched_worker_remove (sched_t *s, int id);
 
+/* Per-worker walltime (workers of allocations that end at different
+ * times).  A worker's end is an absolute time in the caller's clock; the
+ * caller tells the scheduler the time once per pass with sched_set_now,
+ * so nothing is called per worker as time goes by.  The time left on a
+ * worker is end - now, and also at most the global sched_set_time_left
+ * when that is set; a worker without an end has only the global limit.
+ * A task whose time_request exceeds the time left on a worker does not
+ * start there (each part of a multi-instance task needs it on its own
+ * worker); other workers may take it, and one that fits no worker now
+ * stays READY (see sched_held_back).  A task is checked when it starts,
+ * ahead or not: one that started in time is never stopped here.
+ * end < 0 removes the worker's end (the default: no end).  Set it right
+ * after sched_worker_add, before the next sched_next.  Cheap (O(workers)
+ * to keep the latest end); the end goes with the worker when it is
+ * removed.  0, or -1 (ENOENT: unknown id; EINVAL: end is NaN). */
+int sched_worker_set_end (sched_t *s, int id, double end);
+/* The current time, in the clock of the workers' ends; sched_next and
+ * sched_held_back use the last value given (0 before the first call).
+ * Call it once per pass before sched_next, as for sched_set_time_left.
+ * O(1). */
+void sched_set_now (sched_t *s, double now);
+
+/* Per-job exclusion: with excluded != 0, no task of the job starts on
+ * worker id (its preparation failed on that node); other jobs still use
+ * the worker.  excluded == 0 lifts it.  Tasks of the job already running
+ * there are left alone.  Placement, reservation and tasks ahead skip the
+ * worker for the job's tasks; a READY task of the job that fits none of
+ * the enabled workers left to it, even idle, is reported by
+ * sched_unplaceable, so a job excluded from every enabled worker has all
+ * its READY tasks reported there (sched_job_workers tells that reason
+ * apart from a task too big for every worker).  An exclusion ends when
+ * the worker is removed (its id may come back as another node).
+ * Allocates (sched_next never does); a failed call changes nothing.
+ * 0, or -1 (EINVAL: bad job; ENOENT: unknown worker id; ENOMEM). */
+int sched_job_exclude_worker (sched_t *s, int job, int id, int excluded);
+/* How many enabled workers the job's tasks may use (enabled ones not
+ * excluded by sched_job_exclude_worker): 0 means none of its tasks can
+ * start until a worker joins or is enabled.  O(workers), or -1 (EINVAL:
+ * bad job). */
+int sched_job_workers (const sched_t *s, int job);
+
 /* Before sched_start(): record a task's final state from an earlier run
  * (resume).  SUCCEEDED satisfies its dependents; FAILED/SKIPPED block or
  * satisfy them according to on_failure. `attempts` is how many attempts
@@ -201,17 +242,24 @@ typedef struct {
  * tasks (see Jobs: job priority, job index, task priority, task index)
  * that fits a worker now, of a job neither held nor at its
  * max_parallel_tasks, placed by the fill policy (spread: the
- * worker with most free slots; pack: the lowest id with room).  A task too
- * big for any worker's free slots now holds back smaller tasks from the
- * worker it waits for, so it is not starved.  The task becomes RUNNING and
+ * worker with most free slots; pack: the lowest id with room).  Only
+ * workers that may take the task count: enabled, not excluded for its
+ * job (sched_job_exclude_worker), with its time_request left
+ * (sched_set_time_left, sched_worker_set_end).  A task too
+ * big for any such worker's free slots now holds back smaller tasks from
+ * the workers it waits for, so it is not starved; a task for which no
+ * worker has the time holds back nothing.  The task becomes RUNNING and
  * the worker's resources are reserved.  Returns 1 when *a was filled, 0
- * when nothing can be placed now. */
+ * when nothing can be placed now.  Never allocates.  With no worker end
+ * and no exclusion set, costs what it did without them. */
 int sched_next (sched_t *s, sched_assign_t *a);
 
 /* The READY task first in order (see sched_next) that fits no
- * enabled worker even when the worker is idle (too many slots, gpus or
- * memory, or instances that would need more than 64 workers); 1 and *task
- * set, or 0 when there is none.  sched_next leaves such a task READY and
+ * enabled worker its job may use (sched_job_exclude_worker) even when
+ * the worker is idle (too many slots, gpus or memory, instances that
+ * would need more than 64 workers, or its job excluded from every
+ * enabled worker; time is not looked at: see sched_held_back); 1 and
+ * *task set, or 0 when there is none.  sched_next leaves such a task READY and
  * places the others around it, so the runtime asks this when sched_next
  * returns 0 with tasks READY and nothing RUNNING (or at any time) and
  * fails the task with sched_fail_ready.  Note that with no enabled worker
@@ -227,10 +275,21 @@ int sched_unplaceable (const sched_t *s, uint32_t *task);
 int sched_fail_ready (sched_t *s, uint32_t task);
 
 /* Walltime-aware starts: tasks whose time_request exceeds `seconds` are
- * not started (they stay READY, for a later allocation); seconds < 0
- * lifts the limit.  Call before sched_next whenever the time left changes. */
+ * not started on any worker (they stay READY, for a later allocation);
+ * seconds < 0 lifts the limit.  Call before sched_next whenever the time
+ * left changes.  Per-worker ends (sched_worker_set_end) narrow it for
+ * each worker. */
 void sched_set_time_left (sched_t *s, double seconds);
-/* READY tasks held back by the time limit. */
+/* READY tasks held back for want of time (of queued jobs: not held, not
+ * at max_parallel_tasks): a task counts when its time_request exceeds
+ * the global time left (sched_set_time_left), whatever the workers; or,
+ * with worker ends set, when the enabled workers its job may use could
+ * hold it idle but those with its time_request left could not (so
+ * "held back: the time_request exceeds the time left on every worker";
+ * a task no worker could hold is sched_unplaceable's instead).  Such a
+ * task stays READY and starts when a worker with the time joins, or the
+ * ends move.  O(queued classes) without worker ends, O(queued classes x
+ * workers) with them. */
 size_t sched_held_back (const sched_t *s);
 
 /* Tasks ahead.  With on != 0, when sched_next finds no worker with room
@@ -242,7 +301,8 @@ size_t sched_held_back (const sched_t *s);
  * on a worker at a time, and the worker's free slots go below zero until
  * the attempts before it end (sched_attempt_end needs nothing else).
  * Workers reserved for a bigger task ahead in the queue take nothing
- * ahead.  At most 16 classes are looked at for it per call.  Off by
+ * ahead; a task goes ahead only on a worker that may take it (its job not
+ * excluded, its time_request left now).  At most 16 classes are looked at for it per call.  Off by
  * default. */
 void sched_set_ahead (sched_t *s, int on);
 

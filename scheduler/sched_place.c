@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,23 @@ static struct sched_worker *worker_find (const sched_t *s, int id)
             hi = mid;
     }
     return NULL;
+}
+
+/* The latest end of an enabled worker (INFINITY when one has none), so
+ * that sched_next passes over a task no worker has the time for as
+ * cheaply as over one held back by the global time left.  Recomputed
+ * only when a worker's end, state or presence changes. */
+static void ends_update (sched_t *s)
+{
+    double m = -INFINITY;
+    if (s->nends == 0)
+        m = INFINITY;
+    for (uint32_t i = 0; i < s->nworkers && m < INFINITY; i++) {
+        const struct sched_worker *x = &s->workers[i];
+        if (x->enabled && (x->end < 0 || x->end > m))
+            m = x->end < 0 ? INFINITY : x->end;
+    }
+    s->maxend = m;
 }
 
 int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t memory)
@@ -82,6 +100,7 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
     w->gpus = w->free_gpus = gpus;
     w->memory = w->free_memory = memory;
     w->enabled = 1;
+    w->end = -1;
     w->parts = list;
     uint32_t i = wi;
     while (i > 0 && s->workers[s->byid[i - 1]].id > id) {
@@ -89,6 +108,7 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
         i--;
     }
     s->byid[i] = wi;
+    ends_update (s);
     return 0;
 error:
     free (list);
@@ -103,7 +123,103 @@ int sched_worker_enable (sched_t *s, int id, int enabled)
         return -1;
     }
     w->enabled = enabled ? 1 : 0;
+    if (s->nends > 0)
+        ends_update (s);
     return 0;
+}
+
+int sched_worker_set_end (sched_t *s, int id, double end)
+{
+    struct sched_worker *w = s ? worker_find (s, id) : NULL;
+    if (!w) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (isnan (end)) {
+        errno = EINVAL;
+        return -1;
+    }
+    int had = w->end >= 0, has = end >= 0;
+    s->nends = s->nends + (uint32_t)has - (uint32_t)had;
+    w->end = has ? end : -1;
+    ends_update (s);
+    return 0;
+}
+
+void sched_set_now (sched_t *s, double now)
+{
+    if (s)
+        s->now = now;
+}
+
+/* Where job j is (or would go) in worker w's list of excluded jobs. */
+static uint32_t excl_pos (const struct sched_worker *w, uint32_t j)
+{
+    uint32_t lo = 0, hi = w->nexcl;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (w->excl[mid] < j)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int excludes (const struct sched_worker *w, uint32_t j)
+{
+    uint32_t i = excl_pos (w, j);
+    return i < w->nexcl && w->excl[i] == j;
+}
+
+int sched_job_exclude_worker (sched_t *s, int job, int id, int excluded)
+{
+    if (!s || job < 0 || (uint32_t)job >= s->njobs) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct sched_worker *w = worker_find (s, id);
+    if (!w) {
+        errno = ENOENT;
+        return -1;
+    }
+    uint32_t j = (uint32_t)job, i = excl_pos (w, j);
+    int has = i < w->nexcl && w->excl[i] == j;
+    if (!excluded == !has)
+        return 0;
+    if (has) {
+        memmove (&w->excl[i], &w->excl[i + 1], (w->nexcl - i - 1) * sizeof (*w->excl));
+        w->nexcl--;
+        s->jobs[j].nexcl--;
+        return 0;
+    }
+    if (w->nexcl == w->xcap) {
+        uint32_t ncap = w->xcap ? 2 * w->xcap : 4;
+        uint32_t *x = realloc (w->excl, ncap * sizeof (*x));
+        if (!x)
+            return -1;
+        w->excl = x;
+        w->xcap = ncap;
+    }
+    memmove (&w->excl[i + 1], &w->excl[i], (w->nexcl - i) * sizeof (*w->excl));
+    w->excl[i] = j;
+    w->nexcl++;
+    s->jobs[j].nexcl++;
+    return 0;
+}
+
+int sched_job_workers (const sched_t *s, int job)
+{
+    if (!s || job < 0 || (uint32_t)job >= s->njobs) {
+        errno = EINVAL;
+        return -1;
+    }
+    int n = 0;
+    for (uint32_t i = 0; i < s->nworkers; i++) {
+        const struct sched_worker *x = &s->workers[i];
+        n += x->enabled && !(s->jobs[job].nexcl > 0 && excludes (x, (uint32_t)job));
+    }
+    return n;
 }
 
 int sched_worker_remove (sched_t *s, int id)
@@ -123,6 +239,13 @@ int sched_worker_remove (sched_t *s, int id)
     uint32_t wi = (uint32_t)(w - s->workers), last = s->nworkers - 1;
     s->partspare += (uint32_t)w->slots + 1;
     free (w->parts);
+    /* Its exclusions and end go with it: the id may come back as another
+     * node. */
+    for (uint32_t i = 0; i < w->nexcl; i++)
+        s->jobs[w->excl[i]].nexcl--;
+    free (w->excl);
+    if (w->end >= 0)
+        s->nends--;
     if (wi != last) {
         s->workers[wi] = s->workers[last];
         for (uint32_t i = 0; i < s->workers[wi].nparts; i++)
@@ -136,13 +259,16 @@ int sched_worker_remove (sched_t *s, int id)
             continue;
         s->byid[o++] = x == last ? wi : x;
     }
+    ends_update (s);
     return 0;
 }
 
 void sched_workers_destroy (sched_t *s)
 {
-    for (uint32_t i = 0; i < s->nworkers; i++)
+    for (uint32_t i = 0; i < s->nworkers; i++) {
         free (s->workers[i].parts);
+        free (s->workers[i].excl);
+    }
     free (s->workers);
     free (s->byid);
     free (s->parts);
@@ -180,15 +306,45 @@ static int64_t capacity (const struct sched_worker *w, const struct sched_class 
     return n;
 }
 
+/* What a worker must pass for class k beyond its resources: its job not
+ * excluded there, and (with timed) the time left there.  Worked out once
+ * per class and call, so that with no exclusion and no end the workers
+ * cost nothing more. */
+struct gate {
+    int excl;            /* k's job is excluded from some worker */
+    int timed;           /* some worker has an end and k asks for time */
+};
+
+static struct gate gate_of (const sched_t *s, const struct sched_class *k, int timed)
+{
+    struct gate g = { s->jobs[k->job].nexcl > 0, timed && s->nends > 0 && k->time_request > 0 };
+    return g;
+}
+
+/* The time left on a worker with an end is end - now; time_left (global)
+ * is checked once per class, by held_back. */
+static int gate_pass (const sched_t *s, struct gate g, const struct sched_worker *x,
+                      const struct sched_class *k)
+{
+    if (g.excl && excludes (x, k->job))
+        return 0;
+    if (g.timed && x->end >= 0 && k->time_request > x->end - s->now)
+        return 0;
+    return 1;
+}
+
 /* Choose up to MAX_PARTS workers for the instances of class k, most
  * instances first (counting at most what is still needed, so any worker
  * able to take the rest is as good as another), then most slots (free, or
  * total when idle), then lowest id.  Workers reserved by a task ahead are
- * left out when skip_reserved.  Fills w[] and take[] and *np; returns the
- * instances covered (at most k->instances). */
+ * left out when skip_reserved, workers k's job is excluded from always,
+ * and (with timed) workers without k's time_request left.  Fills w[] and
+ * take[] and *np; returns the instances covered (at most k->instances). */
 static int64_t choose (sched_t *s, const struct sched_class *k, int idle, int skip_reserved,
-                       uint32_t *w, int *take, int *np)
+                       int timed, uint32_t *w, int *take, int *np)
 {
+    struct gate g = gate_of (s, k, timed);
+    int gated = g.excl || g.timed;
     int64_t rem = k->instances;
     int n = 0;
     while (n < MAX_PARTS && rem > 0) {
@@ -199,6 +355,8 @@ static int64_t choose (sched_t *s, const struct sched_class *k, int idle, int sk
             uint32_t wi = s->byid[i];
             struct sched_worker *x = &s->workers[wi];
             if (!x->enabled || x->mark || (skip_reserved && x->reserved))
+                continue;
+            if (gated && !gate_pass (s, g, x, k))
                 continue;
             int64_t c = capacity (x, k, idle);
             if (c > rem)
@@ -230,10 +388,13 @@ static int place (sched_t *s, const struct sched_class *k, uint32_t *w, int *tak
 {
     int np;
     if (k->instances == 1 && s->fill == SCHED_FILL_PACK) {
+        struct gate g = gate_of (s, k, 1);
+        int gated = g.excl || g.timed;
         for (uint32_t i = 0; i < s->nworkers; i++) {
             uint32_t wi = s->byid[i];
             struct sched_worker *x = &s->workers[wi];
-            if (x->enabled && !x->reserved && capacity (x, k, 0) >= 1) {
+            if (x->enabled && !x->reserved && capacity (x, k, 0) >= 1
+                && (!gated || gate_pass (s, g, x, k))) {
                 w[0] = wi;
                 take[0] = 1;
                 return 1;
@@ -243,7 +404,7 @@ static int place (sched_t *s, const struct sched_class *k, uint32_t *w, int *tak
     }
     /* Spread for one instance is "most free slots, then lowest id", which
      * is what choose() prefers among workers that fit. */
-    if (choose (s, k, 0, 1, w, take, &np) < k->instances)
+    if (choose (s, k, 0, 1, 1, w, take, &np) < k->instances)
         return 0;
     return np;
 }
@@ -251,13 +412,15 @@ static int place (sched_t *s, const struct sched_class *k, uint32_t *w, int *tak
 /* Class k's head does not fit now: hold back the workers it will need
  * (the largest first) so that smaller tasks do not keep them busy for
  * ever.  Nothing is reserved when the unreserved workers could not hold
- * it even idle: then it waits behind the tasks holding the others. */
+ * it even idle: then it waits behind the tasks holding the others.  Only
+ * workers that may take it count (its job not excluded, its time left):
+ * a worker is never kept idle for a task that cannot start there. */
 static void reserve (sched_t *s, const struct sched_class *k)
 {
     uint32_t w[MAX_PARTS];
     int take[MAX_PARTS];
     int np;
-    if (choose (s, k, 1, 1, w, take, &np) < k->instances)
+    if (choose (s, k, 1, 1, 1, w, take, &np) < k->instances)
         return;
     for (int i = 0; i < np; i++)
         s->workers[w[i]].reserved = 1;
@@ -367,9 +530,21 @@ static void assign (sched_t *s, uint32_t c, const uint32_t *w, const int *take, 
     s->aux[t] = first;
 }
 
+/* Class k asks more time than the global time left. */
 static int held_back (const sched_t *s, const struct sched_class *k)
 {
     return s->time_left >= 0 && k->time_request > 0 && k->time_request > s->time_left;
+}
+
+/* Class k cannot start anywhere now for want of time: held back
+ * globally, or no enabled worker has its time_request left (O(1): the
+ * workers' latest end is kept up to date).  sched_next passes over such
+ * a class without placing or reserving. */
+static int no_time (const sched_t *s, const struct sched_class *k)
+{
+    if (held_back (s, k))
+        return 1;
+    return s->nends > 0 && k->time_request > 0 && k->time_request > s->maxend - s->now;
 }
 
 void sched_set_time_left (sched_t *s, double seconds)
@@ -380,10 +555,25 @@ void sched_set_time_left (sched_t *s, double seconds)
 
 size_t sched_held_back (const sched_t *s)
 {
+    uint32_t w[MAX_PARTS];
+    int take[MAX_PARTS];
+    int np;
     size_t n = 0;
     for (uint32_t i = 0; s && i < s->qlen; i++) {
         const struct sched_class *k = &s->classes[s->queue[i]];
-        if (held_back (s, k))
+        if (held_back (s, k)) {
+            n += k->len;
+            continue;
+        }
+        if (s->nends == 0 || k->time_request <= 0)
+            continue;
+        /* Per-worker ends: held back when the workers with the time could
+         * not hold it even idle while the workers its job may use could
+         * (else it is sched_unplaceable's).  choose() only uses the
+         * scratch marks, which it clears again. */
+        if (!no_time (s, k) && choose ((sched_t *)s, k, 1, 0, 1, w, take, &np) >= k->instances)
+            continue;
+        if (choose ((sched_t *)s, k, 1, 0, 0, w, take, &np) >= k->instances)
             n += k->len;
     }
     return n;
@@ -399,11 +589,12 @@ void sched_set_ahead (sched_t *s, int on)
  * reserved, nothing ahead on it yet, big enough for k when idle, and with
  * k's memory free now: a worker counts its slots, not memory, so only
  * slots may be waited for. */
-static int ahead_ok (const struct sched_worker *x, const struct sched_class *k)
+static int ahead_ok (const sched_t *s, struct gate g, const struct sched_worker *x,
+                     const struct sched_class *k)
 {
     return x->enabled && !x->reserved && x->free_slots >= 0
         && (k->memory == 0 || x->memory == 0 || x->free_memory >= k->memory)
-        && capacity (x, k, 1) >= 1;
+        && capacity (x, k, 1) >= 1 && gate_pass (s, g, x, k);
 }
 
 /* The second pass of sched_next (see sched_set_ahead): nothing fits now,
@@ -425,14 +616,15 @@ static int next_ahead (sched_t *s, sched_assign_t *a)
     for (int visited = 0; nw > 0 && visited < 16; visited++) {
         uint32_t c = walk_next (s, &nw);
         const struct sched_class *k = &s->classes[c];
-        if (held_back (s, k))
+        if (no_time (s, k))
             continue;
+        struct gate g = gate_of (s, k, 1);
         uint32_t best = SCHED_NONE;
         if (k->instances == 1 && k->gpus == 0)
             for (uint32_t i = 0; i < s->nworkers; i++) {
                 uint32_t wi = s->byid[i];
                 const struct sched_worker *x = &s->workers[wi];
-                if (!ahead_ok (x, k))
+                if (!ahead_ok (s, g, x, k))
                     continue;
                 if (best == SCHED_NONE
                     || (s->fill == SCHED_FILL_SPREAD && x->free_slots > s->workers[best].free_slots))
@@ -467,9 +659,10 @@ int sched_next (sched_t *s, sched_assign_t *a)
     while (nw > 0 && any_room (s)) {
         uint32_t c = walk_next (s, &nw);
         const struct sched_class *k = &s->classes[c];
-        /* Held back for a later allocation: neither placed nor reserved
-         * for, so the tasks behind it go ahead. */
-        if (held_back (s, k))
+        /* Held back for a later allocation (or a worker with more time):
+         * neither placed nor reserved for, so the tasks behind it go
+         * ahead. */
+        if (no_time (s, k))
             continue;
         int np = place (s, k, w, take);
         if (np > 0) {
@@ -519,7 +712,7 @@ int sched_unplaceable (const sched_t *s, uint32_t *task)
         const struct sched_class *k = &s->classes[c];
         if (best != SCHED_NONE && !sched_queue_better (s, c, best))
             continue;
-        if (choose ((sched_t *)s, k, 1, 0, w, take, &np) < k->instances)
+        if (choose ((sched_t *)s, k, 1, 0, 0, w, take, &np) < k->instances)
             best = c;
     }
     if (best == SCHED_NONE)

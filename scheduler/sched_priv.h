@@ -45,6 +45,7 @@ struct sched_job {
     int held;            /* sched_job_hold */
     int stopped;         /* sched_job_skip_remaining */
     int inq;             /* its classes with ready tasks are in the queue */
+    uint32_t nexcl;      /* workers that exclude it (sched_job_exclude_worker) */
     size_t counts[6];
     uint32_t *classes;   /* its classes, in creation order */
     uint32_t nclasses;
@@ -81,6 +82,12 @@ struct sched_worker {
     int mark;            /* scratch of placement: already chosen */
     uint32_t *parts;     /* parts running here (capacity: slots + 1) */
     uint32_t nparts;
+    /* Looked at only when set (sched_t's nends, a job's nexcl): after the
+     * fields placement reads on every call. */
+    uint32_t nexcl;
+    uint32_t *excl;      /* jobs that never run here, ascending (sched_job_exclude_worker) */
+    uint32_t xcap;
+    double end;          /* sched_worker_set_end: < 0 none, else in the sched_set_now clock */
 };
 
 struct sched {
@@ -92,6 +99,10 @@ struct sched {
     int stopped;         /* sched_skip_remaining was called */
     int ahead;           /* sched_set_ahead: a task may wait ahead on a full worker */
     double time_left;    /* < 0: unlimited; tasks asking more are held back */
+    double now;          /* sched_set_now: the clock of the workers' ends */
+    uint32_t nends;      /* workers with an end: 0 keeps placement free of time checks */
+    double maxend;       /* while nends > 0: the latest end of an enabled worker, INFINITY
+                          * if one has none, -INFINITY if none is enabled */
 
     /* Per task, compact. */
     uint8_t *state;
