@@ -40,9 +40,9 @@ static void ends_update (sched_t *s)
     if (s->nends == 0)
         m = INFINITY;
     for (uint32_t i = 0; i < s->nworkers && m < INFINITY; i++) {
-        const struct sched_worker *x = &s->workers[i];
-        if (x->enabled && (x->end < 0 || x->end > m))
-            m = x->end < 0 ? INFINITY : x->end;
+        double e = s->wcold[i].end;
+        if (s->workers[i].enabled && (e < 0 || e > m))
+            m = e < 0 ? INFINITY : e;
     }
     s->maxend = m;
 }
@@ -70,6 +70,10 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
     if (!ws)
         goto error;
     s->workers = ws;
+    struct sched_wcold *wc = realloc (s->wcold, (s->nworkers + 1) * sizeof (*wc));
+    if (!wc)
+        goto error;
+    s->wcold = wc;
     uint32_t *byid = realloc (s->byid, (s->nworkers + 1) * sizeof (*byid));
     if (!byid)
         goto error;
@@ -100,8 +104,9 @@ int sched_worker_add (sched_t *s, int id, int node, int slots, int gpus, int64_t
     w->gpus = w->free_gpus = gpus;
     w->memory = w->free_memory = memory;
     w->enabled = 1;
-    w->end = -1;
     w->parts = list;
+    memset (&s->wcold[wi], 0, sizeof (s->wcold[wi]));
+    s->wcold[wi].end = -1;
     uint32_t i = wi;
     while (i > 0 && s->workers[s->byid[i - 1]].id > id) {
         s->byid[i] = s->byid[i - 1];
@@ -139,9 +144,10 @@ int sched_worker_set_end (sched_t *s, int id, double end)
         errno = EINVAL;
         return -1;
     }
-    int had = w->end >= 0, has = end >= 0;
+    struct sched_wcold *wc = &s->wcold[w - s->workers];
+    int had = wc->end >= 0, has = end >= 0;
     s->nends = s->nends + (uint32_t)has - (uint32_t)had;
-    w->end = has ? end : -1;
+    wc->end = has ? end : -1;
     ends_update (s);
     return 0;
 }
@@ -153,7 +159,7 @@ void sched_set_now (sched_t *s, double now)
 }
 
 /* Where job j is (or would go) in worker w's list of excluded jobs. */
-static uint32_t excl_pos (const struct sched_worker *w, uint32_t j)
+static uint32_t excl_pos (const struct sched_wcold *w, uint32_t j)
 {
     uint32_t lo = 0, hi = w->nexcl;
     while (lo < hi) {
@@ -166,7 +172,7 @@ static uint32_t excl_pos (const struct sched_worker *w, uint32_t j)
     return lo;
 }
 
-static int excludes (const struct sched_worker *w, uint32_t j)
+static int excludes (const struct sched_wcold *w, uint32_t j)
 {
     uint32_t i = excl_pos (w, j);
     return i < w->nexcl && w->excl[i] == j;
@@ -178,11 +184,12 @@ int sched_job_exclude_worker (sched_t *s, int job, int id, int excluded)
         errno = EINVAL;
         return -1;
     }
-    struct sched_worker *w = worker_find (s, id);
-    if (!w) {
+    struct sched_worker *x = worker_find (s, id);
+    if (!x) {
         errno = ENOENT;
         return -1;
     }
+    struct sched_wcold *w = &s->wcold[x - s->workers];
     uint32_t j = (uint32_t)job, i = excl_pos (w, j);
     int has = i < w->nexcl && w->excl[i] == j;
     if (!excluded == !has)
@@ -195,10 +202,10 @@ int sched_job_exclude_worker (sched_t *s, int job, int id, int excluded)
     }
     if (w->nexcl == w->xcap) {
         uint32_t ncap = w->xcap ? 2 * w->xcap : 4;
-        uint32_t *x = realloc (w->excl, ncap * sizeof (*x));
-        if (!x)
+        uint32_t *l = realloc (w->excl, ncap * sizeof (*l));
+        if (!l)
             return -1;
-        w->excl = x;
+        w->excl = l;
         w->xcap = ncap;
     }
     memmove (&w->excl[i + 1], &w->excl[i], (w->nexcl - i) * sizeof (*w->excl));
@@ -217,7 +224,7 @@ int sched_job_workers (const sched_t *s, int job)
     int n = 0;
     for (uint32_t i = 0; i < s->nworkers; i++) {
         const struct sched_worker *x = &s->workers[i];
-        n += x->enabled && !(s->jobs[job].nexcl > 0 && excludes (x, (uint32_t)job));
+        n += x->enabled && !(s->jobs[job].nexcl > 0 && excludes (&s->wcold[i], (uint32_t)job));
     }
     return n;
 }
@@ -241,13 +248,15 @@ int sched_worker_remove (sched_t *s, int id)
     free (w->parts);
     /* Its exclusions and end go with it: the id may come back as another
      * node. */
-    for (uint32_t i = 0; i < w->nexcl; i++)
-        s->jobs[w->excl[i]].nexcl--;
-    free (w->excl);
-    if (w->end >= 0)
+    struct sched_wcold *wc = &s->wcold[wi];
+    for (uint32_t i = 0; i < wc->nexcl; i++)
+        s->jobs[wc->excl[i]].nexcl--;
+    free (wc->excl);
+    if (wc->end >= 0)
         s->nends--;
     if (wi != last) {
         s->workers[wi] = s->workers[last];
+        s->wcold[wi] = s->wcold[last];
         for (uint32_t i = 0; i < s->workers[wi].nparts; i++)
             s->parts[s->workers[wi].parts[i]].worker = wi;
     }
@@ -267,9 +276,10 @@ void sched_workers_destroy (sched_t *s)
 {
     for (uint32_t i = 0; i < s->nworkers; i++) {
         free (s->workers[i].parts);
-        free (s->workers[i].excl);
+        free (s->wcold[i].excl);
     }
     free (s->workers);
+    free (s->wcold);
     free (s->byid);
     free (s->parts);
 }
@@ -326,9 +336,10 @@ static struct gate gate_of (const sched_t *s, const struct sched_class *k, int t
 static int gate_pass (const sched_t *s, struct gate g, const struct sched_worker *x,
                       const struct sched_class *k)
 {
-    if (g.excl && excludes (x, k->job))
+    const struct sched_wcold *c = &s->wcold[x - s->workers];
+    if (g.excl && excludes (c, k->job))
         return 0;
-    if (g.timed && x->end >= 0 && k->time_request > x->end - s->now)
+    if (g.timed && c->end >= 0 && k->time_request > c->end - s->now)
         return 0;
     return 1;
 }
@@ -347,6 +358,11 @@ static int64_t choose (sched_t *s, const struct sched_class *k, int idle, int sk
     int gated = g.excl || g.timed;
     int64_t rem = k->instances;
     int n = 0;
+    /* Workers that may not take k are marked as if already chosen, so the
+     * loop below is the same with or without exclusions and ends. */
+    if (gated)
+        for (uint32_t i = 0; i < s->nworkers; i++)
+            s->workers[i].mark = !gate_pass (s, g, &s->workers[i], k);
     while (n < MAX_PARTS && rem > 0) {
         uint32_t best = SCHED_NONE;
         int64_t bcap = 0;
@@ -355,8 +371,6 @@ static int64_t choose (sched_t *s, const struct sched_class *k, int idle, int sk
             uint32_t wi = s->byid[i];
             struct sched_worker *x = &s->workers[wi];
             if (!x->enabled || x->mark || (skip_reserved && x->reserved))
-                continue;
-            if (gated && !gate_pass (s, g, x, k))
                 continue;
             int64_t c = capacity (x, k, idle);
             if (c > rem)
@@ -376,8 +390,12 @@ static int64_t choose (sched_t *s, const struct sched_class *k, int idle, int sk
         rem -= bcap;
         n++;
     }
-    for (int i = 0; i < n; i++)
-        s->workers[w[i]].mark = 0;
+    if (gated)
+        for (uint32_t i = 0; i < s->nworkers; i++)
+            s->workers[i].mark = 0;
+    else
+        for (int i = 0; i < n; i++)
+            s->workers[w[i]].mark = 0;
     *np = n;
     return k->instances - rem;
 }

@@ -79,15 +79,19 @@ struct sched_worker {
     int64_t free_memory; /* never below 0: a task goes ahead only with its memory free */
     int enabled;
     int reserved;        /* scratch of sched_next: held for a waiting task */
-    int mark;            /* scratch of placement: already chosen */
+    int mark;            /* scratch of placement: already chosen (or not allowed) */
     uint32_t *parts;     /* parts running here (capacity: slots + 1) */
     uint32_t nparts;
-    /* Looked at only when set (sched_t's nends, a job's nexcl): after the
-     * fields placement reads on every call. */
-    uint32_t nexcl;
-    uint32_t *excl;      /* jobs that never run here, ascending (sched_job_exclude_worker) */
-    uint32_t xcap;
+};
+
+/* What placement looks at only when set (sched_t's nends, a job's nexcl),
+ * kept apart from struct sched_worker (same index, in wcold[]) so that
+ * the loops over workers read no more memory than without it. */
+struct sched_wcold {
     double end;          /* sched_worker_set_end: < 0 none, else in the sched_set_now clock */
+    uint32_t *excl;      /* jobs that never run here, ascending (sched_job_exclude_worker) */
+    uint32_t nexcl;
+    uint32_t xcap;
 };
 
 struct sched {
@@ -142,6 +146,7 @@ struct sched {
     size_t counts[6];
 
     struct sched_worker *workers;   /* in the order added; indices are stable */
+    struct sched_wcold *wcold;      /* the same workers' rarely read parts */
     uint32_t nworkers;
     uint32_t *byid;      /* worker indices sorted by id */
     struct sched_part *parts;
