@@ -1,4 +1,4 @@
-/* sched_place.c: workers, and the placement of ready tasks on them (fill policy, reservations, multi-instance). */
+/* sched_place.c: workers (their ends and per-job exclusions), and the placement of ready tasks on them (fill policy, reservations, multi-instance). */
 #include <config.h>
 
 #include <errno.h>

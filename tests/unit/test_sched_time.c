@@ -72,6 +72,14 @@ static void test_end_long_task (void **state)
     expect_on (s, sh1, 1);
     expect_on (s, sh2, 1);
     expect_none (s);
+    /* A task longer than every end waits; a worker without an end joins
+     * and takes it. */
+    uint32_t huge = add (s, j, req (1, 0, 5000));
+    assert_int_equal (sched_held_back (s), 1);
+    expect_none (s);
+    assert_int_equal (sched_worker_add (s, 3, 2, 1, 0, 0), 0);
+    assert_int_equal (sched_held_back (s), 0);
+    expect_on (s, huge, 3);
     sched_destroy (s);
 }
 
@@ -111,6 +119,30 @@ static void test_end_held_then_joins (void **state)
     assert_int_equal (sched_worker_set_end (s, 7, -1), 0);
     assert_int_equal (sched_held_back (s), 0);
     expect_on (s, lng, 7);
+    sched_destroy (s);
+}
+
+/* Held back and unplaceable are apart: a task too big for every worker
+ * is unplaceable and not held back, even when no worker has its time;
+ * a task asking exactly the time left fits. */
+static void test_end_held_or_unplaceable (void **state)
+{
+    sched_t *s = empty (SCHED_FILL_SPREAD);
+    int j = sched_job_add (s, 0);
+    uint32_t big = add (s, j, req (4, 9, 500));
+    uint32_t lng = add (s, j, req (1, 5, 500));
+    uint32_t exact = add (s, j, req (1, 0, 100));
+    assert_int_equal (sched_worker_add (s, 1, 0, 2, 0, 0), 0);
+    assert_int_equal (sched_worker_set_end (s, 1, 1100), 0);
+    sched_set_now (s, 1000);
+    assert_int_equal (sched_start (s), 0);
+    assert_int_equal (sched_held_back (s), 1);
+    uint32_t u;
+    assert_int_equal (sched_unplaceable (s, &u), 1);
+    assert_int_equal (u, big);
+    expect_on (s, exact, 1);
+    expect_none (s);
+    assert_int_equal (sched_state (s, lng), SCHED_READY);
     sched_destroy (s);
 }
 
@@ -196,6 +228,8 @@ static void test_end_global_and_disabled (void **state)
     sched_set_time_left (s, -1);
     assert_int_equal (sched_worker_enable (s, 2, 0), 0);
     assert_int_equal (sched_held_back (s), 1);
+    expect_none (s);
+    assert_int_equal (sched_worker_set_end (s, 1, 150), 0);     /* still short */
     expect_none (s);
     assert_int_equal (sched_worker_enable (s, 2, 1), 0);
     assert_int_equal (sched_held_back (s), 0);
@@ -383,6 +417,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_end_long_task),
         cmocka_unit_test (test_end_held_then_joins),
+        cmocka_unit_test (test_end_held_or_unplaceable),
         cmocka_unit_test (test_end_reservation),
         cmocka_unit_test (test_end_multi_instance),
         cmocka_unit_test (test_end_global_and_disabled),
