@@ -7,4 +7,5 @@ include io/stage.mk
 include io/journal.mk
 include io/report.mk
 include io/pooldir.mk
+include io/poolstatus.mk
 libmbio_a_SOURCES += io/logspool.c io/logspool.h

@@ -553,6 +553,32 @@ int pooldir_replay (pooldir_t *pd, pooldir_replay_f cb, void *arg, mb_error_t *e
     return rc;
 }
 
+/* The client's read of accepted.jnl: no lock, nothing written; a torn
+ * tail is where the walk stops, as for the pool. */
+int pooldir_read_accepted (const char *dir, pooldir_replay_f cb, void *arg, mb_error_t *err)
+{
+    struct pooldir pd = { .dfd = -1, .reqfd = -1, .ansfd = -1, .lock_fd = -1, .ino_fd = -1 };
+    char path[PATH_MAX], magic[JNL_MAGIC_LEN];
+    snprintf (path, sizeof (path), "%s/accepted.jnl", dir);
+    pd.dir = (char *)dir;
+    if ((pd.jfd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        return errprintf (err, "%s: %s", path, strerror (errno));
+    if (pread (pd.jfd, magic, JNL_MAGIC_LEN, 0) != JNL_MAGIC_LEN
+        || memcmp (magic, JNL_MAGIC, JNL_MAGIC_LEN)) {
+        close (pd.jfd);
+        errno = EINVAL;
+        return errprintf (err, "%s: not a pool's record of requests", path);
+    }
+    struct replay rp = { .pd = &pd, .cb = cb, .arg = arg };
+    int rc = jnl_walk (&pd, replay_one, &rp, NULL, err);
+    int saved = errno;
+    close (pd.jfd);
+    errno = saved;
+    if (rc == -1 && !err->text[0])
+        errprintf (err, "%s: %s", path, strerror (errno));
+    return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Scanning and taking requests                                        */
 

@@ -230,6 +230,12 @@ void pooldir_stats (const pooldir_t *pd, pooldir_stats_t *st);
  * the pool was last seen, from pool.info), -1 on error (errno). */
 int pooldir_probe (const char *dir, char *why, size_t len);
 
+/* Read dir/accepted.jnl as pooldir_replay() does, without taking the
+ * pool's lock or writing anything (a pool may be running): cb with each
+ * accepted request in order; a torn tail ends the walk.  0, cb's value,
+ * or -1 (err; errno ENOENT when there is no record). */
+int pooldir_read_accepted (const char *dir, pooldir_replay_f cb, void *arg, mb_error_t *err);
+
 /* Write a request into dir/requests (temporary name, fsync, rename).
  * The file's name (".req" included) goes to name (at least 256 bytes).
  * 0 or -1 (err). */
