@@ -16,6 +16,8 @@
 #include "common/err.h"
 #include "io/jobfile.h"
 #include "io/journal.h"
+#include "io/pooldir.h"
+#include "io/poolstatus.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
 
@@ -61,6 +63,95 @@ char *cmd_state_dir_opts (const char *arg, const char *state_opt,
     else
         jobfile_destroy (jf);
     return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* POOLDIR JOB                                                         */
+
+int cmd_is_pooldir (const char *path)
+{
+    char p[4096];
+    struct stat st;
+    snprintf (p, sizeof (p), "%s/pool.info", path);
+    return stat (path, &st) == 0 && S_ISDIR (st.st_mode) && stat (p, &st) == 0;
+}
+
+/* accepted.jnl: the last submit of the job (a later one would be a pool
+ * started anew with --restart, which the lookup should find). */
+struct find_job {
+    const char *job;
+    char *state;
+    char why[600];
+};
+
+static int find_submit (void *arg, const pool_req_t *req)
+{
+    struct find_job *fj = arg;
+    if (req->op != POOL_OP_SUBMIT)
+        return 0;
+    errlist_t *errs = errlist_create (1);
+    if (!errs)
+        return -1;
+    jobfile_t *jf = pool_req_job (req, errs);
+    if (!jf) {
+        /* Only worth telling if it was the job asked for. */
+        if (req->body && strstr (req->body, fj->job))
+            snprintf (fj->why, sizeof (fj->why), " (a submit in accepted.jnl does not load: %s)",
+                      errlist_kept (errs) ? errlist_get (errs, 0) : strerror (errno));
+        errlist_destroy (errs);
+        return errno == ENOMEM ? -1 : 0;
+    }
+    errlist_destroy (errs);
+    if (!strcmp (jobfile_job (jf)->id, fj->job)) {
+        char *s = strdup (jobfile_job (jf)->state);
+        if (!s) {
+            jobfile_destroy (jf);
+            return -1;
+        }
+        free (fj->state);
+        fj->state = s;
+        fj->why[0] = '\0';
+    }
+    jobfile_destroy (jf);
+    return 0;
+}
+
+char *cmd_pool_job_dir (const char *cmd, const char *pooldir, const char *job)
+{
+    poolstatus_t st;
+    mb_error_t err = { { 0 } };
+    char *dir = NULL;
+    int have_status = 0;
+
+    if (poolstatus_load (pooldir, &st, NULL, &err) == 0) {
+        const poolstatus_job_t *j = poolstatus_find (&st, job);
+        have_status = 1;
+        if (j && !(dir = strdup (j->state_dir)))
+            fprintf (stderr, "mpibatch %s: %s\n", cmd, strerror (errno));
+        poolstatus_free (&st);
+        if (j)
+            return dir;
+    }
+    else if (errno != ENOENT) {
+        fprintf (stderr, "mpibatch %s: %s\n", cmd, err.text);
+        return NULL;
+    }
+    /* Not (yet) in status.json: the record of accepted requests. */
+    struct find_job fj = { .job = job };
+    err.text[0] = '\0';
+    int rc = pooldir_read_accepted (pooldir, find_submit, &fj, &err);
+    if (rc < 0 && !(errno == ENOENT && have_status)) {
+        if (errno == ENOENT)
+            fprintf (stderr, "mpibatch %s: no job '%s' in pool %s (neither status.json nor "
+                             "accepted.jnl there)\n", cmd, job, pooldir);
+        else
+            fprintf (stderr, "mpibatch %s: %s\n", cmd, err.text[0] ? err.text : strerror (errno));
+        free (fj.state);
+        return NULL;
+    }
+    if (!fj.state)
+        fprintf (stderr, "mpibatch %s: no job '%s' in pool %s%s\n", cmd, job, pooldir, fj.why);
+    return fj.state;
 }
 
 int cmd_run_live (const char *statedir, char *who, size_t wholen)

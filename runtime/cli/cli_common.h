@@ -18,6 +18,17 @@
 char *cmd_state_dir_opts (const char *arg, const char *state_opt,
                           const char **set, int nset, jobfile_t **jfp);
 
+/* Is path a pool directory (it holds pool.info)?  1 or 0. */
+int cmd_is_pooldir (const char *path);
+
+/* The state directory of job JOB of the pool in POOLDIR: from
+ * POOLDIR/status.json, else (a job accepted since the pool last wrote it,
+ * or no status.json) from POOLDIR/accepted.jnl, whose submit request
+ * holds the job file.  On failure prints "mpibatch CMD: why" on stderr
+ * (a torn status.json, "no job 'x' in pool POOLDIR") and returns NULL.
+ * Returns a malloc'd path. */
+char *cmd_pool_job_dir (const char *cmd, const char *pooldir, const char *job);
+
 /* Is a run holding <statedir>/lock?  1 yes (then `who`, if not NULL,
  * gets the holder's "pid@host"), 0 no, -1 with errno on error. */
 int cmd_run_live (const char *statedir, char *who, size_t wholen);

@@ -20,6 +20,7 @@
 
 static const char *usage_text =
     "Usage: mpibatch logs JOBFILE|STATEDIR TASK [OPTIONS]\n"
+    "       mpibatch logs POOLDIR JOB TASK [OPTIONS]\n"
     "Print a task's stdout (or stderr) for its last attempt.\n\n"
     "  --stderr            print stderr instead of stdout\n"
     "  --attempt N         that attempt instead of the last one\n"
@@ -120,7 +121,7 @@ int cmd_logs (int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     cli_opts_t p;
-    const char *extra = NULL;
+    const char *extra = NULL, *extra2 = NULL, *job = NULL;
     int c;
     cli_opts_init (&p, "logs", usage_text, "h", longopts, argc, argv);
     while ((c = cli_next (&p)) != CLI_END) {
@@ -155,9 +156,25 @@ int cmd_logs (int argc, char **argv)
                 task = p.arg;
             else if (!extra)
                 extra = p.arg;
+            else if (!extra2)
+                extra2 = p.arg;
             break;
         default:
             goto out;   /* CLI_ERROR: cli_next said why */
+        }
+    }
+    if (arg && task && cmd_is_pooldir (arg)) {
+        /* POOLDIR JOB TASK */
+        job = task;
+        task = extra;
+        extra = extra2;
+        if (!task) {
+            cli_usage_error (&p, "POOLDIR, JOB and TASK needed");
+            goto out;
+        }
+        if (state || nset) {
+            cli_error (&p, "--state and --set are for a JOBFILE, not a pool directory");
+            goto out;
         }
     }
     if (extra) {
@@ -174,7 +191,8 @@ int cmd_logs (int argc, char **argv)
         fprintf (stderr, "mpibatch logs: '%s' is not a task id\n", task);
         goto out;
     }
-    if (!(statedir = cmd_state_dir_opts (arg, state, set, nset, NULL)))
+    if (!(statedir = job ? cmd_pool_job_dir ("logs", arg, job)
+                         : cmd_state_dir_opts (arg, state, set, nset, NULL)))
         goto out;
 
     /* The journal knows the task's real id (case) and its last attempt;

@@ -16,6 +16,7 @@
 
 static const char usage_text[] =
     "Usage: mpibatch report JOBFILE|STATEDIR [OPTIONS]\n"
+    "       mpibatch report POOLDIR JOB [OPTIONS]\n"
     "\n"
     "Summarise a run from its HDF5 report (<state>/report.h5): totals,\n"
     "failures by reason, each sweep's outcomes per parameter value,\n"
@@ -33,7 +34,7 @@ static const char usage_text[] =
 
 int cmd_report (int argc, char **argv)
 {
-    const char *arg = NULL, *extra = NULL, *format = "text", *out = NULL, *state = NULL;
+    const char *arg = NULL, *extra = NULL, *job = NULL, *format = "text", *out = NULL, *state = NULL;
     report_html_opts_t hopts = { 0, 0, 0 };
     jobfile_t *jf = NULL;
     report_live_t *live = NULL;
@@ -98,11 +99,26 @@ int cmd_report (int argc, char **argv)
             if (nargs++ == 0)
                 arg = p.arg;
             else if (nargs == 2)
+                job = p.arg;
+            else if (nargs == 3)
                 extra = p.arg;
             break;
         default:
             goto out;   /* CLI_ERROR: cli_next said why */
         }
+    }
+    if (job && !(arg && cmd_is_pooldir (arg))) {
+        /* The second word is a JOB only after a pool directory. */
+        extra = job;
+        job = NULL;
+    }
+    if (job && (state || nset)) {
+        cli_error (&p, "--state and --set are for a JOBFILE, not a pool directory");
+        goto out;
+    }
+    if (!job && !extra && arg && cmd_is_pooldir (arg)) {
+        cli_usage_error (&p, "which job of the pool? give POOLDIR JOB");
+        goto out;
     }
     if (extra) {
         cli_usage_error (&p, "one JOBFILE or STATEDIR, not '%s' too", extra);
@@ -125,7 +141,8 @@ int cmd_report (int argc, char **argv)
 
     /* A state directory is taken as it is (or --state instead); a job
      * file, with --set applied, names one. */
-    if (!(dir = cmd_state_dir_opts (arg, state, set, nset, &jf)))
+    if (!(dir = job ? cmd_pool_job_dir ("report", arg, job)
+                    : cmd_state_dir_opts (arg, state, set, nset, &jf)))
         goto out;    /* cmd_state_dir_opts printed why */
     /* The report, completed from the journal while the run goes on. */
     /* The journal tells whether the run ended; the lock, whether a run

@@ -15,25 +15,31 @@
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/cli_opts.h"
+#include "runtime/cli/status_pool.h"
 
 /* How many running and failed tasks the text output lists. */
 #define LIST_MAX 20
 
 static const char *usage_text =
     "Usage: mpibatch status JOBFILE|STATEDIR [OPTIONS]\n"
-    "Show the state of a run (live or finished) from its journal.\n\n"
-    "  --json              print one JSON object\n"
+    "       mpibatch status POOLDIR [JOB] [OPTIONS]\n"
+    "Show the state of a run (live or finished) from its journal.  With a\n"
+    "pool directory: the pool, its workers and its jobs (from status.json),\n"
+    "or with JOB that job's state as for a run.\n\n"
+    "  --json              print one JSON object (POOLDIR: its status.json)\n"
     "  --tasks STATE       print the ids of the tasks in STATE, one per line:\n"
     "                      running, succeeded, failed, skipped, interrupted,\n"
     "                      retrying, waiting (or pending, ready: the same;\n"
     "                      waiting needs the JOBFILE)\n"
-    "  --watch [SECONDS]   redraw every SECONDS (default 2) until the run ends\n"
+    "  --watch [SECONDS]   redraw every SECONDS (default 2) until the run (or\n"
+    "                      the pool) ends\n"
     "  --state DIR         the run's state directory (with a JOBFILE)\n"
     "  --set KEY=VALUE     job-file override, as for run (repeatable)\n"
     "  -h, --help          show this help\n";
 
 struct opts {
     const char *arg;
+    const char *job;    /* POOLDIR JOB */
     int json;
     const char *tasks;
     double watch;       /* 0 = no watching */
@@ -261,7 +267,7 @@ static int parse_args (int argc, char **argv, struct opts *o)
         { NULL, 0, NULL, 0 },
     };
     cli_opts_t p;
-    const char *extra = NULL;
+    const char *extra = NULL, *extra2 = NULL;
     int c;
     cli_opts_init (&p, "status", usage_text, "h", longopts, argc, argv);
     while ((c = cli_next (&p)) != CLI_END) {
@@ -302,15 +308,26 @@ static int parse_args (int argc, char **argv, struct opts *o)
                 o->arg = p.arg;
             else if (!extra)
                 extra = p.arg;
+            else if (!extra2)
+                extra2 = p.arg;
             break;
         default:
             return 2;   /* CLI_ERROR: cli_next said why */
         }
     }
-    if (extra)
-        return cli_usage_error (&p, "unexpected argument '%s'", extra);
     if (!o->arg)
         return cli_usage_error (&p, "JOBFILE or STATEDIR needed");
+    if (extra && cmd_is_pooldir (o->arg)) {
+        /* POOLDIR JOB: the second word is the job. */
+        o->job = extra;
+        extra = extra2;
+    }
+    if (extra)
+        return cli_usage_error (&p, "unexpected argument '%s'", extra);
+    if (cmd_is_pooldir (o->arg) && (o->state || o->nset))
+        return cli_error (&p, "--state and --set are for a JOBFILE, not a pool directory");
+    if (cmd_is_pooldir (o->arg) && !o->job && o->tasks)
+        return cli_error (&p, "--tasks needs a JOB of the pool: status POOLDIR JOB --tasks STATE");
     if (o->tasks && state_by_name (o->tasks) < 0)
         return cli_error (&p, "--tasks: unknown state '%s' (running, succeeded, failed, "
                               "skipped, interrupted, retrying, waiting)", o->tasks);
@@ -373,7 +390,27 @@ int cmd_status (int argc, char **argv)
         free (o.set);
         return prc == 1 ? 0 : 2;
     }
-    char *statedir = cmd_state_dir_opts (o.arg, o.state, o.set, o.nset, &jf);
+    int tty = isatty (STDOUT_FILENO);
+    char *statedir = NULL;
+    if (cmd_is_pooldir (o.arg) && !o.job) {
+        /* The pool itself, from its status.json. */
+        for (;;) {
+            int live;
+            if (o.watch && tty && !o.json)
+                fputs ("\033[H\033[2J", stdout);
+            if ((rc = status_pool_show (o.arg, o.json, &live)) != 0 || !o.watch || !live)
+                break;
+            if (!tty && !o.json)
+                putchar ('\n');
+            struct timespec ts = { (time_t)o.watch, (long)((o.watch - floor (o.watch)) * 1e9) };
+            nanosleep (&ts, NULL);
+        }
+        goto out;
+    }
+    if (o.job)
+        statedir = cmd_pool_job_dir ("status", o.arg, o.job);
+    else
+        statedir = cmd_state_dir_opts (o.arg, o.state, o.set, o.nset, &jf);
     if (!statedir)
         goto out;
     if (o.tasks && state_by_name (o.tasks) == RT_NSTATES && !jf) {
@@ -381,7 +418,6 @@ int cmd_status (int argc, char **argv)
                          "directory does not list tasks that never started\n");
         goto out;
     }
-    int tty = isatty (STDOUT_FILENO);
     for (;;) {
         int live;
         if (o.watch && tty && !o.json && !o.tasks)
