@@ -2,7 +2,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
@@ -18,17 +17,20 @@
 #include "io/pooldir.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_common.h"
+#include "runtime/cli/cli_opts.h"
 
 /* Lines of `add -` go to the pool in batches of at most this many lines,
  * or of what arrived within BATCH_WAIT seconds of a batch's first line. */
 #define BATCH_LINES 10000
 #define BATCH_WAIT 0.2
 
-static const char common_opts[] =
-    "  --timeout SECONDS  wait this long for the pool's answer (default 30)\n"
-    "  --help             print this help\n"
-    "Exit status: 0 done, 2 bad input or refused by the pool (with the reason),\n"
-    "3 no pool is running in POOLDIR, or no answer in time.\n";
+/* Each command's usage ends with these lines (COMMON_OPTS is pasted on at
+ * compile time, so --help and usage errors print one text). */
+#define COMMON_OPTS \
+    "  --timeout SECONDS  wait this long for the pool's answer (default 30)\n" \
+    "  -h, --help         print this help\n" \
+    "Exit status: 0 done, 2 bad input or refused by the pool (with the reason),\n" \
+    "3 no pool is running in POOLDIR, or no answer in time.\n"
 
 static double now_mono (void)
 {
@@ -97,27 +99,24 @@ static int request (const char *cmd, const char *dir, pool_req_t *req, double ti
     return 0;
 }
 
-static int parse_timeout (const char *cmd, const char *s, double *out)
+/* --timeout's value: seconds > 0.  0, or 2 after a usage error. */
+static int parse_timeout (const cli_opts_t *p, double *out)
 {
     char *end;
-    double v = strtod (s, &end);
-    if (*end || !(v > 0) || v > 1e6) {
-        fprintf (stderr, "mpibatch %s: --timeout: expected seconds > 0 (got '%s')\n", cmd, s);
-        return -1;
-    }
+    double v = strtod (p->arg, &end);
+    if (end == p->arg || *end || !(v > 0) || v > 1e6)
+        return cli_error (p, "--timeout: expected seconds > 0 (got '%s')", p->arg);
     *out = v;
     return 0;
 }
 
-static int parse_priority (const char *cmd, const char *s, int *out)
+/* A priority, -1000..1000.  0, or 2 after a usage error. */
+static int parse_priority (const cli_opts_t *p, const char *s, int *out)
 {
     char *end;
     long v = strtol (s, &end, 10);
-    if (!*s || *end || v < -1000 || v > 1000) {
-        fprintf (stderr, "mpibatch %s: priority must be a number from -1000 to 1000 (got '%s')\n",
-                 cmd, s);
-        return -1;
-    }
+    if (!*s || *end || v < -1000 || v > 1000)
+        return cli_error (p, "priority must be a number from -1000 to 1000 (got '%s')", s);
     *out = (int)v;
     return 0;
 }
@@ -318,16 +317,20 @@ int cmd_submit (int argc, char **argv)
         "  --set KEY=VALUE    override a job key, or define a template variable\n"
         "  --priority N       the job's priority, -1000..1000 (default: the job file's)\n"
         "  --open             keep the job active for `mpibatch add` until `close`\n"
-        "  --wait             then wait for the job to end; exit 0, 1 or 4 as `run`\n";
+        "  --wait             then wait for the job to end; exit 0, 1 or 4 as `run`\n"
+        COMMON_OPTS;
+    enum { OPT_SET = 256, OPT_PRIORITY, OPT_OPEN, OPT_WAIT, OPT_TIMEOUT };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
-        { "set", required_argument, NULL, 's' },
-        { "priority", required_argument, NULL, 'p' },
-        { "open", no_argument, NULL, 'o' },
-        { "wait", no_argument, NULL, 'w' },
-        { "timeout", required_argument, NULL, 't' },
+        { "set", required_argument, NULL, OPT_SET },
+        { "priority", required_argument, NULL, OPT_PRIORITY },
+        { "open", no_argument, NULL, OPT_OPEN },
+        { "wait", no_argument, NULL, OPT_WAIT },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { NULL, 0, NULL, 0 },
     };
+    cli_opts_t p;
+    const char *dir = NULL, *path = NULL, *extra = NULL;
     double timeout = 30;
     int c, rc = 2, wait = 0;
     pool_req_t *req = pool_req_create (POOL_OP_SUBMIT);
@@ -343,42 +346,51 @@ int cmd_submit (int argc, char **argv)
         rc = 3;
         goto out;
     }
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
+    cli_opts_init (&p, "submit", usage, "h", longopts, argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
         switch (c) {
-        case 'h':
-            printf ("%s%s", usage, common_opts);
+        case CLI_HELP:
             rc = 0;
             goto out;
-        case 's':
-            set[nset++] = optarg;
+        case OPT_SET:
+            set[nset++] = p.arg;
             break;
-        case 'p':
-            if (parse_priority ("submit", optarg, &req->priority) < 0)
+        case OPT_PRIORITY:
+            if (parse_priority (&p, p.arg, &req->priority) != 0)
                 goto out;
             req->has_priority = 1;
             break;
-        case 'o':
+        case OPT_OPEN:
             req->open = 1;
             break;
-        case 'w':
+        case OPT_WAIT:
             wait = req->wait = 1;
             break;
-        case 't':
-            if (parse_timeout ("submit", optarg, &timeout) < 0)
+        case OPT_TIMEOUT:
+            if (parse_timeout (&p, &timeout) != 0)
                 goto out;
             break;
+        case CLI_ARG:
+            /* Refused after the options: --help later on still wins. */
+            if (!dir)
+                dir = p.arg;
+            else if (!path)
+                path = p.arg;
+            else if (!extra)
+                extra = p.arg;
+            break;
         default:
-            fprintf (stderr, "mpibatch submit: unknown option '%s'\n%s", argv[optind - 1], usage);
-            goto out;
+            goto out;   /* CLI_ERROR: cli_next said why */
         }
     }
-    if (argc - optind != 2) {
-        fprintf (stderr, "mpibatch submit: expected POOLDIR and JOBFILE\n%s", usage);
+    if (extra) {
+        cli_usage_error (&p, "unexpected argument '%s'", extra);
         goto out;
     }
-    const char *dir = argv[optind], *path = argv[optind + 1];
+    if (!path) {
+        cli_usage_error (&p, "POOLDIR and JOBFILE needed");
+        goto out;
+    }
     /* Validate here first: nothing is sent when the job file is wrong. */
     jobfile_opts_t o = { .set = set, .nset = nset };
     if (!(jf = jobfile_load (path, &o, errs))) {
@@ -520,14 +532,18 @@ int cmd_add (int argc, char **argv)
         "  --lines            FILE holds one command per line (ids add<N>-line-<M>)\n"
         "  --prefix P         with --lines: ids P<M>, M the line number\n"
         "FILE - is standard input; with --lines its lines are sent as they\n"
-        "arrive, in batches (each batch all or nothing).\n";
+        "arrive, in batches (each batch all or nothing).\n"
+        COMMON_OPTS;
+    enum { OPT_LINES = 256, OPT_PREFIX, OPT_TIMEOUT };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
-        { "lines", no_argument, NULL, 'l' },
-        { "prefix", required_argument, NULL, 'p' },
-        { "timeout", required_argument, NULL, 't' },
+        { "lines", no_argument, NULL, OPT_LINES },
+        { "prefix", required_argument, NULL, OPT_PREFIX },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { NULL, 0, NULL, 0 },
     };
+    cli_opts_t p;
+    const char *dir = NULL, *job = NULL, *path = NULL, *extra = NULL;
     double timeout = 30;
     int c, rc = 2, lines = 0;
     const char *prefix = NULL;
@@ -537,34 +553,44 @@ int cmd_add (int argc, char **argv)
     buf_t body = { 0 };
     pool_answer_t ans = { 0 };
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
+    cli_opts_init (&p, "add", usage, "h", longopts, argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
         switch (c) {
-        case 'h':
-            printf ("%s%s", usage, common_opts);
+        case CLI_HELP:
             rc = 0;
             goto out;
-        case 'l':
+        case OPT_LINES:
             lines = 1;
             break;
-        case 'p':
-            prefix = optarg;
+        case OPT_PREFIX:
+            prefix = p.arg;
             break;
-        case 't':
-            if (parse_timeout ("add", optarg, &timeout) < 0)
+        case OPT_TIMEOUT:
+            if (parse_timeout (&p, &timeout) != 0)
                 goto out;
             break;
+        case CLI_ARG:
+            if (!dir)
+                dir = p.arg;
+            else if (!job)
+                job = p.arg;
+            else if (!path)
+                path = p.arg;
+            else if (!extra)
+                extra = p.arg;
+            break;
         default:
-            fprintf (stderr, "mpibatch add: unknown option '%s'\n%s", argv[optind - 1], usage);
-            goto out;
+            goto out;   /* CLI_ERROR: cli_next said why */
         }
     }
-    if (argc - optind != 3) {
-        fprintf (stderr, "mpibatch add: expected POOLDIR, JOB and FILE\n%s", usage);
+    if (extra) {
+        cli_usage_error (&p, "unexpected argument '%s'", extra);
         goto out;
     }
-    const char *dir = argv[optind], *job = argv[optind + 1], *path = argv[optind + 2];
+    if (!path) {
+        cli_usage_error (&p, "POOLDIR, JOB and FILE needed");
+        goto out;
+    }
     if (check_job_id ("add", job) < 0 || !errs)
         goto out;
     if (prefix) {
@@ -638,82 +664,98 @@ static int simple_request (int argc, char **argv, int op)
     static const char *const usages[] = {
         [POOL_OP_CLOSE] =
             "Usage: mpibatch close POOLDIR JOB [--timeout SECONDS]\n"
-            "No more tasks for JOB: it ends when its tasks have ended.\n",
+            "No more tasks for JOB: it ends when its tasks have ended.\n" COMMON_OPTS,
         [POOL_OP_CANCEL] =
             "Usage: mpibatch cancel POOLDIR JOB [TASK...] [--timeout SECONDS]\n"
             "Cancel JOB, or only the named tasks (ids or '*' patterns): waiting ones\n"
-            "end cancelled at once, running ones get SIGTERM, SIGKILL 10 s later.\n",
+            "end cancelled at once, running ones get SIGTERM, SIGKILL 10 s later.\n" COMMON_OPTS,
         [POOL_OP_PRIORITY] =
             "Usage: mpibatch priority POOLDIR JOB N [--timeout SECONDS]\n"
-            "Set JOB's priority to N, -1000..1000 (higher runs first).\n",
+            "Set JOB's priority to N, -1000..1000 (higher runs first); a negative N\n"
+            "after \"--\": mpibatch priority POOLDIR JOB -- -5\n" COMMON_OPTS,
         [POOL_OP_SHUTDOWN] =
             "Usage: mpibatch shutdown POOLDIR [--drain] [--timeout SECONDS]\n"
             "Stop taking submissions; the pool exits when its jobs have ended.\n"
             "  --drain            interrupt running tasks now (the pool exits 4;\n"
-            "                     `mpibatch pool POOLDIR --resume` continues)\n",
+            "                     `mpibatch pool POOLDIR --resume` continues)\n" COMMON_OPTS,
     };
+    enum { OPT_TIMEOUT = 256, OPT_DRAIN };
     static const struct option longopts[] = {
         { "help", no_argument, NULL, 'h' },
-        { "timeout", required_argument, NULL, 't' },
-        { "drain", no_argument, NULL, 'd' },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { NULL, 0, NULL, 0 },
+    };
+    static const struct option longopts_shutdown[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "drain", no_argument, NULL, OPT_DRAIN },
         { NULL, 0, NULL, 0 },
     };
     const char *cmd = pool_op_name (op), *usage = usages[op];
     double timeout = 30;
-    int c, rc = 2, drain = 0;
+    int c, rc = 2, drain = 0, nargs = 0;
     pool_req_t *req = NULL;
     pool_answer_t ans = { 0 };
+    cli_opts_t p;
+    /* The positional arguments, in order (at most argc of them). */
+    const char **args = calloc ((size_t)argc + 1, sizeof (*args));
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
+    if (!args) {
+        perror (cmd);
+        return 3;
+    }
+    cli_opts_init (&p, cmd, usage, "h", op == POOL_OP_SHUTDOWN ? longopts_shutdown : longopts,
+                   argc, argv);
+    while ((c = cli_next (&p)) != CLI_END) {
         switch (c) {
-        case 'h':
-            printf ("%s%s", usage, common_opts);
-            return 0;
-        case 't':
-            if (parse_timeout (cmd, optarg, &timeout) < 0)
-                return 2;
+        case CLI_HELP:
+            rc = 0;
+            goto out;
+        case OPT_TIMEOUT:
+            if (parse_timeout (&p, &timeout) != 0)
+                goto out;
             break;
-        case 'd':
-            if (op == POOL_OP_SHUTDOWN) {
-                drain = 1;
-                break;
-            }
-            /* fall through */
+        case OPT_DRAIN:
+            drain = 1;
+            break;
+        case CLI_ARG:
+            args[nargs++] = p.arg;
+            break;
         default:
-            fprintf (stderr, "mpibatch %s: unknown option '%s'\n%s", cmd, argv[optind - 1], usage);
-            return 2;
+            goto out;   /* CLI_ERROR: cli_next said why */
         }
     }
-    int nargs = argc - optind;
-    int ok = op == POOL_OP_SHUTDOWN ? nargs == 1 : op == POOL_OP_CANCEL ? nargs >= 2
-             : op == POOL_OP_PRIORITY ? nargs == 3 : nargs == 2;
-    if (!ok) {
-        fprintf (stderr, "mpibatch %s: wrong number of arguments\n%s", cmd, usage);
-        return 2;
+    int want = op == POOL_OP_SHUTDOWN ? 1 : op == POOL_OP_PRIORITY ? 3 : 2;
+    if (nargs < want) {
+        cli_usage_error (&p, "%s needed", op == POOL_OP_SHUTDOWN ? "POOLDIR"
+                         : op == POOL_OP_PRIORITY ? "POOLDIR, JOB and N" : "POOLDIR and JOB");
+        goto out;
     }
-    const char *dir = argv[optind];
+    if (nargs > want && op != POOL_OP_CANCEL) {
+        cli_usage_error (&p, "unexpected argument '%s'", args[want]);
+        goto out;
+    }
+    const char *dir = args[0];
     if (!(req = pool_req_create (op)))
         goto nomem;
     req->drain = drain;
     if (op != POOL_OP_SHUTDOWN) {
-        if (check_job_id (cmd, argv[optind + 1]) < 0)
+        if (check_job_id (cmd, args[1]) < 0)
             goto out;
-        if (!(req->job = strdup (argv[optind + 1])))
+        if (!(req->job = strdup (args[1])))
             goto nomem;
     }
     if (op == POOL_OP_PRIORITY) {
-        if (parse_priority (cmd, argv[optind + 2], &req->priority) < 0)
+        if (parse_priority (&p, args[2], &req->priority) != 0)
             goto out;
         req->has_priority = 1;
     }
-    for (int k = optind + 2; op == POOL_OP_CANCEL && k < argc; k++) {
-        if (!argv[k][0] || strlen (argv[k]) > 1024) {
-            fprintf (stderr, "mpibatch cancel: bad task id or pattern '%s'\n", argv[k]);
+    for (int k = 2; op == POOL_OP_CANCEL && k < nargs; k++) {
+        if (!args[k][0] || strlen (args[k]) > 1024) {
+            fprintf (stderr, "mpibatch cancel: bad task id or pattern '%s'\n", args[k]);
             goto out;
         }
-        if (pool_req_add_task (req, argv[k]) < 0)
+        if (pool_req_add_task (req, args[k]) < 0)
             goto nomem;
     }
     if ((rc = request (cmd, dir, req, timeout, &ans)) == 0 && ans.text)
@@ -725,6 +767,7 @@ nomem:
 out:
     pool_answer_free (&ans);
     pool_req_destroy (req);
+    free (args);
     return rc;
 }
 

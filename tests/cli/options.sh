@@ -40,7 +40,7 @@ bad () {
 mb_run 0 -q j.cfg
 check_status "the singleton run" 0
 
-for c in run validate status report logs topology; do
+for c in run validate status report logs topology submit add close cancel priority shutdown; do
     mb "$c" --help
     check_status "mpibatch $c --help" 0
     check "mpibatch $c --help: usage on stdout" grep -q "^Usage: mpibatch $c" "$tmp/out"
@@ -91,6 +91,15 @@ bad "an extra argument" "mpibatch logs: unexpected argument 'u'" logs "$st_dir" 
 check "an extra argument: the usage on stderr" grep -q "^Usage: mpibatch logs" "$tmp/err"
 bad "no argument" "mpibatch status: JOBFILE or STATEDIR needed" status
 bad "an option after --" "mpibatch topology: unexpected argument '--json'" topology -- --json
+# The pool's request commands read their options the same way.
+bad "submit: a bad --timeout" "mpibatch submit: --timeout: expected seconds > 0 (got 'x')" submit --timeout x P j.cfg
+bad "close --drain is shutdown's" "mpibatch close: unknown option '--drain'" close --drain P j
+bad "priority: a missing N" "mpibatch priority: POOLDIR, JOB and N needed" priority P j
+bad "priority: out of range" "mpibatch priority: priority must be a number from -1000 to 1000 (got '5000')" priority P j 5000
+bad "shutdown: an extra argument" "mpibatch shutdown: unexpected argument 'j'" shutdown P j
+bad "add --prefix needs a value" "mpibatch add: --prefix needs a value" add P j f --prefix
+mb priority --timeout=1 P j -- -5
+check_status "priority N after -- (no pool: exit 3, not a usage error)" 3
 mb run j.cfg extra --help
 check_status "--help wins over an extra argument" 0
 mb_finish
