@@ -174,4 +174,22 @@ check "--watch with no pool running: one look" test "$(grep -c '^pool p1' "$tmp/
 check_range "at once (s)" "$(($(date +%s) - t0))" 0 2
 mb status "$P" jb
 check_eq "status POOLDIR JOB after the pool ended" "$st" 0
+# bash completion: the job ids come from status.json, else accepted.jnl.
+complete_words () {
+    bash -c '. "$1/contrib/bash-completion/mpibatch"
+        shift
+        COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+        _mpibatch; echo "${COMPREPLY[*]}"' sh "$top_srcdir" "$@"
+}
+if command -v bash >/dev/null; then
+    check_eq "completion: status POOLDIR <job> from status.json" "$(complete_words mpibatch status "$P" "")" "ja jb"
+    check_eq "completion: logs POOLDIR j<b>" "$(complete_words mpibatch logs "$P" jb)" "jb"
+    "$MKST" "$P" <<EOF2
+pool p1 h 1 running $now $now
+job only-here active 0 0 /x 0 0 0 0 0 0 0 1 - -
+EOF2
+    check_eq "completion: cancel POOLDIR <job> from status.json" "$(complete_words mpibatch cancel "$P" "")" "only-here"
+    rm "$P/status.json"
+    check_eq "completion: without status.json, from accepted.jnl" "$(complete_words mpibatch report "$P" "")" "ja jb"
+fi
 mb_finish
