@@ -1,6 +1,6 @@
 /* service_records.c: the service's records: the state directory, the
  * journal (written before anything is acknowledged, replayed on resume)
- * and the HDF5 report. */
+ * and the attempts kept for the report. */
 #include <config.h>
 
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include "io/logspool.h"
 #include "io/report.h"
 #include "io/stage.h"
-#include "runtime/service/service.h"
+#include "runtime/service/service_int.h"
 
 static const char *outcome_names[] = {
     "succeeded", "failed", "timed_out", "interrupted", "input_error", "output_error",
@@ -148,7 +148,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         a->reason = svc_intern (svc, r->reason);
         a->cpus = svc_intern (svc, r->cpus);
         svc->last_attempt[i] = (int32_t)(svc->natt - 1);
-        if (r->outcome != 3 && svc->prev_counted[i] < 65535)
+        if (r->outcome != JOUT_INTERRUPTED && svc->prev_counted[i] < 65535)
             svc->prev_counted[i]++;
         if (r->attempt + 1 > svc->attempt_base[i])
             svc->attempt_base[i] = (uint16_t)(r->attempt + 1);
@@ -157,7 +157,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
     /* TASK_END */
     int st = r->state;
     if (st == SCHED_SUCCEEDED && r->task_digest != jobfile_task_digest (svc->jf, (size_t)i))
-        st = 100;   /* changed since it succeeded */
+        st = PREV_CHANGED;
     svc->prev_state[i] = (uint8_t)st;
     return 0;
 }
@@ -194,7 +194,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         a->attempt = rp.open_attempt[i];
         a->worker = rp.open_worker[i];
         a->node = svc_intern (svc, "");
-        a->outcome = 3;
+        a->outcome = JOUT_INTERRUPTED;
         a->exit_code = -1;
         a->start_time = rp.open_start[i];
         a->end_time = now;
@@ -215,7 +215,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         r.worker = a->worker;
         r.node = "";
         r.cpus = "";
-        r.outcome = 3;
+        r.outcome = JOUT_INTERRUPTED;
         r.exit_code = -1;
         r.start_time = a->start_time;
         r.end_time = now;
@@ -247,7 +247,7 @@ static int write_file (const char *path, const char *text)
     return 0;
 }
 
-int svc_open_state (service_t *svc, mb_error_t *err)
+int service_open_state (service_t *svc, mb_error_t *err)
 {
     run_opts_t *o = svc->opts;
     errlist_t *errs = errlist_create (50);
@@ -387,20 +387,20 @@ int svc_journal_run_start (service_t *svc)
         char id[80];
         for (size_t i = 0; i < svc->ntasks; i++) {
             int st = svc->prev_state[i];
-            if (st == 100) {
+            if (st == PREV_CHANGED) {
                 if (svc->opts->verbose >= 0)
                     fprintf (stderr, "mpibatch: changed since it succeeded: %s%s\n",
                              jobfile_task_id (svc->jf, i, id, sizeof (id)),
                              again ? " (running it again)" : " (not run again)");
                 svc->changed++;
-                st = again ? 0 : SCHED_SUCCEEDED;
+                st = again ? PREV_UNKNOWN : SCHED_SUCCEEDED;
             }
             if (st == SCHED_SUCCEEDED
                 || (!again && (st == SCHED_FAILED || st == SCHED_SKIPPED))) {
                 sched_preset (svc->s, (uint32_t)i, (enum sched_state)st, 0);
                 svc->resumed_done++;
             }
-            else if (st == 0 && svc->prev_counted[i])
+            else if (st == PREV_UNKNOWN && svc->prev_counted[i])
                 /* A task between retries keeps the retries it used (a
                  * failed task run again by --resume-failed starts afresh). */
                 sched_preset (svc->s, (uint32_t)i, SCHED_PENDING, svc->prev_counted[i]);
@@ -515,11 +515,8 @@ void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason)
         remember_why (svc, task, reason);
 }
 
-void svc_destroy (service_t *svc)
+void svc_records_free (service_t *svc)
 {
-    if (!svc)
-        return;
-    int saved = errno;
     free (svc->att);
     for (size_t i = 0; i < svc->istr_cap; i++)
         free (svc->istr[i]);
@@ -528,26 +525,9 @@ void svc_destroy (service_t *svc)
         free (svc->why[i]);
     free (svc->why);
     free (svc->why_task);
-    for (int i = 0; svc->w && i < svc->nworkers; i++) {
-        free (svc->w[i].cpus);
-        buf_free (&svc->w[i].batch);
-    }
-    free (svc->w);
-    for (int i = 0; svc->nodes && i < svc->nnodes; i++)
-        free (svc->nodes[i].name);
-    free (svc->nodes);
-    free (svc->rank2w);
-    free (svc->ready_time);
-    free (svc->last_attempt);
-    free (svc->attempt_base);
-    free (svc->prev_counted);
-    free (svc->prev_state);
-    free (svc->last_started);
-    free (svc->task_reqs);
-    sched_destroy (svc->s);
-    sched_graph_destroy (svc->g);
-    journal_close (svc->j);
-    jobfile_destroy (svc->jf);
-    memset (svc, 0, sizeof (*svc));
-    errno = saved;
+    svc->att = NULL;
+    svc->istr = NULL;
+    svc->why = NULL;
+    svc->why_task = NULL;
+    svc->natt = svc->att_cap = svc->nistr = svc->istr_cap = svc->nwhy = svc->why_cap = 0;
 }

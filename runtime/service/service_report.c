@@ -10,7 +10,7 @@
 
 #include "io/logspool.h"
 #include "io/report.h"
-#include "runtime/service/service.h"
+#include "runtime/service/service_int.h"
 
 /* Ids and parameter values are copied into an arena of 1 MiB blocks:
  * pointers stay valid as it grows, a large run makes few allocations, and
