@@ -33,8 +33,13 @@ struct comm_ep {
 typedef struct {
     comm_ep_t *ep;
     char *data;
-    size_t len;
+    size_t len, cap;
 } post_t;
+
+/* Buffers of sent messages kept for the next comm_post, so a busy run
+ * does not allocate a buffer per message. */
+#define POOL_MAX 32
+#define POOL_BIG ((size_t)1 << 21)
 
 static struct {
     int up;
@@ -47,6 +52,8 @@ static struct {
     int *idx;           /* MPI_Testsome's output */
     int npost, post_cap;
     int live;           /* posts to endpoints not lost */
+    struct { char *data; size_t cap; } pool[POOL_MAX];
+    int npool;
     char err[MPI_MAX_ERROR_STRING + 128];
 } C;
 
@@ -146,6 +153,9 @@ static void free_all (void)
 {
     for (int i = 0; i < C.npost; i++)
         free (C.post[i].data);
+    for (int i = 0; i < C.npool; i++)
+        free (C.pool[i].data);
+    C.npool = 0;
     free (C.req);
     free (C.post);
     free (C.idx);
@@ -294,7 +304,12 @@ static void post_done (int i)
     p->ep->npending--;
     if (!p->ep->lost)
         C.live--;
-    free (p->data);
+    if (C.npool < POOL_MAX && p->cap <= POOL_BIG) {
+        C.pool[C.npool].data = p->data;
+        C.pool[C.npool++].cap = p->cap;
+    }
+    else
+        free (p->data);
     p->data = NULL;
     p->ep = NULL;
 }
@@ -321,8 +336,8 @@ int comm_progress (void)
     return C.live;
 }
 
-/* Post `data` (n bytes, malloc'd; taken in every case). */
-static int post (comm_ep_t *ep, int tag, char *data, size_t n, int bell)
+/* Post `data` (n bytes of cap, malloc'd; taken in every case). */
+static int post (comm_ep_t *ep, int tag, char *data, size_t n, size_t cap, int bell)
 {
     if (!ep || ep->lost) {
         free (data);
@@ -360,6 +375,7 @@ static int post (comm_ep_t *ep, int tag, char *data, size_t n, int bell)
     C.post[i].ep = ep;
     C.post[i].data = data;
     C.post[i].len = n;
+    C.post[i].cap = cap;
     C.npost++;
     C.live++;
     ep->pending += n;
@@ -372,12 +388,22 @@ static int post (comm_ep_t *ep, int tag, char *data, size_t n, int bell)
 int comm_post (comm_ep_t *ep, int tag, buf_t *b, int bell)
 {
     char *data = b->data;
-    size_t n = b->len;
-    if (!data && !(data = malloc (1)))
+    size_t n = b->len, cap = b->cap;
+    if (!data && !(data = malloc (cap = 1)))
         return fail (ENOMEM, "out of memory");
-    b->data = NULL;
-    b->len = b->cap = 0;
-    return post (ep, tag, data, n, bell);
+    /* b gets a buffer of an earlier message, if one is free. */
+    b->len = 0;
+    if (C.npool > 0) {
+        C.npool--;
+        b->data = C.pool[C.npool].data;
+        b->cap = C.pool[C.npool].cap;
+        b->data[0] = '\0';
+    }
+    else {
+        b->data = NULL;
+        b->cap = 0;
+    }
+    return post (ep, tag, data, n, cap, bell);
 }
 
 int comm_post_copy (comm_ep_t *ep, int tag, const void *p, size_t n, int bell)
@@ -386,7 +412,7 @@ int comm_post_copy (comm_ep_t *ep, int tag, const void *p, size_t n, int bell)
     if (!data)
         return fail (ENOMEM, "out of memory");
     memcpy (data, p, n);
-    return post (ep, tag, data, n, bell);
+    return post (ep, tag, data, n, n ? n : 1, bell);
 }
 
 void comm_ep_lose (comm_ep_t *ep)

@@ -63,7 +63,8 @@ void comm_ep_set_data (comm_ep_t *ep, void *data);
 void *comm_ep_data (const comm_ep_t *ep);
 
 /* Send b's bytes to ep without waiting.  comm takes the bytes (b is left
- * empty, ready for reuse) and frees them once sent or at comm_finalize.
+ * empty for reuse, maybe with the buffer of a message sent before) and
+ * frees them once sent or at comm_finalize.
  * `ring`: ring the peer's doorbell after the send (and before it too for
  * a message above the eager size, which waits for the peer to look).
  * 0 or -1: ENOBUFS when ep's unsent messages would pass the cap, EPIPE
