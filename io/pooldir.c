@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "io/pooldir.h"
 #include "io/pooldir_int.h"
 
@@ -46,13 +47,6 @@ struct pooldir {
     void *log_arg;
     pooldir_stats_t st;
 };
-
-double pd_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void logf_ (pooldir_t *pd, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 static void logf_ (pooldir_t *pd, const char *fmt, ...)
@@ -239,11 +233,9 @@ void pd_info_text (const char *dir, char *buf, size_t len, double *mtime)
 static int write_info (pooldir_t *pd)
 {
     char host[256] = "?", text[512];
-    struct timespec ts;
     gethostname (host, sizeof (host) - 1);
-    clock_gettime (CLOCK_REALTIME, &ts);
     int n = snprintf (text, sizeof (text), "host %s\npid %ld\nstarted %.3f\n", host,
-                      (long)getpid (), ts.tv_sec + ts.tv_nsec * 1e-9);
+                      (long)getpid (), mb_clock_real ());
     return pd_write_file (pd->dfd, "pool.info", text, (size_t)n, 1);
 }
 
@@ -359,11 +351,9 @@ static int jnl_append (pooldir_t *pd, uint64_t seq, const char *name, const char
                        const buf_t *req, mb_error_t *err)
 {
     buf_t b = { 0 };
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
     int rc = buf_add (&b, "\0\0\0\0\0\0\0\0", FRAME_HDR);
     rc |= buf_pack_u64 (&b, seq);
-    rc |= buf_pack_dbl (&b, ts.tv_sec + ts.tv_nsec * 1e-9);
+    rc |= buf_pack_dbl (&b, mb_clock_real ());
     rc |= buf_pack_bytes (&b, name, (uint32_t)strlen (name) + 1);
     rc |= buf_pack_bytes (&b, answer, (uint32_t)strlen (answer) + 1);
     rc |= buf_pack_bytes (&b, req->data ? req->data : "", (uint32_t)req->len);
@@ -494,7 +484,7 @@ pooldir_t *pooldir_open (const char *dir, int flags, pooldir_log_f log, void *lo
         errprintf (err, "%s/pool.info: %s", dir, strerror (errno));
         goto error;
     }
-    pd->last_beat = pd_now ();
+    pd->last_beat = mb_clock_mono ();
     /* inotify sees files renamed in on this node (and on filesystems that
      * report them); polling covers the rest. */
     pd->ino_fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
@@ -596,7 +586,7 @@ int pooldir_timeout_ms (pooldir_t *pd)
 {
     if (pd->ipending < pd->npending || pd->last_scan < 0)
         return 0;
-    double now = pd_now ();
+    double now = mb_clock_mono ();
     double due = pd->last_scan + pd->interval;
     if (pd->last_beat + HEARTBEAT < due)
         due = pd->last_beat + HEARTBEAT;
@@ -619,7 +609,7 @@ static int scan (pooldir_t *pd, mb_error_t *err)
     for (size_t k = 0; k < pd->npending; k++)
         free (pd->pending[k]);
     pd->npending = pd->ipending = 0;
-    pd->last_scan = pd_now ();
+    pd->last_scan = mb_clock_mono ();
     pd->st.scans++;
     int fd = dup (pd->reqfd);
     DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
@@ -782,7 +772,7 @@ static int take (pooldir_t *pd, const char *name, pool_req_t **req)
 
 int pooldir_next (pooldir_t *pd, pool_req_t **req, mb_error_t *err)
 {
-    double now = pd_now ();
+    double now = mb_clock_mono ();
     *req = NULL;
     if (now - pd->last_beat >= HEARTBEAT) {
         utimensat (pd->dfd, "pool.info", NULL, 0);

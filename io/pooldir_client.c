@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "io/pooldir.h"
 #include "io/pooldir_int.h"
 
@@ -158,7 +159,7 @@ int pooldir_wait (const char *dir, const char *name, double timeout, pool_answer
         close (ino);
         ino = -1;
     }
-    double start = pd_now (), last_probe = start;
+    double start = mb_clock_mono (), last_probe = start;
     for (;;) {
         int got = try_answer (ansfd, ans, a);
         if (got > 0) {
@@ -169,7 +170,7 @@ int pooldir_wait (const char *dir, const char *name, double timeout, pool_answer
             errprintf (err, "%s/%s: cannot read the answer: %s", path, ans, strerror (errno));
             break;
         }
-        double now = pd_now ();
+        double now = mb_clock_mono ();
         if (now - start >= timeout) {
             errno = ETIMEDOUT;
             errprintf (err, "no answer from the pool in %s within %g s", dir, timeout);

@@ -10,7 +10,6 @@
 #include "io/pooldir.h"
 
 /* Monotonic seconds. */
-double pd_now (void);
 /* Write / read n bytes, retrying on EINTR (read: *got may be short at EOF). */
 int pd_write_all (int fd, const void *p, size_t n);
 int pd_read_all (int fd, char *p, size_t n, size_t *got);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "io/jobfile.h"
 #include "io/journal.h"
 #include "common/names.h"
@@ -426,9 +427,7 @@ report_live_t *report_live_open (const char *statedir, const jobfile_t *jf, int 
     /* The time the report tells of: now while the run goes on, else the
      * journal's last record (the run died without its end record). */
     if (l->live) {
-        struct timespec ts;
-        clock_gettime (CLOCK_REALTIME, &ts);
-        l->r.as_of = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+        l->r.as_of = mb_clock_real ();
     }
     else
         l->r.as_of = l->last_time;

@@ -11,14 +11,6 @@
 #include "common/graph.h"
 #include "io/jobfile.h"   /* the exit_conditions rules (types only) */
 
-/* The task graph is common/graph.h (the job file loader checks it for
- * cycles too).  The old names stay until runtime/service/ moves to the
- * graph_ ones; nothing new should use them. */
-typedef graph_t sched_graph_t;
-#define sched_graph_create graph_create
-#define sched_graph_destroy graph_destroy
-#define sched_graph_prereqs graph_prereqs
-
 /* ------------------------------------------------------------------ */
 /* Task states and placement                                           */
 

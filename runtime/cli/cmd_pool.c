@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "io/jobfile.h"
@@ -32,35 +33,15 @@
     "Exit status: 0 done, 2 bad input or refused by the pool (with the reason),\n" \
     "3 no pool is running in POOLDIR, or no answer in time.\n"
 
-static double now_mono (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void print_errs (errlist_t *errs)
-{
-    int n = errlist_count (errs), kept = errlist_kept (errs);
-    for (int k = 0; k < kept; k++)
-        fprintf (stderr, "%s\n", errlist_get (errs, k));
-    if (n > kept)
-        fprintf (stderr, "... and %d more\n", n - kept);
-    if (n)
-        fprintf (stderr, "%d error%s\n", n, n == 1 ? "" : "s");
-}
-
 static void fill_sender (pool_req_t *r)
 {
     char host[256] = "";
     struct passwd *pw = getpwuid (geteuid ());
-    struct timespec ts;
     gethostname (host, sizeof (host) - 1);
-    clock_gettime (CLOCK_REALTIME, &ts);
     r->user = strdup (pw ? pw->pw_name : "?");
     r->host = strdup (host);
     r->pid = (long)getpid ();
-    r->time = ts.tv_sec + ts.tv_nsec * 1e-9;
+    r->time = mb_clock_real ();
 }
 
 /* Hand req to the pool and wait for its answer.  Returns the exit code:
@@ -394,11 +375,10 @@ int cmd_submit (int argc, char **argv)
     /* Validate here first: nothing is sent when the job file is wrong. */
     jobfile_opts_t o = { .set = set, .nset = nset };
     if (!(jf = jobfile_load (path, &o, errs))) {
-        if (errlist_count (errs) == 0) {
-            perror (path);
+        /* No message: the system failed us (3), not the job file (2). */
+        if (errlist_count (errs) == 0)
             rc = 3;
-        }
-        print_errs (errs);
+        errlist_print (errs, stderr, path, errno);
         goto out;
     }
     char real[PATH_MAX], jdir[PATH_MAX];
@@ -440,7 +420,7 @@ static int add_stream (const char *dir, const char *job, const char *prefix, dou
     long long added = 0;
     char *pfx = prefix ? strdup (prefix) : NULL;
     int eof = 0, rc = 0;
-    double batch_start = -1, t0 = now_mono ();
+    double batch_start = -1, t0 = mb_clock_mono ();
 
     while (!eof || pend.len) {
         /* Complete lines held, and whether to send them now. */
@@ -455,7 +435,7 @@ static int add_stream (const char *dir, const char *job, const char *prefix, dou
             nlines++;
         }
         int full = nlines >= BATCH_LINES;
-        int late = nlines && batch_start >= 0 && now_mono () - batch_start >= BATCH_WAIT;
+        int late = nlines && batch_start >= 0 && mb_clock_mono () - batch_start >= BATCH_WAIT;
         if (nlines && (full || late || eof)) {
             pool_req_t *req = pool_req_create (POOL_OP_ADD);
             pool_answer_t ans = { 0 };
@@ -484,14 +464,14 @@ static int add_stream (const char *dir, const char *job, const char *prefix, dou
             total_lines = first - 1;
             memmove (pend.data, pend.data + upto, pend.len - upto);
             pend.len -= upto;
-            batch_start = pend.len ? now_mono () : -1;
+            batch_start = pend.len ? mb_clock_mono () : -1;
             continue;
         }
         if (eof)
             break;
         int ms = -1;
         if (batch_start >= 0) {
-            ms = (int)((batch_start + BATCH_WAIT - now_mono ()) * 1000) + 1;
+            ms = (int)((batch_start + BATCH_WAIT - mb_clock_mono ()) * 1000) + 1;
             if (ms < 0)
                 ms = 0;
         }
@@ -511,9 +491,9 @@ static int add_stream (const char *dir, const char *job, const char *prefix, dou
             break;
         }
         if (batch_start < 0)
-            batch_start = now_mono ();
+            batch_start = mb_clock_mono ();
     }
-    double dt = now_mono () - t0;
+    double dt = mb_clock_mono () - t0;
     if (rc == 0)
         fprintf (stderr, "mpibatch add: %s: %lld tasks added from %u lines in %.2f s "
                  "(%.0f lines/s)\n", job, added, total_lines, dt, dt > 0 ? total_lines / dt : 0.0);
@@ -637,7 +617,7 @@ int cmd_add (int argc, char **argv)
                                         &o, errs))) {
         if (errlist_count (errs) == 0)
             goto nomem;
-        print_errs (errs);
+        errlist_print (errs, stderr, req->file, errno);
         goto out;
     }
     if (attach_data ("add", req, frag) < 0

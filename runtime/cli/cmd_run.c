@@ -1,5 +1,5 @@
-/* cmd_run.c: mpibatch run: options, MPI start-up, worker sizing, and the
- * hand-over to the service (rank 0) or the worker loop (other ranks). */
+/* cmd_run.c: mpibatch run: options, --dry-run, and the hand-over to the
+ * rank bootstrap (runtime/rank/boot.c). */
 #include <config.h>
 
 #include <errno.h>
@@ -9,13 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mpi.h>
-
 #include "common/clock.h"
 #include "runtime/cli/cli.h"
 #include "runtime/cli/cli_opts.h"
 #include "runtime/rank/rank.h"
-#include "runtime/node/topo.h"
 
 static const char usage_text[] =
     "Usage: mpibatch run [OPTIONS] JOBFILE\n"
@@ -36,25 +33,6 @@ static const char usage_text[] =
     "  -h, --help            show this help\n\n"
     "Exit codes: 0 all succeeded, 1 some failed or skipped, 2 invalid input,\n"
     "3 runtime failure, 4 interrupted (resume with --resume).\n";
-
-/* Which rank this process will be, known before MPI_Init from the
- * launcher's variables, so that only rank 0 prints option errors. */
-static int early_rank (void)
-{
-    const char *v = getenv ("OMPI_COMM_WORLD_RANK");
-    if (!v)
-        v = getenv ("PMIX_RANK");
-    if (!v)
-        v = getenv ("PMI_RANK");
-    return v ? atoi (v) : 0;
-}
-
-/* Started by no launcher at all (mpirun, srun, hydra): a singleton. */
-static int standalone (void)
-{
-    return !getenv ("OMPI_COMM_WORLD_SIZE") && !getenv ("PMIX_RANK") && !getenv ("PMI_RANK")
-        && !getenv ("PMI_SIZE");
-}
 
 static int parse_deadline (const char *s, double *out)
 {
@@ -182,39 +160,10 @@ static int dry_run (run_opts_t *o)
     return 0;
 }
 
-/* Every rank learns its node's workers: ranks on the same node (shared
- * memory domain), rank 0 excluded.  Sets *k and *m; k = -1 for rank 0. */
-static int node_split (int rank, int *k, int *m)
-{
-    MPI_Comm node;
-    int nsize, *ranks = NULL;
-    if (MPI_Comm_split_type (MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node)
-        != MPI_SUCCESS)
-        return -1;
-    MPI_Comm_size (node, &nsize);
-    if (!(ranks = calloc ((size_t)nsize, sizeof (int)))) {
-        MPI_Comm_free (&node);
-        return -1;
-    }
-    MPI_Allgather (&rank, 1, MPI_INT, ranks, 1, MPI_INT, node);
-    *k = -1;
-    *m = 0;
-    for (int i = 0; i < nsize; i++) {
-        if (ranks[i] == 0)
-            continue;
-        if (ranks[i] == rank)
-            *k = *m;
-        (*m)++;
-    }
-    free (ranks);
-    MPI_Comm_free (&node);
-    return 0;
-}
-
 int cmd_run (int argc, char **argv)
 {
     run_opts_t o;
-    int rc = parse_args (argc, argv, &o, early_rank () != 0);
+    int rc = parse_args (argc, argv, &o, rank_early () != 0);
     if (rc >= 0) {
         free (o.set);
         return rc;
@@ -225,135 +174,7 @@ int cmd_run (int argc, char **argv)
         return rc;
     }
 
-    /* The launcher must be forked before MPI_Init: forking an MPI process
-     * is fragile on RDMA networks. */
-    mb_error_t err = { "" };
-    launcher_t *l = launcher_start (&err);
-    if (!l) {
-        fprintf (stderr, "mpibatch: cannot start the launcher: %s\n", err.text);
-        free (o.set);
-        return 3;
-    }
-    /* A singleton needs no supporting daemon (it spawns no processes and
-     * connects to none): without one MPI_Init takes a third of the time
-     * and no orted sits beside the run.  Not passed on to tasks. */
-    int isolated = standalone () && !getenv ("OMPI_MCA_ess_singleton_isolated");
-    if (isolated)
-        setenv ("OMPI_MCA_ess_singleton_isolated", "1", 0);
-    MPI_Init (NULL, NULL);
-    if (isolated)
-        unsetenv ("OMPI_MCA_ess_singleton_isolated");
-    MPI_Comm_set_errhandler (MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    int rank, size;
-    MPI_Comm_rank (MPI_COMM_WORLD, &rank);
-    MPI_Comm_size (MPI_COMM_WORLD, &size);
-    run_signals_install ();
-
-    /* Rank 0 loads the job and opens the state directory; everyone learns
-     * whether to go on, and then what the workers need of the job. */
-    service_t svc;
-    memset (&svc, 0, sizeof (svc));
-    svc.opts = &o;
-    int go = 0;
-    buf_t info = { 0 };
-    if (rank == 0) {
-        go = svc_open_state (&svc, &err);
-        if (go == 0)
-            jobinfo_pack (svc.job, size > 1 ? size - 1 : 1, 10.0, &info);
-    }
-    MPI_Bcast (&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (go != 0) {
-        svc_destroy (&svc);
-        buf_free (&info);
-        doorbell_close (run_doorbell);
-        run_doorbell = NULL;
-        MPI_Finalize ();
-        launcher_stop (l);
-        free (o.set);
-        return go;
-    }
-    unsigned long len = info.len;
-    MPI_Bcast (&len, 1, MPI_UNSIGNED_LONG, 0, MPI_COMM_WORLD);
-    if (rank != 0 && buf_reserve (&info, len) == 0)
-        info.len = len;
-    MPI_Bcast (info.data, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD);
-    jobinfo_t ji;
-    if (jobinfo_unpack (info.data, info.len, &ji) < 0) {
-        fprintf (stderr, "mpibatch: rank %d: malformed job information\n", rank);
-        MPI_Abort (MPI_COMM_WORLD, 3);
-    }
-    buf_free (&info);
-
-    /* Doorbells: every rank learns where the others listen. */
-    run_doorbell = doorbell_open ();
-    {
-        struct { char host[256]; int port; } me, *all = NULL;
-        memset (&me, 0, sizeof (me));
-        gethostname (me.host, sizeof (me.host) - 1);
-        me.port = doorbell_port (run_doorbell);
-        if (size > 1 && (all = calloc ((size_t)size, sizeof (*all)))) {
-            MPI_Allgather (&me, (int)sizeof (me), MPI_BYTE, all, (int)sizeof (me), MPI_BYTE,
-                           MPI_COMM_WORLD);
-            for (int r = 0; r < size; r++)
-                if (r != rank && (rank == 0 || r == 0))
-                    doorbell_peer (run_doorbell, r, all[r].host, all[r].port);
-        }
-        free (all);
-    }
-
-    /* Size this rank's share of its node. */
-    int k = -1, m = 0;
-    if (node_split (rank, &k, &m) < 0) {
-        fprintf (stderr, "mpibatch: rank %d: cannot find the ranks of this node\n", rank);
-        MPI_Abort (MPI_COMM_WORLD, 3);
-    }
-    if (size == 1) {
-        k = 0;
-        m = 1;
-    }
-    char node[256] = "localhost";
-    gethostname (node, sizeof (node) - 1);
-    topo_share_t share;
-    memset (&share, 0, sizeof (share));
-    char sizing[512] = "";
-    topo_t *topo = NULL;
-    int fake = 0;
-    if (k >= 0) {
-        mb_error_t terr = { "" };
-        if (!(topo = topo_load (&terr))
-            || topo_share (topo, k, m, ji.slots_kind, ji.slots_per_worker,
-                           ji.binding, &share, &terr) < 0
-            || topo_share_gpus (topo, k, m, ji.gpus_per_worker, &share, &terr) < 0)
-            snprintf (sizing, sizeof (sizing), "%s", terr.text);
-        if (topo)
-            fake = topo_is_fake (topo);
-    }
-    if (rank == 0)
-        rc = service_main (&svc, size, l, &ji, &share, fake, node);
-    else
-        rc = worker_main (rank, l, &ji, &share, fake, node, sizing);
-
-    /* A lost rank never reaches MPI_Finalize, and the others would wait
-     * for it there forever: with everything written, leave through
-     * MPI_Abort (rank 0) or at once (a worker that lost the service). */
-    if ((rank == 0 && svc.lost > 0) || (rank != 0 && rc == 3)) {
-        fflush (NULL);
-        launcher_stop (l);
-        if (rank == 0) {
-            svc_destroy (&svc);
-            MPI_Abort (MPI_COMM_WORLD, rc);
-        }
-        _exit (rc);
-    }
-
-    svc_destroy (&svc);
-    topo_share_free (&share);
-    topo_destroy (topo);
-    jobinfo_free (&ji);
-    doorbell_close (run_doorbell);
-    run_doorbell = NULL;
-    MPI_Finalize ();
-    launcher_stop (l);
+    rc = rank_run (&o);
     free (o.set);
     return rc;
 }

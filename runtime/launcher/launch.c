@@ -1,4 +1,4 @@
-/* launch.c: the rank's side of its launcher: starting it before MPI_Init, and the socket to it. */
+/* launch.c: the rank's side of its launcher: starting it before MPI is set up, and the socket to it. */
 #include <config.h>
 
 #include <errno.h>

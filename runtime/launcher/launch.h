@@ -1,5 +1,5 @@
 /* launch.h: the launcher, a plain process forked from each rank before
- * MPI_Init, which starts and supervises task attempts so that the MPI rank
+ * MPI is set up; it starts and supervises task attempts so that the MPI rank
  * itself never forks (fragile on RDMA networks).
  *
  * For every attempt the launcher creates the task directory (or recycles a
@@ -22,7 +22,7 @@
 
 typedef struct launcher launcher_t;
 
-/* Fork the launcher.  Call before MPI_Init (and before any thread is
+/* Fork the launcher.  Call before MPI is set up (and before any thread is
  * started).  Returns NULL with err on failure. */
 launcher_t *launcher_start (mb_error_t *err);
 

@@ -1,8 +1,9 @@
 /* doorbell.h: waking a sleeping rank.  MPI cannot wake a process that
  * sleeps in poll(), and MPI's blocking calls spin; so every rank binds a
  * UDP socket, and a sender rings the receiver's doorbell (one datagram)
- * right after MPI_Send.  The data still travels over MPI: the doorbell is
- * only a hint, and a lost ring costs at most one polling interval. */
+ * right after a message (comm.c).  The data still travels over MPI: the
+ * doorbell is only a hint, and a lost ring costs at most one polling
+ * interval. */
 #ifndef MB_DOORBELL_H
 #define MB_DOORBELL_H
 

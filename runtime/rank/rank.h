@@ -1,10 +1,15 @@
-/* run.h: the parts of `mpibatch run` shared by rank 0 and the workers:
- * signals, waiting without spinning, and the two main loops. */
-#ifndef MB_RUN_H
-#define MB_RUN_H
+/* rank.h: the parts of `mpibatch run` shared by rank 0 and the workers:
+ * the bootstrap, signals, waiting without spinning, the worker rank's
+ * loop.  MPI itself is behind comm.h. */
+#ifndef MB_RANK_H
+#define MB_RANK_H
 
 #include <signal.h>
 
+#include "runtime/launcher/launch.h"
+#include "runtime/node/proto.h"
+#include "runtime/node/topo.h"
+#include "runtime/node/worker.h"
 #include "runtime/rank/doorbell.h"
 #include "runtime/service/service.h"
 
@@ -40,17 +45,18 @@ typedef struct {
  * longer) between looks: an idle run costs next to no CPU. */
 void run_pace (run_pace_t *p, int active, int fd, long cap);
 
-/* MPI_Send of n bytes to rank `dest`, with the doorbell rung after it and,
- * for a message above the eager size, before it too: such a send waits
- * until the receiver looks at MPI, which the early ring makes it do. */
-void run_send (const void *p, size_t n, int dest, int tag);
-
 /* The doorbell of this rank (NULL when UDP is not available). */
 extern doorbell_t *run_doorbell;
 
-/* The service on rank 0.  Returns the exit code. */
-int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji,
-                  const topo_share_t *share, int fake, const char *node);
+/* Which rank this process will be, known before the run starts (0 when
+ * no launcher says), so that only rank 0 prints option errors. */
+int rank_early (void);
+
+/* Run the job of `o` as this rank (boot.c): start the launcher and MPI,
+ * load the job on rank 0 and share it, size this rank's share of its node,
+ * and hand over to the service (rank 0) or the worker loop.  Returns the
+ * exit code. */
+int rank_run (run_opts_t *o);
 
 /* A worker rank.  Returns the exit code. */
 int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mpi.h>
-
+#include "common/clock.h"
+#include "runtime/rank/comm.h"
 #include "runtime/rank/rank.h"
 
 volatile sig_atomic_t run_sigint, run_sigterm, run_sigusr1;
@@ -60,13 +60,6 @@ void run_signal_drain_pipe (void)
         ;
 }
 
-static double now_s (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 doorbell_t *run_doorbell;
 
 int run_wait (int fd, int fd2, long usec)
@@ -97,7 +90,7 @@ void run_pace (run_pace_t *p, int active, int fd, long cap)
         p->idle_from = 0;
         return;
     }
-    double now = now_s ();
+    double now = mb_clock_mono ();
     if (p->idle_from == 0)
         p->idle_from = now;
     if (now - p->idle_from > 1.0 && cap < 100000)
@@ -117,22 +110,19 @@ void run_pace (run_pace_t *p, int active, int fd, long cap)
     }
 }
 
-/* Open MPI's eager size over shared memory (btl_vader_eager_limit); over
- * TCP it is larger, so this rings early at worst needlessly. */
-#define RUN_EAGER 4096
-
-void run_send (const void *p, size_t n, int dest, int tag)
+/* A worker that cannot reach the service any more leaves the run. */
+static int lost_service (int rank, const char *what)
 {
-    if (n > RUN_EAGER)
-        doorbell_ring (run_doorbell, dest);
-    MPI_Send (p, (int)n, MPI_BYTE, dest, tag, MPI_COMM_WORLD);
-    doorbell_ring (run_doorbell, dest);
+    fprintf (stderr, "mpibatch: worker rank %d: cannot %s the service: %s: stopping\n", rank,
+             what, comm_error ());
+    return 3;
 }
 
 /* A worker rank: HELLO, then start what rank 0 assigns and send back what
  * ended, until SHUTDOWN.  Between messages it sleeps on the launcher's
- * descriptor (a finished task wakes it at once) and probes MPI with a
- * growing interval, so an idle worker costs next to no CPU. */
+ * descriptor (a finished task wakes it at once) and looks for messages
+ * with a growing interval, so an idle worker costs next to no CPU.  Its
+ * sends to the service block (the service always receives). */
 int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                  const topo_share_t *share, int fake, const char *node,
                  const char *sizing_error)
@@ -155,17 +145,20 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
         h.gpus = share->ngpus;
         snprintf (h.cpus, sizeof (h.cpus), "%s", share->cpus);
     }
-    buf_t b = { 0 };
+    buf_t b = { 0 }, msg = { 0 }, out = { 0 };
+    int code = 0, done = 0, drain_sent = 0, mute = 0;
+    comm_ep_t *svc = comm_world_ep (0);
     hello_pack (&h, &b);
-    MPI_Send (b.data, (int)b.len, MPI_BYTE, 0, TAG_HELLO, MPI_COMM_WORLD);
+    if (!svc || comm_send (svc, TAG_HELLO, b.data, b.len, 0) < 0) {
+        code = lost_service (rank, "introduce itself to");
+        goto out;
+    }
 
     /* Only rank 0 returns the run's exit code: a worker exiting non-zero
      * first would make mpirun abort rank 0 while it finishes its records. */
-    int code = 0, done = 0, drain_sent = 0, mute = 0;
     run_pace_t pace = { 0, 1, 0 };
     double hb = proto_heartbeat_interval (), hb_timeout = proto_heartbeat_timeout ();
-    double last_sent = now_s (), last_heard = last_sent;
-    buf_t msg = { 0 }, out = { 0 };
+    double last_sent = mb_clock_mono (), last_heard = last_sent;
     while (!done) {
         int active = 0;
         /* A signal to a worker (mpirun forwards SIGUSR1 to every rank) asks
@@ -175,29 +168,28 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             buf_reset (&b);
             buf_pack_u32 (&b, PROTO_VERSION);
             buf_pack_i32 (&b, sig);
-            MPI_Send (b.data, (int)b.len, MPI_BYTE, 0, TAG_CTRL, MPI_COMM_WORLD);
-            doorbell_ring (run_doorbell, 0);
-            last_sent = now_s ();
+            if (comm_send (svc, TAG_CTRL, b.data, b.len, 1) < 0) {
+                code = lost_service (rank, "send a drain request to");
+                break;
+            }
+            last_sent = mb_clock_mono ();
             drain_sent = 1;
             run_signal_drain_pipe ();
         }
-        int flag = 0;
-        MPI_Status st;
-        MPI_Iprobe (0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
-        if (flag) {
-            int len;
-            MPI_Get_count (&st, MPI_BYTE, &len);
-            buf_reset (&msg);
-            buf_reserve (&msg, (size_t)len);
-            MPI_Recv (msg.data, len, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            msg.len = (size_t)len;
+        comm_msg_t m;
+        int got = comm_recv (svc, -1, &msg, &m, 0);
+        if (got < 0) {
+            code = lost_service (rank, "receive from");
+            break;
+        }
+        if (got) {
             active = 1;
-            last_heard = now_s ();
-            if (st.MPI_TAG == TAG_ASSIGN && w)
+            last_heard = mb_clock_mono ();
+            if (m.tag == TAG_ASSIGN && w)
                 worker_assign (w, msg.data, msg.len);
-            else if (st.MPI_TAG == TAG_HEARTBEAT)
+            else if (m.tag == TAG_HEARTBEAT)
                 ;
-            else if (st.MPI_TAG == TAG_CTRL) {
+            else if (m.tag == TAG_CTRL) {
                 unpack_t u;
                 unpack_init (&u, msg.data, msg.len);
                 unpack_u32 (&u);
@@ -226,17 +218,23 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             }
             if (n > 0) {
                 proto_batch_end (&out, (uint32_t)n);
-                run_send (out.data, out.len, 0, TAG_RESULT);
-                last_sent = now_s ();
+                if (comm_send (svc, TAG_RESULT, out.data, out.len, 1) < 0) {
+                    code = lost_service (rank, "send results to");
+                    break;
+                }
+                last_sent = mb_clock_mono ();
                 active = 1;
             }
         }
         if (done)
             break;
-        double now = now_s ();
+        double now = mb_clock_mono ();
         if (now - last_sent >= hb && !mute) {
             int zero = 0;
-            MPI_Send (&zero, (int)sizeof (zero), MPI_BYTE, 0, TAG_HEARTBEAT, MPI_COMM_WORLD);
+            if (comm_send (svc, TAG_HEARTBEAT, &zero, sizeof (zero), 0) < 0) {
+                code = lost_service (rank, "send a heartbeat to");
+                break;
+            }
             last_sent = now;
         }
         /* Rank 0 gone (possible when mpirun keeps going after a lost rank,
@@ -249,6 +247,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
         }
         run_pace (&pace, active, w ? worker_fd (w) : -1, 20000);
     }
+out:
     buf_free (&b);
     buf_free (&msg);
     buf_free (&out);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/service/service.h"
+#include "runtime/service/service_int.h"
 
 /* How the launcher's result ended, for the rules; *code is the exit code
  * the rules see (-1 when the command did not exit by itself). */

@@ -10,27 +10,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/service/service.h"
+#include "runtime/service/service_int.h"
+
+/* A multi-instance attempt in flight. */
+typedef struct {
+    int used;
+    uint32_t task;
+    int attempt;
+    int instances;
+    int nparts;
+    int part_worker[64];
+    int part_slots[64];
+    char *host_list;
+    int coord_pending;
+    int failed;
+    int outcome;
+    char reason[256];
+} mi_t;
+
+/* The part's state: the attempts in flight (slots reused once free). */
+struct svc_mi {
+    mi_t *v;
+    int n;
+};
+
+struct svc_mi *svc_mi_create (void)
+{
+    return calloc (1, sizeof (struct svc_mi));
+}
 
 static mi_t *mi_find (service_t *svc, uint32_t task)
 {
-    for (int i = 0; i < svc->nmi; i++)
-        if (svc->mi[i].used && svc->mi[i].task == task)
-            return &svc->mi[i];
+    struct svc_mi *x = svc->mi;
+    for (int i = 0; i < x->n; i++)
+        if (x->v[i].used && x->v[i].task == task)
+            return &x->v[i];
     return NULL;
 }
 
 static mi_t *mi_new (service_t *svc)
 {
-    for (int i = 0; i < svc->nmi; i++)
-        if (!svc->mi[i].used)
-            return &svc->mi[i];
-    mi_t *m = realloc (svc->mi, (size_t)(svc->nmi + 1) * sizeof (*m));
+    struct svc_mi *x = svc->mi;
+    for (int i = 0; i < x->n; i++)
+        if (!x->v[i].used)
+            return &x->v[i];
+    mi_t *m = realloc (x->v, (size_t)(x->n + 1) * sizeof (*m));
     if (!m)
         return NULL;
-    svc->mi = m;
-    memset (&svc->mi[svc->nmi], 0, sizeof (mi_t));
-    return &svc->mi[svc->nmi++];
+    x->v = m;
+    memset (&x->v[x->n], 0, sizeof (mi_t));
+    return &x->v[x->n++];
 }
 
 static void mi_free (mi_t *m)
@@ -72,7 +101,7 @@ static void send_primary (service_t *svc, mi_t *m)
     jobfile_task_clear (&t);
 }
 
-void mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t *t, int attempt,
+void svc_mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t *t, int attempt,
                double now)
 {
     mi_t *m = mi_new (svc);
@@ -117,7 +146,7 @@ void mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t *t,
 
 /* A coordination command ended.  When the last one has, the primary
  * starts, or the attempt ends with the first failure's reason. */
-void mi_coord_result (service_t *svc, const result_t *res, int wn)
+void svc_mi_coord_result (service_t *svc, const result_t *res, int wn)
 {
     mi_t *m = mi_find (svc, res->task);
     if (!m || m->attempt != res->attempt)
@@ -153,19 +182,22 @@ void mi_coord_result (service_t *svc, const result_t *res, int wn)
 }
 
 /* The primary's command ended: forget the attempt's state. */
-void mi_forget (service_t *svc, uint32_t task)
+void svc_mi_forget (service_t *svc, uint32_t task)
 {
     mi_t *m = mi_find (svc, task);
     if (m)
         mi_free (m);
 }
 
-void mi_free_all (service_t *svc)
+void svc_mi_destroy (struct svc_mi *x)
 {
-    for (int i = 0; i < svc->nmi; i++)
-        if (svc->mi[i].used)
-            mi_free (&svc->mi[i]);
-    free (svc->mi);
-    svc->mi = NULL;
-    svc->nmi = 0;
+    if (!x)
+        return;
+    int saved = errno;
+    for (int i = 0; i < x->n; i++)
+        if (x->v[i].used)
+            mi_free (&x->v[i]);
+    free (x->v);
+    free (x);
+    errno = saved;
 }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "runtime/service/service.h"
+#include "runtime/service/service_int.h"
 
 static void fmt_duration (double s, char *buf, size_t len)
 {

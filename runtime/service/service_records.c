@@ -1,6 +1,6 @@
 /* service_records.c: the service's records: the state directory, the
  * journal (written before anything is acknowledged, replayed on resume)
- * and the HDF5 report. */
+ * and the attempts kept for the report. */
 #include <config.h>
 
 #include <errno.h>
@@ -11,22 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "io/logspool.h"
 #include "io/report.h"
 #include "io/stage.h"
-#include "runtime/service/service.h"
-
-static const char *outcome_names[] = {
-    "succeeded", "failed", "timed_out", "interrupted", "input_error", "output_error",
-};
-static const char *state_names[] = {
-    "pending", "ready", "running", "succeeded", "failed", "skipped",
-};
-
-const char *svc_outcome_name (int o)
-{
-    return o >= 0 && o < 6 ? outcome_names[o] : "unknown";
-}
+#include "runtime/service/service_int.h"
 
 const char *svc_decision_name (int d)
 {
@@ -34,11 +23,6 @@ const char *svc_decision_name (int d)
         "", "succeeded", "retried", "requeued", "failed", "run again", "terminated",
     };
     return d >= 0 && d <= JDEC_TERMINATED ? names[d] : "";
-}
-
-const char *svc_state_name (int s)
-{
-    return s >= 0 && s < 6 ? state_names[s] : "unknown";
 }
 
 const char *svc_intern (service_t *svc, const char *s)
@@ -164,7 +148,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
             if (svc->prev_requeues[i] < 65535)
                 svc->prev_requeues[i]++;
         }
-        else if (r->outcome != 3 && svc->prev_counted[i] < 65535)
+        else if (r->outcome != JOUT_INTERRUPTED && svc->prev_counted[i] < 65535)
             svc->prev_counted[i]++;
         if (r->attempt + 1 > svc->attempt_base[i])
             svc->attempt_base[i] = (uint16_t)(r->attempt + 1);
@@ -173,7 +157,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
     /* TASK_END */
     int st = r->state;
     if (st == SCHED_SUCCEEDED && r->task_digest != jobfile_task_digest (svc->jf, (size_t)i))
-        st = 100;   /* changed since it succeeded */
+        st = PREV_CHANGED;
     svc->prev_state[i] = (uint8_t)st;
     svc->prev_deps[i] = (int8_t)(r->dependents > 0 && r->dependents <= 2 ? r->dependents : 0);
     /* A terminated job stays terminated, unless --resume-failed runs its
@@ -210,7 +194,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         goto out;
     /* Attempts that were running when the last run died are recorded as
      * interrupted; they run again. */
-    double now = svc_now ();
+    double now = mb_clock_real ();
     char id[80];
     for (size_t i = 0; i < n; i++) {
         if (rp.open_attempt[i] < 0)
@@ -222,7 +206,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         a->attempt = rp.open_attempt[i];
         a->worker = rp.open_worker[i];
         a->node = svc_intern (svc, "");
-        a->outcome = 3;
+        a->outcome = JOUT_INTERRUPTED;
         a->exit_code = -1;
         a->start_time = rp.open_start[i];
         a->end_time = now;
@@ -243,7 +227,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         r.worker = a->worker;
         r.node = "";
         r.cpus = "";
-        r.outcome = 3;
+        r.outcome = JOUT_INTERRUPTED;
         r.exit_code = -1;
         r.start_time = a->start_time;
         r.end_time = now;
@@ -275,19 +259,14 @@ static int write_file (const char *path, const char *text)
     return 0;
 }
 
-int svc_open_state (service_t *svc, mb_error_t *err)
+int service_open_state (service_t *svc, mb_error_t *err)
 {
     run_opts_t *o = svc->opts;
     errlist_t *errs = errlist_create (50);
     jobfile_opts_t jo = { .set = o->set, .nset = o->nset, .state = o->state };
     svc->jf = jobfile_load (o->jobfile, &jo, errs);
     if (!svc->jf) {
-        for (int i = 0; i < errlist_kept (errs); i++)
-            fprintf (stderr, "%s\n", errlist_get (errs, i));
-        if (errlist_count (errs) > errlist_kept (errs))
-            fprintf (stderr, "... and %d more errors\n", errlist_count (errs) - errlist_kept (errs));
-        if (errlist_count (errs) == 0)
-            fprintf (stderr, "%s: cannot load the job file: %s\n", o->jobfile, strerror (errno));
+        errlist_print (errs, stderr, o->jobfile, errno);
         errlist_destroy (errs);
         return 2;
     }
@@ -297,7 +276,7 @@ int svc_open_state (service_t *svc, mb_error_t *err)
     const uint32_t *off, *deps;
     jobfile_deps (svc->jf, &off, &deps);
     size_t n = svc->ntasks;
-    if (!(svc->g = sched_graph_create (n, off, deps))
+    if (!(svc->g = graph_create (n, off, deps))
         || !(svc->task_reqs = calloc (n + 1, sizeof (sched_task_t)))
         || !(svc->ready_time = calloc (n + 1, sizeof (double)))
         || !(svc->last_started = calloc (n + 1, sizeof (uint16_t)))
@@ -398,7 +377,7 @@ int svc_journal_run_start (service_t *svc)
     journal_rec_t r;
     memset (&r, 0, sizeof (r));
     r.type = JREC_RUN_START;
-    r.time = svc_now ();
+    r.time = mb_clock_real ();
     r.job_id = svc->job->id;
     const char *cfg = jobfile_config_text (svc->jf);
     r.job_digest = hash_digest64 (cfg, strlen (cfg));
@@ -412,7 +391,7 @@ int svc_journal_run_start (service_t *svc)
     for (int i = 0; i < svc->nworkers; i++) {
         memset (&r, 0, sizeof (r));
         r.type = JREC_WORKER;
-        r.time = svc_now ();
+        r.time = mb_clock_real ();
         r.worker = svc->w[i].rank;
         r.node = svc->nodes[svc->w[i].node].name;
         r.slots = svc->w[i].slots;
@@ -425,13 +404,13 @@ int svc_journal_run_start (service_t *svc)
         char id[80];
         for (size_t i = 0; i < svc->ntasks; i++) {
             int st = svc->prev_state[i];
-            if (st == 100) {
+            if (st == PREV_CHANGED) {
                 if (svc->opts->verbose >= 0)
                     fprintf (stderr, "mpibatch: changed since it succeeded: %s%s\n",
                              jobfile_task_id (svc->jf, i, id, sizeof (id)),
                              again ? " (running it again)" : " (not run again)");
                 svc->changed++;
-                st = again ? 0 : SCHED_SUCCEEDED;
+                st = again ? PREV_UNKNOWN : SCHED_SUCCEEDED;
             }
             if (st == SCHED_SUCCEEDED
                 || (!again && (st == SCHED_FAILED || st == SCHED_SKIPPED))) {
@@ -441,7 +420,7 @@ int svc_journal_run_start (service_t *svc)
                     sched_set_dependents (svc->s, (uint32_t)i, svc->prev_deps[i] - 1);
                 svc->resumed_done++;
             }
-            else if (st == 0) {
+            else if (st == PREV_UNKNOWN) {
                 /* A task between retries keeps the retries and requeues it
                  * used (a failed task run again by --resume-failed starts
                  * afresh). */
@@ -462,7 +441,7 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
     /* A task became ready when its last prerequisite ended. */
     double ready = svc->started;
     uint32_t np;
-    const uint32_t *pre = sched_graph_prereqs (svc->g, task, &np);
+    const uint32_t *pre = graph_prereqs (svc->g, task, &np);
     for (uint32_t k = 0; k < np; k++) {
         int32_t la = svc->last_attempt[pre[k]];
         if (la >= 0 && svc->att[la].end_time > ready)
@@ -478,7 +457,11 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
     r.attempt = attempt;
     r.worker = w->rank;
     r.node = svc->nodes[w->node].name;
-    r.slots = svc->task_reqs ? svc->task_reqs[task].slots : 0;
+    /* The task's slots as its end record has them (task_reqs is gone once
+     * the scheduler exists). */
+    jobfile_reqs_t rq;
+    jobfile_task_reqs (svc->jf, task, &rq);
+    r.slots = rq.slots;
     r.ready_time = ready;
     r.start_time = now;
     return journal_append (svc->j, &r);
@@ -500,7 +483,7 @@ attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
     journal_rec_t r;
     memset (&r, 0, sizeof (r));
     r.type = JREC_ATTEMPT_END;
-    r.time = svc_now ();
+    r.time = mb_clock_real ();
     r.task = jobfile_task_id (svc->jf, res->task, id, sizeof (id));
     r.task_index = res->task;
     r.attempt = res->attempt;
@@ -565,7 +548,7 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
     journal_rec_t r;
     memset (&r, 0, sizeof (r));
     r.type = JREC_TASK_END;
-    r.time = svc_now ();
+    r.time = mb_clock_real ();
     r.task = jobfile_task_id (svc->jf, task, id, sizeof (id));
     r.task_index = task;
     r.state = state;
@@ -580,11 +563,8 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
         remember_why (svc, task, reason);
 }
 
-void svc_destroy (service_t *svc)
+void svc_records_free (service_t *svc)
 {
-    if (!svc)
-        return;
-    int saved = errno;
     free (svc->att);
     for (size_t i = 0; i < svc->istr_cap; i++)
         free (svc->istr[i]);
@@ -593,29 +573,9 @@ void svc_destroy (service_t *svc)
         free (svc->why[i]);
     free (svc->why);
     free (svc->why_task);
-    for (int i = 0; svc->w && i < svc->nworkers; i++) {
-        free (svc->w[i].cpus);
-        buf_free (&svc->w[i].batch);
-    }
-    free (svc->w);
-    for (int i = 0; svc->nodes && i < svc->nnodes; i++)
-        free (svc->nodes[i].name);
-    free (svc->nodes);
-    free (svc->rank2w);
-    free (svc->ready_time);
-    free (svc->last_attempt);
-    free (svc->attempt_base);
-    free (svc->prev_counted);
-    free (svc->prev_requeues);
-    free (svc->prev_deps);
-    free (svc->terminated_by);
-    free (svc->prev_state);
-    free (svc->last_started);
-    free (svc->task_reqs);
-    sched_destroy (svc->s);
-    sched_graph_destroy (svc->g);
-    journal_close (svc->j);
-    jobfile_destroy (svc->jf);
-    memset (svc, 0, sizeof (*svc));
-    errno = saved;
+    svc->att = NULL;
+    svc->istr = NULL;
+    svc->why = NULL;
+    svc->why_task = NULL;
+    svc->natt = svc->att_cap = svc->nistr = svc->istr_cap = svc->nwhy = svc->why_cap = 0;
 }

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
+#include "common/names.h"
 #include "io/logspool.h"
 #include "io/report.h"
-#include "runtime/service/service.h"
+#include "runtime/service/service_int.h"
 
 /* Ids and parameter values are copied into an arena of 1 MiB blocks:
  * pointers stay valid as it grows, a large run makes few allocations, and
@@ -215,7 +217,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
             goto out;
         }
         int st = svc->s ? (int)sched_state (svc->s, (uint32_t)i) : SCHED_PENDING;
-        t->state = svc_state_name (st);
+        t->state = mb_state_name (st);
         t->attempts = count[i];
         t->exit_code = -1;
         t->worker = -1;
@@ -260,7 +262,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
         x->end_time = a->end_time;
         x->exit_code = a->exit_code;
         x->signal = a->signal;
-        x->outcome = svc_outcome_name (a->outcome);
+        x->outcome = mb_outcome_name (a->outcome);
         x->reason = a->reason ? a->reason : "";
         x->slots = a->slots;
         x->cpus = a->cpus ? a->cpus : "";
@@ -278,7 +280,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     r.job_id = svc->job->id;
     r.version = PACKAGE_VERSION;
     r.started = svc->started;
-    r.finished = svc->finished ? svc->finished : svc_now ();
+    r.finished = svc->finished ? svc->finished : mb_clock_real ();
     r.status = status;
     r.terminated_by = svc->terminated ? svc->terminated_by : NULL;
     r.workers = svc->nworkers;

@@ -124,10 +124,10 @@ static void test_decide (void **state)
     assert_int_equal (v.outcome, SCHED_FAIL);
 }
 
-static sched_t *one_worker (sched_graph_t **g, size_t n, const uint32_t *off,
+static sched_t *one_worker (graph_t **g, size_t n, const uint32_t *off,
                             const uint32_t *deps, sched_task_t *t)
 {
-    *g = sched_graph_create (n, off, deps);
+    *g = graph_create (n, off, deps);
     assert_non_null (*g);
     sched_t *s = sched_create (*g, t, SCHED_FILL_SPREAD);
     assert_non_null (s);
@@ -144,7 +144,7 @@ static void test_requeue_counts (void **state)
     sched_task_t t[2] = { { .slots = 1, .instances = 1, .max_retries = 0, .max_requeues = 3 },
                           { .slots = 1, .instances = 1, .max_retries = 0, .max_requeues = 2 } };
     uint32_t off[3] = { 0, 0, 0 };
-    sched_graph_t *g;
+    graph_t *g;
     sched_t *s = one_worker (&g, 2, off, NULL, t);
     assert_int_equal (sched_start (s), 0);
     sched_assign_t a;
@@ -167,7 +167,7 @@ static void test_requeue_counts (void **state)
         assert_int_equal (v.exhausted, i == 2);
     }
     sched_destroy (s);
-    sched_graph_destroy (g);
+    graph_destroy (g);
 }
 
 /* dependents replaces on_failure; a preset keeps it (resume). */
@@ -185,7 +185,7 @@ static void test_dependents (void **state)
                           { .slots = 1, .instances = 1 } };
     uint32_t off[5] = { 0, 0, 1, 1, 2 };
     uint32_t deps[2] = { 0, 2 };
-    sched_graph_t *g;
+    graph_t *g;
     sched_t *s = one_worker (&g, 4, off, deps, t);
     assert_int_equal (sched_start (s), 0);
     sched_assign_t a;
@@ -202,7 +202,7 @@ static void test_dependents (void **state)
     assert_int_equal (sched_attempt_decide (s, 2, &L.e, SCHED_END_EXIT, 5, &v), SCHED_FAILED);
     assert_int_equal (sched_state (s, 3), SCHED_SKIPPED);    /* blocked by the rule */
     sched_destroy (s);
-    sched_graph_destroy (g);
+    graph_destroy (g);
 
     /* Resume: a preset failure with its rule's dependents. */
     s = one_worker (&g, 4, off, deps, t);
@@ -215,7 +215,7 @@ static void test_dependents (void **state)
     assert_int_equal (sched_requeues (s, 2), 7);
     assert_int_equal (sched_set_dependents (s, 0, 2), -1);
     sched_destroy (s);
-    sched_graph_destroy (g);
+    graph_destroy (g);
 }
 
 int main (void)

@@ -1,0 +1,243 @@
+/* service_int.h: the service's own header, shared by its files and
+ * read by nothing outside runtime/service/:
+ *   service.c          the loop: dispatch, results, drain, the run's end
+ *   service_workers.c  workers and nodes: hello, messages in and out,
+ *                      heartbeats, lost workers, node preparation/release
+ *   service_records.c  the state directory, the journal, resume
+ *   service_report.c   the HDF5 report
+ *   service_out.c      what it prints: start line, progress, summary
+ *   service_mi.c       multi-instance tasks (a part with its own state)
+ *   service_exit.c     exit conditions: what an attempt's end means */
+#ifndef MB_SERVICE_INT_H
+#define MB_SERVICE_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/buf.h"
+#include "io/jobfile.h"
+#include "io/journal.h"
+#include "runtime/launcher/launch.h"
+#include "runtime/node/proto.h"
+#include "runtime/node/worker.h"
+#include "runtime/rank/comm.h"
+#include "runtime/service/service.h"
+#include "scheduler/sched.h"
+
+/* What resume learnt of a task beyond enum sched_state: it succeeded in an
+ * earlier run but its definition changed since. */
+enum { PREV_UNKNOWN = 0, PREV_CHANGED = 100 };
+
+/* One attempt as the service keeps it (for the report). */
+typedef struct {
+    uint32_t task;
+    int attempt;
+    int worker;
+    const char *node;      /* interned */
+    int slots;
+    int outcome;
+    int exit_code;
+    int signal;
+    int timed_out;
+    int log_cut;
+    double start_time, end_time;
+    double user_seconds, system_seconds;
+    int64_t max_rss_kib, bytes_in, bytes_out;
+    const char *reason;    /* interned */
+    const char *cpus;      /* interned */
+    const char *rule;      /* interned: the exit condition that decided, NULL: none */
+    int decision;          /* enum journal_decision */
+} attempt_t;
+
+enum { NODE_NEW = 0, NODE_PREPARING, NODE_READY, NODE_FAILED };
+
+typedef struct {
+    char *name;
+    int leader;          /* lowest worker rank on the node */
+    int state;           /* NODE_* */
+    int prep_attempts;
+    int released;        /* 0 not yet, 1 running, 2 done */
+} node_t;
+
+typedef struct {
+    int rank;             /* for messages and records */
+    comm_ep_t *ep;        /* how to reach it (NULL: rank 0's own worker) */
+    int node;
+    int slots;
+    int gpus;
+    char *cpus;
+    int64_t memory;
+    int alive;
+    int tasks_run;
+    double busy_seconds;
+    buf_t batch;          /* ASSIGN batch being filled */
+    uint32_t nbatch;
+    double last_heard;    /* monotonic seconds of its last message */
+    double last_sent;
+} wstate_t;
+
+struct svc_mi;
+
+struct service {
+    run_opts_t *opts;
+    jobfile_t *jf;
+    const jobfile_job_t *job;
+    int rank0_works;       /* singleton: rank 0 runs the tasks itself */
+    worker_t *local;       /* the local worker in singleton mode */
+    graph_t *g;
+    sched_t *s;
+    sched_task_t *task_reqs; /* until the scheduler is created */
+    journal_t *j;
+    int spool_fd;          /* logs = "report": <state>/logs.spool, else -1 */
+    /* resume: what the journal said of each task */
+    uint8_t *prev_state;   /* PREV_UNKNOWN, PREV_CHANGED or the SCHED_* final state seen */
+    size_t ntasks;
+    int nworkers;
+    wstate_t *w;           /* indexed by worker number 0..nworkers-1 */
+    int *rank2w;           /* rank -> worker number, -1 (ranks started together) */
+    int nranks;
+    int nnodes;
+    node_t *nodes;
+    int total_slots;
+    /* per task */
+    double *ready_time;
+    int32_t *last_attempt; /* index in attempts, -1 */
+    uint16_t *attempt_base;/* next attempt number after earlier runs (resume), or NULL */
+    uint16_t *prev_counted;/* attempts of earlier runs that used a retry */
+    uint16_t *last_started;/* attempt number of each task's latest start */
+    attempt_t *att;
+    size_t natt, att_cap;
+    /* run */
+    double started;
+    double finished;
+    double deadline;       /* absolute, 0 none */
+    int draining;          /* 1: starting nothing new, interrupting */
+    int fatal;             /* the run cannot go on (no worker, no node prepared): exit 3 */
+    const char *drain_reason;
+    int stop_on_failure;   /* on_task_failure = stop triggered */
+    int status;            /* final exit code */
+    int running;           /* attempts in flight */
+    double recent_secs;    /* moving average of the tasks' attempt times */
+    int recent_n;          /* attempts in it (capped) */
+    int preps_running;
+    double last_fsync, last_progress, last_report;
+    int tty;
+    size_t changed;        /* tasks changed since they succeeded (resume) */
+    size_t resumed_done;   /* tasks final from earlier runs */
+    size_t requeues;       /* attempts requeued because their worker was lost */
+    int lost;              /* workers lost */
+    int stuck;             /* a rank did not take its shutdown */
+    int unsent;            /* messages posted that workers have not taken */
+    size_t held_reported;  /* tasks held back by time_request, last said */
+    double hb, hb_timeout, last_hb_check;
+    struct svc_mi *mi;     /* multi-instance attempts in flight (service_mi.c) */
+    /* strings many attempts share (node names, CPU lists), kept once */
+    char **istr;
+    size_t nistr, istr_cap;
+    /* exit conditions (service_exit.c) */
+    uint16_t *prev_requeues; /* resume: requeues by rule used in earlier runs */
+    int8_t *prev_deps;     /* resume: 0, or a failed task's dependents by rule + 1 */
+    int terminated;        /* a rule with job = "terminate" ended the job */
+    char *terminated_by;   /* "task ID, RULE" */
+    /* reasons of tasks that ended without an attempt (skipped, oversized) */
+    uint32_t *why_task;
+    char **why;
+    size_t nwhy, why_cap;
+};
+
+/* service.c */
+/* Tags name an attempt: task, attempt and kind. */
+uint64_t svc_make_tag (uint32_t task, int attempt, int kind);
+/* An attempt (or preparation/release, multi-instance part) ended on
+ * worker wn: record it and tell the scheduler. */
+void svc_on_result (service_t *svc, const result_t *res, int wn);
+/* Start nothing new and interrupt what runs; `why` must stay valid. */
+void svc_start_drain (service_t *svc, const char *why);
+/* A second interrupt: flush the journal and end every rank now. */
+void svc_stop_now (service_t *svc) __attribute__ ((noreturn));
+
+/* service_workers.c */
+/* Learn the workers: rank 0's own one (one rank) or each rank's HELLO, in
+ * rank order.  0 or -1 (printed).  msg is a scratch buffer. */
+int svc_workers_hello (service_t *svc, launcher_t *l, const jobinfo_t *ji,
+                       const topo_share_t *share, int fake, const char *node, buf_t *msg);
+/* Add an attempt of t to worker wn's next ASSIGN batch. */
+void svc_queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t tag,
+                       int attempt, int kind, const assign_mi_t *mi);
+/* Send every worker its batch (the journal is flushed first). */
+void svc_flush_batches (service_t *svc);
+void svc_send_ctrl (service_t *svc, int wn, int op, int arg);
+/* Start job preparation on more nodes while ready tasks need them. */
+void svc_maybe_prepare (service_t *svc);
+void svc_on_node_result (service_t *svc, const result_t *res, int wn);
+/* Take what the workers sent (msg: scratch buffer) and complete sends.
+ * Returns 1 if anything came. */
+int svc_poll_messages (service_t *svc, buf_t *msg);
+/* Worker wn is lost (`why` says how, e.g. "silent for 30 s"): its running
+ * attempts are requeued without using a retry. */
+void svc_lose_worker (service_t *svc, int wn, const char *why);
+/* Send heartbeats due and lose workers silent too long. */
+void svc_check_heartbeats (service_t *svc);
+int svc_alive_workers (service_t *svc);
+/* Run job release on every node that needs it and wait for them. */
+void svc_release_nodes (service_t *svc, buf_t *msg);
+/* The longest sleep of the loop (us), given `cap`: short while messages
+ * wait for a worker to take them. */
+long svc_pace_cap (const service_t *svc, long cap);
+/* Tell every rank the run is over (exit code rc) and wait, at most a
+ * heartbeat timeout, for them to take it. */
+void svc_workers_shutdown (service_t *svc, int rc);
+void svc_workers_free (service_t *svc);
+
+/* service_records.c */
+/* The one copy of s kept by the service (NULL on ENOMEM); valid until
+ * service_destroy. */
+const char *svc_intern (service_t *svc, const char *s);
+int svc_journal_run_start (service_t *svc);
+int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, double now);
+attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum);
+void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason);
+/* What followed an attempt (enum journal_decision) as the report says it. */
+const char *svc_decision_name (int decision);
+/* Free the attempts, interned strings and reasons. */
+void svc_records_free (service_t *svc);
+
+/* service_exit.c: exit conditions.  Decide what a task attempt's end
+ * means (the scheduler's policy), apply it to the scheduler, and record the
+ * attempt (and the task's end when it is final) with the deciding rule.
+ * *v says what was decided (v->job: stop or terminate the job, which the
+ * caller carries out).  Returns the attempt kept for the report (NULL on
+ * ENOMEM) and the task's new state in *state. */
+attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
+                                 sched_verdict_t *v, int *state);
+/* Record an attempt's end with its rule, decision and (if not NULL) a
+ * reason replacing the launcher's. */
+attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
+                                 const char *rule, int decision, const char *reason);
+/* Record a task's end with what its rule says of dependents and the job. */
+void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *reason,
+                        const char *rule, int dependents, int job_action);
+/* Deadlines: seconds before a deadline at which the drain starts
+ * (MPIBATCH_DEADLINE_MARGIN, default 15). */
+double svc_deadline_margin (void);
+
+/* service_report.c */
+int svc_write_report (service_t *svc, const char *status, mb_error_t *err);
+
+/* service_out.c */
+void svc_print_start (service_t *svc);
+void svc_progress (service_t *svc, double now, int force);
+void svc_print_summary (service_t *svc);
+const char *svc_bar_nl (service_t *svc);
+
+/* service_mi.c: the multi-instance part.  create: NULL on ENOMEM;
+ * destroy accepts NULL. */
+struct svc_mi *svc_mi_create (void);
+void svc_mi_destroy (struct svc_mi *mi);
+void svc_mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t *t,
+                   int attempt, double now);
+void svc_mi_coord_result (service_t *svc, const result_t *res, int wn);
+/* The primary's command ended: forget the attempt's state. */
+void svc_mi_forget (service_t *svc, uint32_t task);
+
+#endif
