@@ -639,7 +639,8 @@ static int scan (pooldir_t *pd, mb_error_t *err)
     closedir (d);
     /* Names start with the time they were written: name order is
      * submission order. */
-    qsort (pd->pending, pd->npending, sizeof (char *), cmp_str);
+    if (pd->npending > 1)
+        qsort (pd->pending, pd->npending, sizeof (char *), cmp_str);
     return 0;
 }
 
