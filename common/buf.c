@@ -224,3 +224,48 @@ uint32_t hash_crc32c (uint32_t crc, const void *p, size_t n)
         crc = crc_table[(crc ^ s[i]) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
+
+int buf_frame_begin (buf_t *b, size_t *start)
+{
+    static const char zero[FRAME_HDR];
+    *start = b->len;
+    return buf_add (b, zero, FRAME_HDR);
+}
+
+int buf_frame_end (buf_t *b, size_t start, size_t max)
+{
+    size_t n = b->len - start - FRAME_HDR;
+    if (n == 0 || n > max || n > UINT32_MAX) {
+        b->len = start;
+        if (b->data)
+            b->data[start] = '\0';
+        errno = EINVAL;
+        return -1;
+    }
+    uint32_t len = (uint32_t)n;
+    uint32_t crc = hash_crc32c (0, b->data + start + FRAME_HDR, n);
+    memcpy (b->data + start, &len, 4);
+    memcpy (b->data + start + 4, &crc, 4);
+    return 0;
+}
+
+long frame_check (const void *p, size_t n, size_t max, size_t *need)
+{
+    const char *c = p;
+    uint32_t len, crc;
+    if (n < FRAME_HDR) {
+        *need = FRAME_HDR;
+        return 0;
+    }
+    memcpy (&len, c, 4);
+    memcpy (&crc, c + 4, 4);
+    if (len == 0 || len > max)
+        return -1;
+    if (n - FRAME_HDR < len) {
+        *need = FRAME_HDR + (size_t)len;
+        return 0;
+    }
+    if (hash_crc32c (0, c + FRAME_HDR, len) != crc)
+        return -1;
+    return (long)(FRAME_HDR + len);
+}

@@ -82,4 +82,21 @@ uint64_t hash_digest64 (const void *p, size_t n);
 /* CRC-32C (Castagnoli) of n bytes, continuing from crc (start with 0). */
 uint32_t hash_crc32c (uint32_t crc, const void *p, size_t n);
 
+/* Framed records, the one format of the journal, the pool's accepted.jnl
+ * and the log spool: a u32 payload length, the u32 crc32c of the payload,
+ * then the payload.  buf_frame_begin reserves a header at the end of b and
+ * sets *start to where it is; pack the payload after it, then
+ * buf_frame_end fills the header in.  Both 0 or -1: ENOMEM, or EINVAL
+ * when the payload is empty or longer than max (b is then cut back to
+ * *start, as it was before the frame). */
+#define FRAME_HDR 8
+int buf_frame_begin (buf_t *b, size_t *start);
+int buf_frame_end (buf_t *b, size_t start, size_t max);
+/* Look at the frame at p[0..n): its whole size (header and payload, the
+ * payload at p + FRAME_HDR) when it is there and its checksum holds; 0
+ * when more bytes are needed to tell (*need is then how many in all, so a
+ * header alone gives the frame's size); -1 when it is corrupt (an empty
+ * payload, one longer than max, or a wrong checksum). */
+long frame_check (const void *p, size_t n, size_t max, size_t *need);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/names.h"
+#include "io/fdio.h"
 #include "io/journal.h"
 
 /* The report spells outcomes with common/names.c's table. */
@@ -22,8 +23,6 @@ _Static_assert (JOUT_OUTPUT_ERROR + 1 == MB_NOUTCOMES,
 
 #define JOURNAL_MAGIC "MPIBJNL1"
 #define JOURNAL_MAGIC_LEN 8
-/* A record header: u32 payload length, u32 crc32c of the payload. */
-#define FRAME_HDR 8
 /* No real record comes near this; a larger length is garbage, and capping
  * it keeps a corrupt header from making a reader allocate gigabytes. */
 #define RECORD_MAX (16u * 1024 * 1024)
@@ -148,28 +147,18 @@ int journal_encode (const journal_rec_t *r, void *bufp)
         errno = EINVAL;
         return -1;
     }
-    size_t start = b->len;
-    uint32_t zero = 0;
-    /* Reserve the header, pack the payload after it, then fill it in. */
-    if (buf_add (b, &zero, 4) < 0 || buf_add (b, &zero, 4) < 0
-        || pack_payload (b, r) < 0)
-        goto error;
-    size_t n = b->len - start - FRAME_HDR;
-    if (n > RECORD_MAX) {
-        errno = EINVAL;
-        goto error;
+    size_t start;
+    /* Reserve the header, pack the payload after it, then fill it in;
+     * a failed append leaves the batch as it was. */
+    if (buf_frame_begin (b, &start) < 0)
+        return -1;
+    if (pack_payload (b, r) < 0) {
+        b->len = start;
+        if (b->data)
+            b->data[start] = '\0';
+        return -1;
     }
-    uint32_t len = (uint32_t)n;
-    uint32_t crc = hash_crc32c (0, b->data + start + FRAME_HDR, n);
-    memcpy (b->data + start, &len, 4);
-    memcpy (b->data + start + 4, &crc, 4);
-    return 0;
-error:
-    /* A failed append leaves the batch as it was. */
-    b->len = start;
-    if (b->data)
-        b->data[start] = '\0';
-    return -1;
+    return buf_frame_end (b, start, RECORD_MAX);
 }
 
 /* Decode a payload whose checksum has been verified.  Every length is
@@ -276,29 +265,14 @@ static int unpack_payload (const char *p, size_t n, journal_rec_t *r)
     return 0;
 }
 
-/* Look at one framed record in p[0..n).  Returns its size when it is
- * whole and valid, 0 when more bytes are needed to tell (*need is then
- * how many in all), -1 when it is corrupt. */
-static long frame_check (const char *p, size_t n, journal_rec_t *r, size_t *need)
+/* Look at one framed record in p[0..n): frame_check's answer, and the
+ * record decoded into *r when it is whole and valid. */
+static long record_check (const char *p, size_t n, journal_rec_t *r, size_t *need)
 {
-    uint32_t len, crc;
-    if (n < FRAME_HDR) {
-        *need = FRAME_HDR;
-        return 0;
-    }
-    memcpy (&len, p, 4);
-    memcpy (&crc, p + 4, 4);
-    if (len == 0 || len > RECORD_MAX)
+    long rc = frame_check (p, n, RECORD_MAX, need);
+    if (rc > 0 && unpack_payload (p + FRAME_HDR, (size_t)rc - FRAME_HDR, r) < 0)
         return -1;
-    if (n - FRAME_HDR < len) {
-        *need = FRAME_HDR + (size_t)len;
-        return 0;
-    }
-    if (hash_crc32c (0, p + FRAME_HDR, len) != crc)
-        return -1;
-    if (unpack_payload (p + FRAME_HDR, len, r) < 0)
-        return -1;
-    return (long)(FRAME_HDR + len);
+    return rc;
 }
 
 size_t journal_decode (const void *p, size_t n, journal_rec_t *r)
@@ -307,29 +281,12 @@ size_t journal_decode (const void *p, size_t n, journal_rec_t *r)
     journal_rec_t tmp;
     if (!p)
         return 0;
-    long rc = frame_check (p, n, r ? r : &tmp, &need);
+    long rc = record_check (p, n, r ? r : &tmp, &need);
     return rc > 0 ? (size_t)rc : 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Reading                                                             */
-
-static ssize_t read_full (int fd, char *p, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t rc = read (fd, p + got, n - got);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (rc == 0)
-            break;
-        got += (size_t)rc;
-    }
-    return (ssize_t)got;
-}
 
 int journal_read (const char *path, journal_cb_f cb, void *arg,
                   off_t *valid_len, mb_error_t *err)
@@ -348,12 +305,12 @@ int journal_read (const char *path, journal_cb_f cb, void *arg,
         errprintf (err, "%s: %s", path, strerror (errno));
         goto error;
     }
-    ssize_t got = read_full (fd, buf, JOURNAL_MAGIC_LEN);
-    if (got < 0) {
+    size_t got;
+    if (fd_read_all (fd, buf, JOURNAL_MAGIC_LEN, &got) < 0) {
         errprintf (err, "%s: %s", path, strerror (errno));
         goto error;
     }
-    if (memcmp (buf, JOURNAL_MAGIC, (size_t)got) != 0) {
+    if (memcmp (buf, JOURNAL_MAGIC, got) != 0) {
         errno = EINVAL;
         errprintf (err, "%s: not an mpibatch journal", path);
         goto error;
@@ -365,7 +322,7 @@ int journal_read (const char *path, journal_cb_f cb, void *arg,
     for (;;) {
         journal_rec_t r;
         size_t need = 0;
-        long rc = frame_check (buf + pos, have - pos, &r, &need);
+        long rc = record_check (buf + pos, have - pos, &r, &need);
         if (rc < 0)
             break;
         if (rc > 0) {
@@ -390,13 +347,13 @@ int journal_read (const char *path, journal_cb_f cb, void *arg,
             buf = p;
             cap = need;
         }
-        if ((got = read_full (fd, buf + have, cap - have)) < 0) {
+        if (fd_read_all (fd, buf + have, cap - have, &got) < 0) {
             errprintf (err, "%s: %s", path, strerror (errno));
             goto error;
         }
-        if ((size_t)got < cap - have)
+        if (got < cap - have)
             eof = 1;
-        have += (size_t)got;
+        have += got;
     }
 done:
     if (valid_len)
@@ -445,20 +402,6 @@ static int mkdir_p (const char *dir)
     if (!S_ISDIR (st.st_mode)) {
         errno = ENOTDIR;
         return -1;
-    }
-    return 0;
-}
-
-static int write_all (int fd, const char *p, size_t n, size_t *done)
-{
-    while (*done < n) {
-        ssize_t rc = write (fd, p + *done, n - *done);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        *done += (size_t)rc;
     }
     return 0;
 }
@@ -555,9 +498,8 @@ journal_t *journal_open (const char *statedir, int truncate, mb_error_t *err)
         goto error;
     if (valid < JOURNAL_MAGIC_LEN) {
         /* Empty, or a crash tore the magic itself: start afresh. */
-        size_t done = 0;
         if ((st.st_size > 0 && ftruncate (j->fd, 0) < 0)
-            || write_all (j->fd, JOURNAL_MAGIC, JOURNAL_MAGIC_LEN, &done) < 0
+            || fd_write_all (j->fd, JOURNAL_MAGIC, JOURNAL_MAGIC_LEN, NULL) < 0
             || fdatasync (j->fd) < 0) {
             errprintf (err, "%s: %s", path, strerror (errno));
             goto error;
@@ -602,7 +544,7 @@ int journal_flush (journal_t *j, int sync)
     if (j->batch.len > j->written) {
         /* On error the unwritten rest stays in the batch (j->written says
          * where it starts) so a later flush can finish it. */
-        if (write_all (j->fd, j->batch.data, j->batch.len, &j->written) < 0) {
+        if (fd_write_all (j->fd, j->batch.data, j->batch.len, &j->written) < 0) {
             j->dirty = 1;
             return -1;
         }

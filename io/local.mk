@@ -8,4 +8,4 @@ include io/journal.mk
 include io/report.mk
 include io/pooldir.mk
 include io/poolstatus.mk
-libmbio_a_SOURCES += io/logspool.c io/logspool.h
+libmbio_a_SOURCES += io/logspool.c io/logspool.h io/fdio.c io/fdio.h

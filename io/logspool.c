@@ -11,10 +11,11 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "io/fdio.h"
 #include "io/logspool.h"
 
-/* Entry: u32 total length, u32 crc32c of the rest, then the packed
- * task id, attempt, stream and data. */
+/* Entry: a frame (common/buf.h) of the packed task id, attempt, stream
+ * and data. */
 int logspool_append (int fd, const char *task, int attempt, int stream,
                      const void *data, size_t len)
 {
@@ -24,29 +25,17 @@ int logspool_append (int fd, const char *task, int attempt, int stream,
         errno = EFBIG;
         return -1;
     }
-    buf_pack_u32 (&b, 0);
-    buf_pack_u32 (&b, 0);
-    buf_pack_str (&b, task);
-    buf_pack_i32 (&b, attempt);
-    buf_pack_i32 (&b, stream);
-    buf_pack_bytes (&b, data, (uint32_t)len);
-    if (!b.data)
+    size_t start;
+    int bad = buf_frame_begin (&b, &start);
+    bad |= buf_pack_str (&b, task);
+    bad |= buf_pack_i32 (&b, attempt);
+    bad |= buf_pack_i32 (&b, stream);
+    bad |= buf_pack_bytes (&b, data, (uint32_t)len);
+    if (bad || buf_frame_end (&b, start, UINT32_MAX) < 0)
         goto out;
-    uint32_t body = (uint32_t)(b.len - 8);
-    uint32_t crc = hash_crc32c (0, b.data + 8, body);
-    memcpy (b.data, &body, 4);
-    memcpy (b.data + 4, &crc, 4);
     /* One write with O_APPEND: entries never interleave. */
-    size_t off = 0;
-    while (off < b.len) {
-        ssize_t n = write (fd, b.data + off, b.len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            goto out;
-        }
-        off += (size_t)n;
-    }
+    if (fd_write_all (fd, b.data, b.len, NULL) < 0)
+        goto out;
     rc = 0;
 out:
     buf_free (&b);
@@ -74,14 +63,11 @@ int logspool_read (const char *path, logspool_cb_f cb, void *arg)
             goto out;
     }
     size_t off = 0;
-    while (b.len - off >= 8) {
-        uint32_t body, crc;
-        memcpy (&body, b.data + off, 4);
-        memcpy (&crc, b.data + off + 4, 4);
-        if (body > b.len - off - 8 || hash_crc32c (0, b.data + off + 8, body) != crc)
-            break;
+    size_t need;
+    long whole;
+    while (b.data && (whole = frame_check (b.data + off, b.len - off, UINT32_MAX, &need)) > 0) {
         unpack_t u;
-        unpack_init (&u, b.data + off + 8, body);
+        unpack_init (&u, b.data + off + FRAME_HDR, (size_t)whole - FRAME_HDR);
         uint32_t tl, dl;
         const char *t = unpack_bytes (&u, &tl);
         int attempt = unpack_i32 (&u);
@@ -95,7 +81,7 @@ int logspool_read (const char *path, logspool_cb_f cb, void *arg)
         snprintf (id, sizeof (id), "%.*s", (int)(tl < 127 ? tl : 127), t);
         if (cb (id, attempt, stream, d ? d : "", d ? dl : 0, arg))
             break;
-        off += 8 + body;
+        off += (size_t)whole;
     }
     rc = 0;
 out:

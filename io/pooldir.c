@@ -22,7 +22,6 @@
 
 #define JNL_MAGIC "MPIBPQJ1"
 #define JNL_MAGIC_LEN 8
-#define FRAME_HDR 8
 /* A record holds a whole request (at most POOL_REQ_MAX) and its answer. */
 #define JNL_RECORD_MAX ((uint32_t)(POOL_REQ_MAX + (4L << 20)))
 /* pool.info's mtime is refreshed this often: "last seen". */
@@ -61,39 +60,6 @@ static void logf_ (pooldir_t *pd, const char *fmt, ...)
     pd->log (pd->log_arg, msg);
 }
 
-int pd_write_all (int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t rc = write (fd, c, n);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c += rc;
-        n -= (size_t)rc;
-    }
-    return 0;
-}
-
-int pd_read_all (int fd, char *p, size_t n, size_t *got)
-{
-    *got = 0;
-    while (*got < n) {
-        ssize_t rc = read (fd, p + *got, n - *got);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (rc == 0)
-            break;
-        *got += (size_t)rc;
-    }
-    return 0;
-}
-
 /* Write data to dirfd/name through dirfd/.tmp.<name> and a rename. */
 int pd_write_file (int dirfd, const char *name, const char *data, size_t len, int sync)
 {
@@ -105,7 +71,7 @@ int pd_write_file (int dirfd, const char *name, const char *data, size_t len, in
     int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return -1;
-    if (pd_write_all (fd, data, len) < 0 || (sync && fsync (fd) < 0)) {
+    if (fd_write_all (fd, data, len, NULL) < 0 || (sync && fsync (fd) < 0)) {
         int saved = errno;
         close (fd);
         unlinkat (dirfd, tmp, 0);
@@ -209,7 +175,7 @@ void pd_info_text (const char *dir, char *buf, size_t len, double *mtime)
         return;
     size_t got = 0;
     if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
-        pd_read_all (fd, data, sizeof (data) - 1, &got);
+        fd_read_all (fd, data, sizeof (data) - 1, &got);
     close (fd);
     data[got] = '\0';
     for (char *l = strtok (data, "\n"); l; l = strtok (NULL, "\n")) {
@@ -252,39 +218,38 @@ static int jnl_walk (pooldir_t *pd, frame_cb cb, void *arg, off_t *valid, mb_err
 {
     char hdr[FRAME_HDR];
     char *buf = NULL;
-    size_t cap = 0, got;
+    size_t cap = 0, got, need;
     off_t pos = JNL_MAGIC_LEN;
     int rc = 0;
     for (;;) {
-        if (pread (pd->jfd, hdr, FRAME_HDR, pos) != FRAME_HDR)
+        /* The header says how long the frame is; then read it whole. */
+        if (pread (pd->jfd, hdr, FRAME_HDR, pos) != FRAME_HDR
+            || frame_check (hdr, FRAME_HDR, JNL_RECORD_MAX, &need) != 0)
             break;
-        uint32_t len, crc;
-        memcpy (&len, hdr, 4);
-        memcpy (&crc, hdr + 4, 4);
-        if (len == 0 || len > JNL_RECORD_MAX)
-            break;
-        if (len > cap) {
-            char *p = realloc (buf, len);
+        if (need > cap) {
+            char *p = realloc (buf, need);
             if (!p) {
                 free (buf);
                 return errprintf (err, "%s/accepted.jnl: %s", pd->dir, strerror (ENOMEM));
             }
             buf = p;
-            cap = len;
+            cap = need;
         }
-        got = 0;
-        while (got < len) {
-            ssize_t r = pread (pd->jfd, buf + got, len - got, pos + FRAME_HDR + (off_t)got);
+        memcpy (buf, hdr, FRAME_HDR);
+        got = FRAME_HDR;
+        while (got < need) {
+            ssize_t r = pread (pd->jfd, buf + got, need - got, pos + (off_t)got);
             if (r < 0 && errno == EINTR)
                 continue;
             if (r <= 0)
                 break;
             got += (size_t)r;
         }
-        if (got < len || hash_crc32c (0, buf, len) != crc)
+        long len = frame_check (buf, got, JNL_RECORD_MAX, &need);
+        if (len <= 0)
             break;
         unpack_t u;
-        unpack_init (&u, buf, len);
+        unpack_init (&u, buf + FRAME_HDR, (size_t)len - FRAME_HDR);
         uint64_t seq = unpack_u64 (&u);
         double t = unpack_dbl (&u);
         uint32_t nl, al, rl;
@@ -293,7 +258,7 @@ static int jnl_walk (pooldir_t *pd, frame_cb cb, void *arg, off_t *valid, mb_err
         const char *req = unpack_bytes (&u, &rl);
         if (u.err || !name || !ans || !req || nl == 0 || name[nl - 1] || al == 0 || ans[al - 1])
             break;
-        pos += FRAME_HDR + len;
+        pos += len;
         if (seq >= pd->next_seq)
             pd->next_seq = seq + 1;
         if (cb && (rc = cb (arg, seq, t, name, ans, req, rl)) != 0)
@@ -323,7 +288,7 @@ static int jnl_open (pooldir_t *pd, int flags, mb_error_t *err)
     }
     if (st.st_size < JNL_MAGIC_LEN || (flags & POOLDIR_RESTART)) {
         /* New, torn while its magic was written, or discarded. */
-        if (ftruncate (pd->jfd, 0) < 0 || pd_write_all (pd->jfd, JNL_MAGIC, JNL_MAGIC_LEN) < 0
+        if (ftruncate (pd->jfd, 0) < 0 || fd_write_all (pd->jfd, JNL_MAGIC, JNL_MAGIC_LEN, NULL) < 0
             || fdatasync (pd->jfd) < 0)
             return errprintf (err, "%s/accepted.jnl: %s", pd->dir, strerror (errno));
         pd->jlen = JNL_MAGIC_LEN;
@@ -351,21 +316,19 @@ static int jnl_append (pooldir_t *pd, uint64_t seq, const char *name, const char
                        const buf_t *req, mb_error_t *err)
 {
     buf_t b = { 0 };
-    int rc = buf_add (&b, "\0\0\0\0\0\0\0\0", FRAME_HDR);
+    size_t start;
+    int rc = buf_frame_begin (&b, &start);
     rc |= buf_pack_u64 (&b, seq);
     rc |= buf_pack_dbl (&b, mb_clock_real ());
     rc |= buf_pack_bytes (&b, name, (uint32_t)strlen (name) + 1);
     rc |= buf_pack_bytes (&b, answer, (uint32_t)strlen (answer) + 1);
     rc |= buf_pack_bytes (&b, req->data ? req->data : "", (uint32_t)req->len);
-    if (rc < 0) {
+    if (rc < 0 || buf_frame_end (&b, start, JNL_RECORD_MAX) < 0) {
+        int saved = rc < 0 ? ENOMEM : errno;
         buf_free (&b);
-        return errprintf (err, "%s/accepted.jnl: %s", pd->dir, strerror (ENOMEM));
+        return errprintf (err, "%s/accepted.jnl: %s", pd->dir, strerror (saved));
     }
-    uint32_t len = (uint32_t)(b.len - FRAME_HDR);
-    uint32_t crc = hash_crc32c (0, b.data + FRAME_HDR, len);
-    memcpy (b.data, &len, 4);
-    memcpy (b.data + 4, &crc, 4);
-    if (pd_write_all (pd->jfd, b.data, b.len) < 0 || fdatasync (pd->jfd) < 0) {
+    if (fd_write_all (pd->jfd, b.data, b.len, NULL) < 0 || fdatasync (pd->jfd) < 0) {
         int saved = errno;
         /* Leave no half record behind: the next append must follow a good one. */
         if (ftruncate (pd->jfd, pd->jlen) < 0) {}
@@ -746,7 +709,7 @@ static int take (pooldir_t *pd, const char *name, pool_req_t **req)
         errlist_destroy (errs);
         return -1;
     }
-    int rc = pd_read_all (fd, data, size + 1, &got);
+    int rc = fd_read_all (fd, data, size + 1, &got);
     close (fd);
     if (rc < 0) {
         errlist_add (errs, name, 0, "cannot read the request: %s", strerror (errno));

@@ -125,7 +125,7 @@ static int try_answer (int ansfd, const char *ans, pool_answer_t *a)
     }
     char *data = malloc ((size_t)st.st_size + 1);
     size_t got = 0;
-    int rc = data ? pd_read_all (fd, data, (size_t)st.st_size, &got) : -1;
+    int rc = data ? fd_read_all (fd, data, (size_t)st.st_size, &got) : -1;
     close (fd);
     if (rc == 0)
         rc = pool_answer_decode (data, got, a);

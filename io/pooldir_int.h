@@ -7,12 +7,9 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "io/fdio.h"
 #include "io/pooldir.h"
 
-/* Monotonic seconds. */
-/* Write / read n bytes, retrying on EINTR (read: *got may be short at EOF). */
-int pd_write_all (int fd, const void *p, size_t n);
-int pd_read_all (int fd, char *p, size_t n, size_t *got);
 /* Write dirfd/name through dirfd/.tmp.<name>, (fsync when sync) and rename. */
 int pd_write_file (int dirfd, const char *name, const char *data, size_t len, int sync);
 /* Check POOLDIR (create it 0700 first when create): a directory, not a
