@@ -165,10 +165,10 @@ char *unpack_strdup (unpack_t *u)
     return s;
 }
 
-uint64_t hash_fnv1a64 (const void *p, size_t n)
+/* FNV-1a's step over n bytes from the hash h. */
+static uint64_t fnv1a_step (uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = 14695981039346656037ULL;
     for (size_t i = 0; i < n; i++) {
         h ^= s[i];
         h *= 1099511628211ULL;
@@ -176,15 +176,14 @@ uint64_t hash_fnv1a64 (const void *p, size_t n)
     return h;
 }
 
+uint64_t hash_fnv1a64 (const void *p, size_t n)
+{
+    return fnv1a_step (14695981039346656037ULL, p, n);
+}
+
 uint64_t hash_digest64 (const void *p, size_t n)
 {
-    const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return fnv1a_step (1469598103934665603ULL, p, n);
 }
 
 uint64_t hash_fnv1a64_ci (const char *s)

@@ -1,6 +1,7 @@
 /* json.c: JSON string escaping, the one copy for every JSON printer. */
 #include <config.h>
 
+#include <math.h>
 #include <stdio.h>
 
 #include "common/json.h"
@@ -45,4 +46,12 @@ void json_put_string (FILE *f, const char *s)
 void json_put_string_html (FILE *f, const char *s)
 {
     put (f, s, 1);
+}
+
+void json_put_number (FILE *f, const char *fmt, double v)
+{
+    if (isfinite (v))
+        fprintf (f, fmt, v);
+    else
+        fputs ("null", f);
 }

@@ -18,4 +18,8 @@ void json_put_string (FILE *f, const char *s);
  * close the element or start a comment.  NULL writes null. */
 void json_put_string_html (FILE *f, const char *s);
 
+/* Write v to f with the printf format fmt (one double conversion), or
+ * null when v is not finite: JSON has no NaN or infinity. */
+void json_put_number (FILE *f, const char *fmt, double v);
+
 #endif

@@ -29,14 +29,6 @@ const char *poolstatus_count_name (int k)
 /* ------------------------------------------------------------------ */
 /* Writing                                                             */
 
-static void put_num (FILE *f, double x)
-{
-    if (isfinite (x))
-        fprintf (f, "%.17g", x);
-    else
-        fputs ("null", f);
-}
-
 static void put_status (FILE *f, const poolstatus_t *st)
 {
     fputs ("{\"pool\":", f);
@@ -44,9 +36,9 @@ static void put_status (FILE *f, const poolstatus_t *st)
     fputs (",\"host\":", f);
     json_put_string (f, st->host);
     fprintf (f, ",\"pid\":%ld,\"started\":", st->pid);
-    put_num (f, st->started);
+    json_put_number (f, "%.17g", st->started);
     fputs (",\"updated\":", f);
-    put_num (f, st->updated);
+    json_put_number (f, "%.17g", st->updated);
     fputs (",\"state\":", f);
     json_put_string (f, st->state);
     fputs (",\n\"workers\":[", f);
@@ -72,11 +64,11 @@ static void put_status (FILE *f, const poolstatus_t *st)
             fprintf (f, "%s\"%s\":%llu", k ? "," : "", count_names[k],
                      (unsigned long long)j->counts[k]);
         fputs ("},\"submitted\":", f);
-        put_num (f, j->submitted);
+        json_put_number (f, "%.17g", j->submitted);
         fputs (",\"started\":", f);
-        put_num (f, j->started);
+        json_put_number (f, "%.17g", j->started);
         fputs (",\"ended\":", f);
-        put_num (f, j->ended);
+        json_put_number (f, "%.17g", j->ended);
         fputs ("}", f);
     }
     fputs ("]}\n", f);

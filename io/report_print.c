@@ -3,7 +3,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,15 +306,6 @@ static void json_str (FILE *f, const char *s)
     json_put_string (f, nz (s));
 }
 
-/* JSON has no NaN or infinity. */
-static void json_num (FILE *f, const char *fmt, double v)
-{
-    if (isfinite (v))
-        fprintf (f, fmt, v);
-    else
-        fputs ("null", f);
-}
-
 int report_print_json (FILE *f, const report_t *r)
 {
     char started[32], finished[32];
@@ -335,7 +325,7 @@ int report_print_json (FILE *f, const report_t *r)
     fputs (", \"finished\": ", f);
     json_str (f, r->finished > 0 ? finished : "");
     fputs (", \"wall_seconds\": ", f);
-    json_num (f, "%.3f", report_wall (r));
+    json_put_number (f, "%.3f", report_wall (r));
     fprintf (f, ", \"worker_count\": %d, \"nodes\": %d, \"slots\": %d", r->workers,
              r->nodes, r->slots);
     fprintf (f, ", \"tasks\": %zu, \"counts\": {", r->ntasks);
@@ -351,9 +341,9 @@ int report_print_json (FILE *f, const report_t *r)
         fprintf (f, ", \"slots\": %d, \"cpus\": ", w->slots);
         json_str (f, w->cpus);
         fprintf (f, ", \"tasks_run\": %d, \"busy_seconds\": ", w->tasks_run);
-        json_num (f, "%.3f", w->busy_seconds);
+        json_put_number (f, "%.3f", w->busy_seconds);
         fputs (", \"utilisation\": ", f);
-        json_num (f, "%.4f", report_utilisation (r, w));
+        json_put_number (f, "%.4f", report_utilisation (r, w));
         fputc ('}', f);
     }
     fprintf (f, "],\n \"failures_total\": %zu,\n \"failures\": [", count_failures (r));
@@ -377,7 +367,7 @@ int report_print_json (FILE *f, const report_t *r)
         fprintf (f, "%s\n  {\"id\": ", k ? "," : "");
         json_str (f, t->id);
         fputs (", \"wall_seconds\": ", f);
-        json_num (f, "%.3f", t->wall_seconds);
+        json_put_number (f, "%.3f", t->wall_seconds);
         fprintf (f, ", \"worker\": %d, \"node\": ", t->worker);
         json_str (f, t->node);
         fputc ('}', f);

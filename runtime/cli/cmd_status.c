@@ -146,14 +146,6 @@ static void print_text (FILE *f, const run_view_t *v, const char *statedir,
     }
 }
 
-static void json_num (FILE *f, double x)
-{
-    if (isfinite (x))
-        fprintf (f, "%.17g", x);
-    else
-        fputs ("null", f);
-}
-
 static void print_json (FILE *f, const run_view_t *v, const char *statedir,
                         const char *who)
 {
@@ -168,14 +160,14 @@ static void print_json (FILE *f, const run_view_t *v, const char *statedir,
     json_put_string (f, v->ended ? run_status_name (v->end_status)
                         : v->live ? "running" : "interrupted");
     fprintf (f, ",\"runs\":%d,\"started\":", v->runs);
-    json_num (f, v->started);
+    json_put_number (f, "%.17g", v->started);
     fputs (",\"finished\":", f);
     if (v->ended)
-        json_num (f, v->end_time);
+        json_put_number (f, "%.17g", v->end_time);
     else
         fputs ("null", f);
     fputs (",\"elapsed\":", f);
-    json_num (f, elapsed (v, t));
+    json_put_number (f, "%.17g", elapsed (v, t));
     fprintf (f, ",\"workers\":%d,\"nodes\":%d,\"slots\":%d", v->workers, v->nodes, v->slots);
     fputs (",\"terminated_by\":", f);
     json_put_string (f, v->terminated_by);
@@ -195,9 +187,9 @@ static void print_json (FILE *f, const run_view_t *v, const char *statedir,
         fprintf (f, ",\"attempt\":%d,\"worker\":%d,\"node\":", run[i]->attempt, run[i]->worker);
         json_put_string (f, run[i]->node);
         fputs (",\"start_time\":", f);
-        json_num (f, run[i]->start_time);
+        json_put_number (f, "%.17g", run[i]->start_time);
         fputs (",\"elapsed\":", f);
-        json_num (f, t - run[i]->start_time);
+        json_put_number (f, "%.17g", t - run[i]->start_time);
         fputs ("}", f);
     }
     free (run);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,25 @@ static void test_html (void **state)
     expect ("a\"\\\n\x02", 1, "\"a\\\"\\\\\\n\\u0002\"");
 }
 
+static void test_number (void **state)
+{
+    (void)state;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&out, &len);
+    assert_non_null (f);
+    json_put_number (f, "%.3f", 1.5);
+    fputc (' ', f);
+    json_put_number (f, "%.17g", NAN);
+    fputc (' ', f);
+    json_put_number (f, "%.17g", -INFINITY);
+    fputc (' ', f);
+    json_put_number (f, "%.17g", 0.1);
+    fclose (f);
+    assert_string_equal (out, "1.500 null null 0.10000000000000001");
+    free (out);
+}
+
 int main (void)
 {
     const struct CMUnitTest tests[] = {
@@ -92,6 +112,7 @@ int main (void)
         cmocka_unit_test (test_control),
         cmocka_unit_test (test_utf8),
         cmocka_unit_test (test_html),
+        cmocka_unit_test (test_number),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
