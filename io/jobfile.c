@@ -505,6 +505,60 @@ static jobfile_t *jf_new (const char *name, const jobfile_opts_t *o, errlist_t *
     return jf;
 }
 
+/* Read text (len bytes; NULL: the file path) into jf->cfg, which is
+ * initialised.  0; -1 with errno: EINVAL with the parse error added to
+ * errs at its FILE:LINE, or ENOMEM. */
+static int cfg_read (jobfile_t *jf, const char *path, const char *text, size_t len,
+                     errlist_t *errs)
+{
+    int ok;
+    if (text) {
+        /* libconfig wants a C string. */
+        char *copy = malloc (len + 1);
+        if (!copy)
+            return -1;
+        memcpy (copy, text, len);
+        copy[len] = '\0';
+        ok = config_read_string (&jf->cfg, copy);
+        free (copy);
+    }
+    else
+        ok = config_read_file (&jf->cfg, path);
+    if (ok != CONFIG_TRUE) {
+        const char *ef = config_error_file (&jf->cfg);
+        errlist_add (errs, ef ? ef : path, config_error_line (&jf->cfg), "%s",
+                     config_error_text (&jf->cfg));
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The end of a load, whole or fragment: build the task graph (and keep
+ * the config's text when keep_text), then jf, or NULL with jf destroyed
+ * and errno EINVAL when errs holds more than before, else the system's. */
+static jobfile_t *load_end (jobfile_t *jf, int before, int keep_text)
+{
+    int syserr = EINVAL;
+    if (!jf_full (jf) && jf_build (jf) < 0) {
+        syserr = errno ? errno : ENOMEM;
+        goto error;
+    }
+    if (errlist_count (jf->errs) > before)
+        goto error;
+    if (keep_text && config_text (jf) < 0) {
+        syserr = ENOMEM;
+        goto error;
+    }
+    jf->opts = NULL;
+    jf->errs = NULL;
+    return jf;
+error:
+    jobfile_destroy (jf);
+    errno = syserr;
+    return NULL;
+}
+
 /* Parse, apply --set, read the job and its tasks, check; text NULL: read
  * the file.  Returns jf (loaded) or NULL (jf destroyed, errno set). */
 static jobfile_t *load (jobfile_t *jf, const char *text, size_t len)
@@ -513,32 +567,14 @@ static jobfile_t *load (jobfile_t *jf, const char *text, size_t len)
     const char *path = jf->job.file;
     errlist_t *errs = jf->errs;
     int before = errlist_count (errs);
-    int syserr = 0;
 
     config_init (&jf->cfg);
     jf->cfg_init = 1;
     /* @include "x.cfg" is relative to the job file, not to the cwd. */
     config_set_include_dir (&jf->cfg, jf->job.dir);
-    if (text) {
-        /* libconfig wants a C string. */
-        char *copy = malloc (len + 1);
-        if (!copy)
+    if (cfg_read (jf, path, text, len, errs) < 0) {
+        if (errno == ENOMEM)
             goto nomem;
-        memcpy (copy, text, len);
-        copy[len] = '\0';
-        int ok = config_read_string (&jf->cfg, copy);
-        free (copy);
-        if (ok != CONFIG_TRUE) {
-            const char *ef = config_error_file (&jf->cfg);
-            errlist_add (errs, ef ? ef : path, config_error_line (&jf->cfg), "%s",
-                         config_error_text (&jf->cfg));
-            goto invalid;
-        }
-    }
-    else if (config_read_file (&jf->cfg, path) != CONFIG_TRUE) {
-        const char *ef = config_error_file (&jf->cfg);
-        errlist_add (errs, ef ? ef : path, config_error_line (&jf->cfg), "%s",
-                     config_error_text (&jf->cfg));
         goto invalid;
     }
     for (int k = 0; k < o->nset; k++) {
@@ -550,26 +586,14 @@ static jobfile_t *load (jobfile_t *jf, const char *text, size_t len)
         goto nomem;
     if (read_tasks (jf, root) < 0)
         goto nomem;
-    if (!jf_full (jf) && jf_build (jf) < 0) {
-        syserr = errno ? errno : ENOMEM;
-        goto error;
-    }
-    if (errlist_count (errs) > before)
-        goto invalid;
-    if (config_text (jf) < 0)
-        goto nomem;
-    jf->opts = NULL;
-    jf->errs = NULL;
-    return jf;
+    return load_end (jf, before, 1);
 invalid:
     jobfile_destroy (jf);
     errno = EINVAL;
     return NULL;
 nomem:
-    syserr = ENOMEM;
-error:
     jobfile_destroy (jf);
-    errno = syserr;
+    errno = ENOMEM;
     return NULL;
 }
 
@@ -664,7 +688,7 @@ jobfile_t *jobfile_load_fragment (const jobfile_t *base, const char *name,
     if (!base)
         o.no_storage_check = 1;
     jobfile_t *jf = jf_new (name, &o, errs);
-    int before = errlist_count (errs), syserr = 0;
+    int before = errlist_count (errs);
     if (!jf)
         return NULL;
     jf->fragment = 1;
@@ -694,17 +718,9 @@ jobfile_t *jobfile_load_fragment (const jobfile_t *base, const char *name,
         config_init (&jf->cfg);
         jf->cfg_init = 1;
         config_set_include_dir (&jf->cfg, jf->job.dir);
-        char *copy = malloc (len + 1);
-        if (!copy)
-            goto nomem;
-        memcpy (copy, text, len);
-        copy[len] = '\0';
-        int ok = config_read_string (&jf->cfg, copy);
-        free (copy);
-        if (ok != CONFIG_TRUE) {
-            const char *ef = config_error_file (&jf->cfg);
-            errlist_add (errs, ef ? ef : name, config_error_line (&jf->cfg), "%s",
-                         config_error_text (&jf->cfg));
+        if (cfg_read (jf, name, text, len, errs) < 0) {
+            if (errno == ENOMEM)
+                goto nomem;
             goto invalid;
         }
         config_setting_t *root = config_root_setting (&jf->cfg);
@@ -712,24 +728,14 @@ jobfile_t *jobfile_load_fragment (const jobfile_t *base, const char *name,
         if (read_tasks (jf, root) < 0)
             goto nomem;
     }
-    if (!jf_full (jf) && jf_build (jf) < 0) {
-        syserr = errno ? errno : ENOMEM;
-        goto error;
-    }
-    if (errlist_count (errs) > before)
-        goto invalid;
-    jf->opts = NULL;
-    jf->errs = NULL;
-    return jf;
+    return load_end (jf, before, 0);
 invalid:
     jobfile_destroy (jf);
     errno = EINVAL;
     return NULL;
 nomem:
-    syserr = ENOMEM;
-error:
     jobfile_destroy (jf);
-    errno = syserr;
+    errno = ENOMEM;
     return NULL;
 }
 
