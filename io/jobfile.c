@@ -534,29 +534,28 @@ static int cfg_read (jobfile_t *jf, const char *path, const char *text, size_t l
     return 0;
 }
 
+/* A failed load: jf destroyed, NULL with errno e. */
+static jobfile_t *load_fail (jobfile_t *jf, int e)
+{
+    jobfile_destroy (jf);
+    errno = e;
+    return NULL;
+}
+
 /* The end of a load, whole or fragment: build the task graph (and keep
  * the config's text when keep_text), then jf, or NULL with jf destroyed
  * and errno EINVAL when errs holds more than before, else the system's. */
 static jobfile_t *load_end (jobfile_t *jf, int before, int keep_text)
 {
-    int syserr = EINVAL;
-    if (!jf_full (jf) && jf_build (jf) < 0) {
-        syserr = errno ? errno : ENOMEM;
-        goto error;
-    }
+    if (!jf_full (jf) && jf_build (jf) < 0)
+        return load_fail (jf, errno ? errno : ENOMEM);
     if (errlist_count (jf->errs) > before)
-        goto error;
-    if (keep_text && config_text (jf) < 0) {
-        syserr = ENOMEM;
-        goto error;
-    }
+        return load_fail (jf, EINVAL);
+    if (keep_text && config_text (jf) < 0)
+        return load_fail (jf, ENOMEM);
     jf->opts = NULL;
     jf->errs = NULL;
     return jf;
-error:
-    jobfile_destroy (jf);
-    errno = syserr;
-    return NULL;
 }
 
 /* Parse, apply --set, read the job and its tasks, check; text NULL: read
@@ -588,13 +587,9 @@ static jobfile_t *load (jobfile_t *jf, const char *text, size_t len)
         goto nomem;
     return load_end (jf, before, 1);
 invalid:
-    jobfile_destroy (jf);
-    errno = EINVAL;
-    return NULL;
+    return load_fail (jf, EINVAL);
 nomem:
-    jobfile_destroy (jf);
-    errno = ENOMEM;
-    return NULL;
+    return load_fail (jf, ENOMEM);
 }
 
 jobfile_t *jobfile_load (const char *path, const jobfile_opts_t *opts, errlist_t *errs)
@@ -730,13 +725,9 @@ jobfile_t *jobfile_load_fragment (const jobfile_t *base, const char *name,
     }
     return load_end (jf, before, 0);
 invalid:
-    jobfile_destroy (jf);
-    errno = EINVAL;
-    return NULL;
+    return load_fail (jf, EINVAL);
 nomem:
-    jobfile_destroy (jf);
-    errno = ENOMEM;
-    return NULL;
+    return load_fail (jf, ENOMEM);
 }
 
 int jobfile_ndata_files (const jobfile_t *jf)
