@@ -1,0 +1,8 @@
+## tests/alloc: automatic allocation (runtime/alloc): the decisions, the
+## journal and resume, squeue/sbatch answers (unit, cmocka); the client
+## commands; and one test against the suite's real one-node Slurm.
+check_PROGRAMS += tests/alloc/test_alloc
+TESTS += tests/alloc/test_alloc
+tests_alloc_test_alloc_SOURCES = tests/alloc/test_alloc.c
+tests_alloc_test_alloc_CFLAGS = $(unit_cflags)
+tests_alloc_test_alloc_LDADD = libmballoc.a $(unit_libs)
