@@ -115,6 +115,8 @@ static alloc_t *alloc_new (const char *pooldir)
         return NULL;
     a->jfd = -1;
     a->next_queue = 1;
+    a->poll_interval = ALLOC_POLL_INTERVAL;
+    a->cmd_timeout = ALLOC_CMD_TIMEOUT;
     if (!(a->dir = strdup (pooldir))) {
         free (a);
         return NULL;
@@ -150,6 +152,7 @@ alloc_t *alloc_create (const char *pooldir, const char *mpibatch, int flags, mb_
     /* Resume: states may have changed while no pool watched, and an
      * intent may lack its job id: ask squeue at the first tick. */
     a->need_poll = 1;
+    a->stale = 1;
     return a;
 error:
     alloc_destroy (a);
@@ -257,10 +260,13 @@ int alloc_queue_remove (alloc_t *a, int id, mb_error_t *err)
     int rc = 0;
     for (int k = 0; k < q->nal; k++) {
         struct allocation *al = &q->al[k];
-        if (al->state == ALLOC_PENDING && alloc_slurm_cancel (a, al->job_id, err) == 0)
-            rc |= alloc_record_state (a, al->job_id, ALLOC_ENDED, err);
+        if (al->state != ALLOC_PENDING)
+            continue;
+        if (alloc_slurm_cancel (a, al->job_id, err) < 0
+            || alloc_record_state (a, al->job_id, ALLOC_ENDED, err) < 0)
+            rc = -1;
     }
-    return rc ? -1 : 0;
+    return rc;
 }
 
 int alloc_serve (alloc_t *a, const pool_req_t *req, pool_answer_t *ans, mb_error_t *err)
@@ -420,13 +426,13 @@ int alloc_record_submit (alloc_t *a, int qid, const char *job_id, double now, mb
         if (q->al[i].state == ALLOC_SUBMITTING)
             al = &q->al[i];
     if (!al) {
-        if (alloc_jnl_put (a, 1, err, "intent %d %d %.3f", q->id, q->next_seq,
-                           mb_clock_real ()) < 0)
+        double t = mb_clock_real ();
+        if (alloc_jnl_put (a, 1, err, "intent %d %d %.3f", q->id, q->next_seq, t) < 0)
             return -1;
         if (!(al = alloc_al_new (q, q->next_seq)))
             return errprintf (err, "allocator: out of memory");
         al->state = ALLOC_SUBMITTING;
-        al->submitted = mb_clock_real ();
+        al->submitted = t;
     }
     return alloc_record_submit_al (a, q, al, job_id, err);
 }
@@ -492,24 +498,25 @@ static int submit (alloc_t *a, struct queue *q, double now, mb_error_t *err)
     }
     /* The intent first (synced): a crash after sbatch is then found by
      * its job name at resume. */
-    if (alloc_jnl_put (a, 1, err, "intent %d %d %.3f", q->id, seq, mb_clock_real ()) < 0)
+    double t = mb_clock_real ();
+    if (alloc_jnl_put (a, 1, err, "intent %d %d %.3f", q->id, seq, t) < 0)
         return -1;
     struct allocation *al = alloc_al_new (q, seq);
     if (!al)
         return errprintf (err, "allocator: out of memory");
     al->state = ALLOC_SUBMITTING;
-    al->submitted = mb_clock_real ();
+    al->submitted = t;
     char job_id[32];
     mb_error_t why = { { 0 } };
     if (alloc_slurm_submit (a, q, al, job_id, sizeof (job_id), &why) < 0) {
         /* sbatch said no (or timed out: then it may have submitted after
          * all; the next poll finds it by name). */
         if (errno != ETIMEDOUT) {
-            if (alloc_jnl_put (a, 1, err, "state %d %d ended %.3f", q->id, seq,
-                               mb_clock_real ()) < 0)
+            double te = mb_clock_real ();
+            if (alloc_jnl_put (a, 1, err, "state %d %d ended %.3f", q->id, seq, te) < 0)
                 return -1;
             al->state = ALLOC_ENDED;
-            al->ended = mb_clock_real ();
+            al->ended = te;
         }
         else
             a->need_poll = 1;
@@ -529,16 +536,21 @@ int alloc_tick (alloc_t *a, double now, const alloc_backlog_t *b, mb_error_t *er
     if ((a->need_poll || now >= a->next_poll) && has_live (a)) {
         mb_error_t why = { { 0 } };
         int ch = 0;
-        a->next_poll = now + ALLOC_POLL_INTERVAL;
+        /* Failing or not, squeue runs again only at the next interval:
+         * a broken Slurm gets no storm of commands either. */
+        a->next_poll = now + a->poll_interval;
+        a->need_poll = 0;
         if (alloc_slurm_poll (a, now, &ch, &why) == 0)
-            a->need_poll = 0;
+            a->stale = 0;
         else if (errno == EIO)
             return errprintf (err, "%s", why.text);
-        else
+        else {
+            a->stale = 1;
             snprintf (a->warning, sizeof (a->warning), "%.250s", why.text);
+        }
         changes += ch;
     }
-    if (a->need_poll && has_live (a))
+    if (a->stale && has_live (a))
         return changes;   /* states unknown (squeue failed): decide nothing */
     alloc_action_t acts[64];
     int n = alloc_plan (a, now, b, acts, 64);
@@ -604,6 +616,14 @@ int alloc_shutdown (alloc_t *a, int cancel_running, mb_error_t *err)
             }
         }
     return rc;
+}
+
+void alloc_set_timing (alloc_t *a, double poll_interval, double cmd_timeout)
+{
+    if (poll_interval > 0)
+        a->poll_interval = poll_interval;
+    if (cmd_timeout > 0)
+        a->cmd_timeout = cmd_timeout;
 }
 
 const char *alloc_warning (const alloc_t *a)

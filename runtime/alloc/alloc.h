@@ -145,6 +145,11 @@ int alloc_tick (alloc_t *a, double now, const alloc_backlog_t *b, mb_error_t *er
  * or the end of a backoff); -1 when nothing (no queue). */
 int alloc_timeout_ms (const alloc_t *a, double now);
 
+/* Change how often squeue is asked (default ALLOC_POLL_INTERVAL) and how
+ * long a Slurm command may take (default ALLOC_CMD_TIMEOUT), in seconds;
+ * a value <= 0 keeps the current one.  For tests and small clusters. */
+void alloc_set_timing (alloc_t *a, double poll_interval, double cmd_timeout);
+
 /* The pool ends: no more submissions; scancel every pending allocation
  * (and the running ones too with cancel_running) and record them ended.
  * 0, or -1 with err when a scancel failed (the rest are still tried). */

@@ -42,8 +42,11 @@ struct alloc {
     int nq;
     int next_queue;
     int shutting;
-    int need_poll;            /* a poll is due at once (resume, after a submit) */
+    int need_poll;            /* a poll is due at once (resume, sbatch timed out) */
+    int stale;                /* states unknown: the last poll failed (or none yet
+                               * after a resume): submit nothing */
     double next_poll;
+    double poll_interval, cmd_timeout;
     int polls;
     char warning[256];
 };

@@ -184,11 +184,11 @@ int alloc_write_script (const struct alloc *a, const struct queue *q, int seq, m
     }
     snprintf (tmp, sizeof (tmp), "%s.tmp", path);
     int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-    ssize_t w = fd >= 0 ? write (fd, b.data, b.len) : -1;
+    ssize_t want = (ssize_t)b.len, w = fd >= 0 ? write (fd, b.data, b.len) : -1;
     int saved = errno;
     buf_free (&b);
-    if (fd < 0 || w != (ssize_t)b.len || close (fd) < 0 || rename (tmp, path) < 0) {
-        if (fd >= 0 && w != (ssize_t)b.len)
+    if (fd < 0 || w != want || close (fd) < 0 || rename (tmp, path) < 0) {
+        if (fd >= 0 && w != want)
             close (fd);
         errno = saved ? saved : EIO;
         unlink (tmp);
@@ -245,7 +245,7 @@ int alloc_slurm_submit (struct alloc *a, struct queue *q, struct allocation *al,
     argv[n++] = script;
     argv[n] = NULL;
     buf_t o = { 0 }, e = { 0 };
-    int st = 0, rc = alloc_run (argv, ALLOC_CMD_TIMEOUT, &o, &e, &st, err);
+    int st = 0, rc = alloc_run (argv, a->cmd_timeout, &o, &e, &st, err);
     free (argv);
     if (rc == 0) {
         if (!WIFEXITED (st) || WEXITSTATUS (st) != 0) {
@@ -320,7 +320,7 @@ int alloc_slurm_poll (struct alloc *a, double now, int *changes, mb_error_t *err
     int st = 0;
     *changes = 0;
     a->polls++;
-    if (alloc_run (argv, ALLOC_CMD_TIMEOUT, &o, &e, &st, err) < 0) {
+    if (alloc_run (argv, a->cmd_timeout, &o, &e, &st, err) < 0) {
         buf_free (&o);
         buf_free (&e);
         errno = EAGAIN;
@@ -379,7 +379,7 @@ int alloc_slurm_cancel (struct alloc *a, const char *job_id, mb_error_t *err)
     snprintf (id, sizeof (id), "%s", job_id);
     char *argv[] = { "scancel", id, NULL };
     buf_t o = { 0 }, e = { 0 };
-    int st = 0, rc = alloc_run (argv, ALLOC_CMD_TIMEOUT, &o, &e, &st, err);
+    int st = 0, rc = alloc_run (argv, a->cmd_timeout, &o, &e, &st, err);
     if (rc == 0 && (!WIFEXITED (st) || WEXITSTATUS (st) != 0)) {
         reason ("scancel", &e, st, err);
         errno = EAGAIN;
