@@ -6,3 +6,12 @@ TESTS += tests/alloc/test_alloc
 tests_alloc_test_alloc_SOURCES = tests/alloc/test_alloc.c
 tests_alloc_test_alloc_CFLAGS = $(unit_cflags)
 tests_alloc_test_alloc_LDADD = libmballoc.a $(unit_libs)
+
+check_PROGRAMS += tests/alloc/alloc_pool
+tests_alloc_alloc_pool_SOURCES = tests/alloc/alloc_pool.c
+tests_alloc_alloc_pool_CFLAGS = $(unit_cflags)
+tests_alloc_alloc_pool_LDADD = libmballoc.a $(unit_libs)
+
+alloc_tests = tests/alloc/client.sh
+TESTS += $(alloc_tests)
+EXTRA_DIST += $(alloc_tests)
