@@ -4,6 +4,7 @@
 check_PROGRAMS += tests/alloc/test_alloc
 TESTS += tests/alloc/test_alloc
 tests_alloc_test_alloc_SOURCES = tests/alloc/test_alloc.c
+tests_alloc_test_alloc_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 tests_alloc_test_alloc_CFLAGS = $(unit_cflags)
 tests_alloc_test_alloc_LDADD = libmballoc.a $(unit_libs)
 

@@ -760,6 +760,38 @@ static void test_serve_requests (void **state)
     alloc_destroy (a);
 }
 
+/* The fuzz seeds of the two new ops are requests the pool accepts. */
+static void test_seeds_decode (void **state)
+{
+    (void)state;
+    errlist_t *errs = errlist_create (10);
+    char *t = slurp (SRCDIR "/tests/fuzz/seeds/poolreq/alloc-add.req");
+    assert_non_null (t);
+    pool_req_t *r = pool_req_decode ("alloc-add.req", t, strlen (t), errs);
+    assert_non_null (r);
+    assert_int_equal (r->op, POOL_OP_ALLOC_ADD);
+    assert_string_equal (r->backend, "slurm");
+    assert_true (r->time_limit == 3600 && r->idle_timeout == 120);
+    assert_int_equal (r->nodes, 2);
+    assert_int_equal (r->max_allocations, 3);
+    assert_int_equal (r->nargs, 2);
+    assert_string_equal (r->args[1], "--comment=a\\b\nc");
+    /* And back: the encoding gives the same request. */
+    buf_t b = { 0 };
+    assert_int_equal (pool_req_encode (r, &b), 0);
+    assert_string_equal (b.data, t);
+    buf_free (&b);
+    pool_req_destroy (r);
+    t = slurp (SRCDIR "/tests/fuzz/seeds/poolreq/alloc-remove.req");
+    r = pool_req_decode ("alloc-remove.req", t, strlen (t), errs);
+    assert_non_null (r);
+    assert_int_equal (r->op, POOL_OP_ALLOC_REMOVE);
+    assert_int_equal (r->queue, 2);
+    pool_req_destroy (r);
+    assert_int_equal (errlist_count (errs), 0);
+    errlist_destroy (errs);
+}
+
 static void test_ompi_server (void **state)
 {
     (void)state;
@@ -819,6 +851,7 @@ int main (void)
         cmocka_unit_test_setup_teardown (test_command_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown (test_shutdown_cancels_pending, setup, teardown),
         cmocka_unit_test_setup_teardown (test_serve_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_seeds_decode, setup, teardown),
         cmocka_unit_test_setup_teardown (test_ompi_server, setup, teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
