@@ -16,3 +16,7 @@ tests_alloc_alloc_pool_LDADD = libmballoc.a $(unit_libs)
 alloc_tests = tests/alloc/client.sh
 TESTS += $(alloc_tests)
 EXTRA_DIST += $(alloc_tests)
+
+## The real one-node Slurm of tests/slurm (skips where it cannot start).
+TESTS += tests/alloc/slurm.sh
+EXTRA_DIST += tests/alloc/slurm.sh examples/slurm/pool.sbatch
