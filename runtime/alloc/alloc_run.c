@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include "runtime/alloc/alloc_int.h"
 
 #define OUT_MAX 65536
+
+extern char **environ;
 
 char *alloc_which (const char *prog)
 {
@@ -57,36 +60,38 @@ int alloc_run (char *const argv[], double timeout, buf_t *out, buf_t *errout, in
         free (prog);
         return errprintf (err, "%s: cannot make a pipe: %s", argv[0], strerror (errno));
     }
-    pid_t pid = fork ();
-    if (pid == 0) {
-        /* The child: its own process group, so a timeout kills what it
-         * started too; default signals; stdin from /dev/null. */
-        setpgid (0, 0);
-        sigset_t none;
-        sigemptyset (&none);
-        sigprocmask (SIG_SETMASK, &none, NULL);
-        for (int s = 1; s < 32; s++)
-            if (s != SIGKILL && s != SIGSTOP)
-                signal (s, SIG_DFL);
-        int fd = open ("/dev/null", O_RDONLY);
-        if (fd >= 0 && fd != 0) {
-            dup2 (fd, 0);
-            close (fd);
-        }
-        dup2 (po[1], 1);
-        dup2 (pe[1], 2);
-        execv (prog, argv);
-        _exit (127);
-    }
-    int saved = errno;
+    /* posix_spawn, not fork: rank 0 runs this after MPI_Init, and a
+     * vfork-style spawn copies none of the process (registered memory,
+     * threads) that MPI may not like to see duplicated.  The child gets
+     * its own process group (a timeout kills what it started too), the
+     * default signals, an empty mask, stdin from /dev/null. */
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, all;
+    sigemptyset (&none);
+    sigfillset (&all);
+    posix_spawn_file_actions_init (&fa);
+    posix_spawnattr_init (&at);
+    posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2 (&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2 (&fa, pe[1], 2);
+    posix_spawnattr_setflags (&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
+                                       | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup (&at, 0);
+    posix_spawnattr_setsigmask (&at, &none);
+    posix_spawnattr_setsigdefault (&at, &all);
+    pid_t pid = -1;
+    int sp = posix_spawn (&pid, prog, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy (&fa);
+    posix_spawnattr_destroy (&at);
     free (prog);
     close (po[1]);
     close (pe[1]);
-    if (pid < 0) {
+    if (sp != 0) {
         close (po[0]);
         close (pe[0]);
-        errno = saved;
-        return errprintf (err, "%s: cannot start: %s", argv[0], strerror (errno));
+        errno = sp;
+        return errprintf (err, "%s: cannot start: %s", argv[0], strerror (sp));
     }
     double end = mb_clock_mono () + timeout;
     struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };

@@ -104,6 +104,16 @@ check "queue 1 after resume" grep -q "^queue 1: slurm, 2 nodes" "$tmp/out"
 check "queue 2 removed after resume" grep -q "^queue 2: .*(removed)$" "$tmp/out"
 req alloc add "$P" slurm
 check_eq "ids go on" "$(cat "$tmp/out")" "allocation queue 3 added"
+# status POOLDIR shows the queues and their allocations after the pool's own lines.
+MKST="$(cd "$top_builddir" && pwd)/tests/unit/mkpoolstatus"
+now=$(date +%s)
+"$MKST" "$P" <<EOF2 || die "mkpoolstatus failed"
+pool p1 $(hostname) $ppid_ running $((now - 10)) $now
+EOF2
+req status "$P"
+check_status "status POOLDIR" 0
+check "status: the allocations section" grep -q "^allocations:$" "$tmp/out"
+check "status: queue 1 in it" grep -q "^queue 1: slurm, 2 nodes" "$tmp/out"
 check "no Slurm command was tried" sh -c "! grep -q 'not found on PATH' '$tmp/pool.out'"
 req shutdown "$P"
 wait "$ppid_"
