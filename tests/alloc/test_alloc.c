@@ -81,10 +81,15 @@ static int setup (void **state)
     return 0;
 }
 
+static char *texts[64];
+static int ntexts;
+
 static int teardown (void **state)
 {
     char cmd[128];
     (void)state;
+    while (ntexts > 0)
+        free (texts[--ntexts]);
     setenv ("PATH", saved_path, 1);
     free (saved_path);
     snprintf (cmd, sizeof (cmd), "rm -rf '%s'", root);
@@ -295,6 +300,7 @@ static void test_bad_params (void **state)
 /* ------------------------------------------------------------------ */
 /* Records and resume                                                  */
 
+/* Texts of status_of are freed at teardown (tests use them inline). */
 static char *status_of (const alloc_t *a)
 {
     char *text = NULL;
@@ -303,6 +309,8 @@ static char *status_of (const alloc_t *a)
     assert_non_null (f);
     assert_int_equal (alloc_status_json (a, f), 0);
     fclose (f);
+    assert_true (ntexts < 64);
+    texts[ntexts++] = text;
     return text;
 }
 
@@ -337,8 +345,6 @@ static void test_resume_remembers (void **state)
     alloc_job_name (a, q1, 3, name, sizeof (name));
     assert_non_null (strstr (status_of (a), "\"seq\":3,\"job_id\":\"304\""));
     alloc_destroy (a);
-    free (before);
-    free (after);
 
     /* Without --resume the records start anew (the old ones kept aside). */
     a = open_alloc (0);
@@ -730,7 +736,6 @@ static void test_serve_requests (void **state)
     char *st = status_of (a);
     assert_non_null (strstr (st, "\"nodes\":2,\"time_limit\":7200,\"max_allocations\":4"));
     assert_non_null (strstr (st, "\"sbatch_args\":[\"--qos=low\"]"));
-    free (st);
     pool_req_destroy (d);
     pool_req_destroy (r);
     buf_free (&b);
