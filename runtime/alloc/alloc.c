@@ -533,6 +533,11 @@ int alloc_tick (alloc_t *a, double now, const alloc_backlog_t *b, mb_error_t *er
     int changes = 0;
     if (a->jfd < 0 || a->shutting || a->nq == 0)
         return 0;
+    /* A busy service passes its loop thousands of times a second; the
+     * allocator has nothing to decide more often than this. */
+    if (now < a->next_pass && !a->need_poll)
+        return 0;
+    a->next_pass = now + ALLOC_PASS_INTERVAL;
     if ((a->need_poll || now >= a->next_poll) && has_live (a)) {
         mb_error_t why = { { 0 } };
         int ch = 0;

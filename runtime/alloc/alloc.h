@@ -133,7 +133,8 @@ int alloc_serve (alloc_t *a, const pool_req_t *req, pool_answer_t *ans, mb_error
 
 /* One pass of the allocator, called once per service loop pass (cheap
  * when there is nothing to do: no syscall unless a poll or a submission
- * is due).  now is mb_clock_mono().  May run squeue (at most every
+ * is due; it looks at the backlog at most every 0.1 s and returns at once
+ * in between).  now is mb_clock_mono().  May run squeue (at most every
  * ALLOC_POLL_INTERVAL s while allocations are not ended), sbatch (at most
  * one per queue), scancel; each blocks up to ALLOC_CMD_TIMEOUT s.
  * Returns the number of state changes (>0 when status output is worth

@@ -6,6 +6,9 @@
 #include "common/err.h"
 #include "runtime/alloc/alloc.h"
 
+/* alloc_tick looks at the backlog at most this often (s). */
+#define ALLOC_PASS_INTERVAL 0.1
+
 struct allocation {
     int seq;
     char job_id[32];          /* "" while ALLOC_SUBMITTING */
@@ -46,6 +49,7 @@ struct alloc {
     int stale;                /* states unknown: the last poll failed (or none yet
                                * after a resume): submit nothing */
     double next_poll;
+    double next_pass;         /* alloc_tick does nothing before (mono) */
     double poll_interval, cmd_timeout;
     int polls;
     char warning[256];
