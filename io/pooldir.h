@@ -28,7 +28,7 @@
  * values escaped: \\ for a backslash, \n for a newline, \r for a CR):
  *
  *   mpibatch-request 1
- *   op submit|add|close|cancel|priority|shutdown
+ *   op submit|add|close|cancel|priority|shutdown|alloc-add|alloc-remove
  *   job ID                 add, close, cancel, priority
  *   file PATH              submit, add: the file's absolute path (its
  *                          directory for relative paths; FILE of messages)
@@ -40,6 +40,13 @@
  *   first_line N           add --lines: number of the body's first line
  *   task ID|PATTERN        cancel, repeatable (none: the whole job)
  *   drain 1                shutdown
+ *   backend slurm          alloc-add (required)
+ *   time_limit S           alloc-add: seconds (optional)
+ *   nodes N                alloc-add: nodes per allocation (optional)
+ *   max_allocations N      alloc-add (optional)
+ *   idle_timeout S         alloc-add: seconds (optional)
+ *   arg A                  alloc-add: an sbatch argument, repeatable
+ *   queue N                alloc-remove: the queue's id (required)
  *   map LINE FLINE PATH    submit: body lines from LINE on come from PATH
  *                          at FLINE (the client inlines @include files)
  *   user NAME, host H, pid P, time T     who sent it (for the log only)
@@ -74,6 +81,9 @@ enum pool_op {
     POOL_OP_CANCEL,
     POOL_OP_PRIORITY,
     POOL_OP_SHUTDOWN,
+    POOL_OP_ALLOC_ADD,        /* runtime/alloc: a queue of Slurm allocations */
+    POOL_OP_ALLOC_REMOVE,
+    POOL_OP_LAST = POOL_OP_ALLOC_REMOVE,
 };
 
 /* One request, decoded.  Every pointer is owned by the request and valid
@@ -97,6 +107,14 @@ typedef struct {
     int ntasks;
     char **tasks;             /* cancel: task ids or patterns; none = the job */
     int drain;                /* shutdown --drain */
+    char *backend;            /* alloc-add: "slurm" */
+    double time_limit;        /* alloc-add: seconds, 0 = not given */
+    int nodes;                /* alloc-add: 0 = not given */
+    int max_allocations;      /* alloc-add: 0 = not given */
+    double idle_timeout;      /* alloc-add: seconds, 0 = not given */
+    int nargs;
+    char **args;              /* alloc-add: sbatch arguments */
+    int queue;                /* alloc-remove: the queue id (>= 1) */
     char *user, *host;        /* sender, for the log */
     long pid;
     double time;              /* when the client wrote it */
@@ -111,10 +129,11 @@ typedef struct {
 pool_req_t *pool_req_create (int op);
 void pool_req_destroy (pool_req_t *r);
 
-/* Append a value to a repeatable field (set, tasks), or an attachment /
+/* Append a value to a repeatable field (set, tasks, args), or an attachment /
  * a map entry (all copied).  0 or -1 (ENOMEM). */
 int pool_req_add_set (pool_req_t *r, const char *kv);
 int pool_req_add_task (pool_req_t *r, const char *id);
+int pool_req_add_arg (pool_req_t *r, const char *arg);
 int pool_req_attach (pool_req_t *r, const char *path, const char *data, size_t len);
 int pool_req_add_map (pool_req_t *r, unsigned line, const char *path, unsigned fline);
 /* Set the body (copied).  0 or -1. */

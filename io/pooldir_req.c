@@ -14,12 +14,13 @@
 #define REQ_MAX_ITEMS 100000
 
 static const char *const op_names[] = {
-    NULL, "submit", "add", "close", "cancel", "priority", "shutdown", NULL
+    NULL, "submit", "add", "close", "cancel", "priority", "shutdown", "alloc-add",
+    "alloc-remove", NULL
 };
 
 const char *pool_op_name (int op)
 {
-    return op >= POOL_OP_SUBMIT && op <= POOL_OP_SHUTDOWN ? op_names[op] : "?";
+    return op >= POOL_OP_SUBMIT && op <= POOL_OP_LAST ? op_names[op] : "?";
 }
 
 pool_req_t *pool_req_create (int op)
@@ -48,6 +49,8 @@ void pool_req_destroy (pool_req_t *r)
     free_strv (r->set, r->nset);
     free (r->prefix);
     free_strv (r->tasks, r->ntasks);
+    free (r->backend);
+    free_strv (r->args, r->nargs);
     free (r->user);
     free (r->host);
     free (r->body);
@@ -83,6 +86,11 @@ int pool_req_add_set (pool_req_t *r, const char *kv)
 int pool_req_add_task (pool_req_t *r, const char *id)
 {
     return push_str (&r->tasks, &r->ntasks, id, strlen (id));
+}
+
+int pool_req_add_arg (pool_req_t *r, const char *arg)
+{
+    return push_str (&r->args, &r->nargs, arg, strlen (arg));
 }
 
 /* A copy of n bytes, NUL-terminated (data may hold NULs). */
@@ -188,7 +196,7 @@ int pool_req_encode (const pool_req_t *r, buf_t *out)
     char num[64];
     int rc = 0;
 
-    if (r->op < POOL_OP_SUBMIT || r->op > POOL_OP_SHUTDOWN) {
+    if (r->op < POOL_OP_SUBMIT || r->op > POOL_OP_LAST) {
         errno = EINVAL;
         return -1;
     }
@@ -212,6 +220,19 @@ int pool_req_encode (const pool_req_t *r, buf_t *out)
         rc |= put_field (out, "task", r->tasks[k]);
     if (r->drain)
         rc |= buf_adds (out, "drain 1\n");
+    rc |= put_field (out, "backend", r->backend);
+    if (r->time_limit > 0)
+        rc |= buf_printf (out, "time_limit %.0f\n", r->time_limit);
+    if (r->nodes)
+        rc |= buf_printf (out, "nodes %d\n", r->nodes);
+    if (r->max_allocations)
+        rc |= buf_printf (out, "max_allocations %d\n", r->max_allocations);
+    if (r->idle_timeout > 0)
+        rc |= buf_printf (out, "idle_timeout %.0f\n", r->idle_timeout);
+    for (int k = 0; k < r->nargs; k++)
+        rc |= put_field (out, "arg", r->args[k]);
+    if (r->queue)
+        rc |= buf_printf (out, "queue %d\n", r->queue);
     for (int k = 0; k < r->nmap; k++) {
         rc |= buf_printf (out, "map %u %u ", r->map[k].line, r->map[k].fline);
         rc |= put_escaped (out, r->map[k].path);
@@ -316,7 +337,8 @@ pool_req_t *pool_req_decode (const char *name, const char *data, size_t len, err
     size_t pos = 0;
     int ended = 0, nitems = 0, bodyseen = 0;
     int seen_open = 0, seen_wait = 0, seen_lines = 0, seen_drain = 0, seen_first = 0;
-    int seen_pid = 0, seen_time = 0;
+    int seen_pid = 0, seen_time = 0, seen_tl = 0, seen_nodes = 0, seen_max = 0, seen_idle = 0;
+    int seen_queue = 0;
 
     if (!r || !(r->name = strdup (name ? name : "request")))
         goto nomem;
@@ -436,7 +458,7 @@ pool_req_t *pool_req_decode (const char *name, const char *data, size_t len, err
         long long num = 0;
         if (!strcmp (key, "op")) {
             int op = 0;
-            for (int k = POOL_OP_SUBMIT; k <= POOL_OP_SHUTDOWN; k++)
+            for (int k = POOL_OP_SUBMIT; k <= POOL_OP_LAST; k++)
                 if (!strcmp (v, op_names[k]))
                     op = k;
             if (r->op)
@@ -457,6 +479,35 @@ pool_req_t *pool_req_decode (const char *name, const char *data, size_t len, err
             set_once (&d, &r->user, key, v);
         else if (!strcmp (key, "host"))
             set_once (&d, &r->host, key, v);
+        else if (!strcmp (key, "backend"))
+            set_once (&d, &r->backend, key, v);
+        else if (!strcmp (key, "arg")) {
+            int rc = ++nitems > 256 ? (derr (&d, "too many '%s' lines (256 at most)", key), 0)
+                     : pool_req_add_arg (r, v);
+            free (v);
+            if (rc < 0)
+                goto nomem;
+        }
+        else if (!strcmp (key, "time_limit") || !strcmp (key, "idle_timeout")) {
+            int *seen = key[0] == 't' ? &seen_tl : &seen_idle;
+            double *field = key[0] == 't' ? &r->time_limit : &r->idle_timeout;
+            if ((*seen)++ || parse_num (v, 1, 366LL * 86400, &num) < 0)
+                derr (&d, "bad or repeated seconds '%s' (1 s to 366 days)", v);
+            else
+                *field = (double)num;
+            free (v);
+        }
+        else if (!strcmp (key, "nodes") || !strcmp (key, "max_allocations")
+                 || !strcmp (key, "queue")) {
+            int *seen = key[0] == 'n' ? &seen_nodes : key[0] == 'm' ? &seen_max : &seen_queue;
+            int *field = key[0] == 'n' ? &r->nodes : key[0] == 'm' ? &r->max_allocations
+                         : &r->queue;
+            if ((*seen)++ || parse_num (v, 1, 100000, &num) < 0)
+                derr (&d, "bad or repeated number '%s' (1 to 100000)", v);
+            else
+                *field = (int)num;
+            free (v);
+        }
         else if (!strcmp (key, "set") || !strcmp (key, "task")) {
             int rc = ++nitems > REQ_MAX_ITEMS ? (derr (&d, "too many '%s' lines", key), 0)
                      : key[0] == 's' ? pool_req_add_set (r, v) : pool_req_add_task (r, v);
@@ -561,6 +612,15 @@ pool_req_t *pool_req_decode (const char *name, const char *data, size_t len, err
         derr (&d, "file: '%s' is not an absolute path", r->file);
     if (r->op == POOL_OP_PRIORITY && !r->has_priority)
         derr (&d, "priority needs a 'priority' line%s", "");
+    if (r->op == POOL_OP_ALLOC_ADD && !r->backend)
+        derr (&d, "alloc-add needs a 'backend' line%s", "");
+    if (r->op == POOL_OP_ALLOC_REMOVE && !r->queue)
+        derr (&d, "alloc-remove needs a 'queue' line%s", "");
+    if (r->op != POOL_OP_ALLOC_ADD && (r->backend || r->nargs || seen_tl || seen_nodes
+                                       || seen_max || seen_idle))
+        derr (&d, "%s takes no allocation settings", pool_op_name (r->op));
+    if (r->op != POOL_OP_ALLOC_REMOVE && r->queue)
+        derr (&d, "%s takes no 'queue' line", pool_op_name (r->op));
     if (r->prefix) {
         char probe[80];
         snprintf (probe, sizeof (probe), "%.60s1", r->prefix);

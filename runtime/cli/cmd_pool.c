@@ -44,11 +44,8 @@ static void fill_sender (pool_req_t *r)
     r->time = mb_clock_real ();
 }
 
-/* Hand req to the pool and wait for its answer.  Returns the exit code:
- * 0 accepted (ans filled; free it), 2 refused (reason printed), 3 no pool,
- * no answer in time, or a system error. */
-static int request (const char *cmd, const char *dir, pool_req_t *req, double timeout,
-                    pool_answer_t *ans)
+int cmd_pool_request (const char *cmd, const char *dir, pool_req_t *req, double timeout,
+                      pool_answer_t *ans)
 {
     char why[700], name[300];
     mb_error_t err = { { 0 } };
@@ -395,7 +392,7 @@ int cmd_submit (int argc, char **argv)
     for (int k = 0; k < nset; k++)
         if (pool_req_add_set (req, set[k]) < 0)
             goto out;
-    if ((rc = request ("submit", dir, req, timeout, &ans)) != 0)
+    if ((rc = cmd_pool_request ("submit", dir, req, timeout, &ans)) != 0)
         goto out;
     printf ("%s\n", ans.job ? ans.job : jobfile_job (jf)->id);
     fflush (stdout);
@@ -449,7 +446,7 @@ static int add_stream (const char *dir, const char *job, const char *prefix, dou
             }
             req->lines = 1;
             req->first_line = first;
-            rc = request ("add", dir, req, timeout, &ans);
+            rc = cmd_pool_request ("add", dir, req, timeout, &ans);
             pool_req_destroy (req);
             if (rc != 0)
                 break;
@@ -623,7 +620,7 @@ int cmd_add (int argc, char **argv)
     if (attach_data ("add", req, frag) < 0
         || pool_req_set_body (req, body.data ? body.data : "", body.len) < 0)
         goto out;
-    if ((rc = request ("add", dir, req, timeout, &ans)) == 0)
+    if ((rc = cmd_pool_request ("add", dir, req, timeout, &ans)) == 0)
         printf ("%lld\n", (long long)(ans.count > 0 ? ans.count : 0));
     goto out;
 nomem:
@@ -738,7 +735,7 @@ static int simple_request (int argc, char **argv, int op)
         if (pool_req_add_task (req, args[k]) < 0)
             goto nomem;
     }
-    if ((rc = request (cmd, dir, req, timeout, &ans)) == 0 && ans.text)
+    if ((rc = cmd_pool_request (cmd, dir, req, timeout, &ans)) == 0 && ans.text)
         printf ("%s\n", ans.text);
     goto out;
 nomem:

@@ -23,6 +23,7 @@ static const struct {
     { "cancel", cmd_cancel, "cancel a pool's job or some of its tasks" },
     { "priority", cmd_priority, "change the priority of a pool's job" },
     { "shutdown", cmd_shutdown, "stop a pool when its jobs have ended, or now" },
+    { "alloc", cmd_alloc, "let a pool submit Slurm jobs of workers (add, list, remove)" },
 };
 
 static void usage (FILE *f)

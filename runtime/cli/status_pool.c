@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "io/pooldir.h"
 #include "io/poolstatus.h"
+#include "runtime/alloc/alloc.h"
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/status_pool.h"
 
@@ -96,8 +97,17 @@ int status_pool_show (const char *pooldir, int json, int *live)
     *live = running == 1 && strcmp (st.state, "ended") != 0;
     if (json)
         fwrite (raw.data, 1, raw.len, stdout);
-    else
+    else {
         print_pool (stdout, &st, running == 1, why);
+        /* The allocations the pool asked Slurm for, from its own records
+         * (POOLDIR/alloc.jnl): only when a queue was ever added. */
+        alloc_t *a = alloc_load (pooldir, &err);
+        if (a) {
+            printf ("allocations:\n");
+            alloc_list_text (a, stdout);
+            alloc_destroy (a);
+        }
+    }
     fflush (stdout);
     poolstatus_free (&st);
     buf_free (&raw);

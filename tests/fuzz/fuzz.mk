@@ -18,7 +18,8 @@ EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/build.sh tests/fuzz/run.sh \
 	tests/fuzz/seeds/journal/prep-timeout.bin \
 	tests/fuzz/fuzz_poolreq.c tests/fuzz/seeds/poolreq/submit.req \
 	tests/fuzz/seeds/poolreq/add.req tests/fuzz/seeds/poolreq/add-lines.req \
-	tests/fuzz/seeds/poolreq/cancel.req tests/fuzz/seeds/poolreq/shutdown.req
+	tests/fuzz/seeds/poolreq/cancel.req tests/fuzz/seeds/poolreq/shutdown.req \
+	tests/fuzz/seeds/poolreq/alloc-add.req tests/fuzz/seeds/poolreq/alloc-remove.req
 ## Crash inputs found by fuzzing (each must replay cleanly once fixed).
 EXTRA_DIST += $(FUZZ_REGRESS)
 FUZZ_REGRESS = \
