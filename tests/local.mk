@@ -12,3 +12,4 @@ include tests/res/res.mk
 include tests/cluster/cluster.mk
 include tests/fuzz/fuzz.mk
 include tests/hostile/hostile.mk
+include tests/pool/pool.mk

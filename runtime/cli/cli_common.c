@@ -297,6 +297,11 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         if (set_str (&v->job_id, r->job_id) < 0 || set_str (&v->version, r->version) < 0)
             return 1;
         break;
+    case JREC_ADD:
+        /* Tasks added while the job ran (mpibatch add). */
+        if (r->task_index + r->ntasks > v->ntasks)
+            v->ntasks = r->task_index + r->ntasks;
+        break;
     case JREC_RUN_END:
         interrupt_running (v);
         v->ended = 1;

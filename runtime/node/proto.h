@@ -37,6 +37,7 @@ enum proto_ctrl {
 typedef struct {
     char *job_id;
     char *storage;
+    char *pool_dir;            /* MPIBATCH_POOL_DIR of the tasks, or NULL */
     char *state;
     char *node_root;
     int env_compat;
@@ -62,7 +63,10 @@ typedef struct {
     double release_max_wall_clock;
 } jobinfo_t;
 
-int jobinfo_pack (const jobfile_job_t *job, int nworkers, double kill_grace, buf_t *b);
+/* What the workers need of job; pool_dir (may be NULL) is the directory
+ * tasks send their requests to. */
+int jobinfo_pack (const jobfile_job_t *job, const char *pool_dir, int nworkers,
+                  double kill_grace, buf_t *b);
 /* Fills ji with malloc'd copies; 0 or -1 (malformed). */
 int jobinfo_unpack (const void *p, size_t n, jobinfo_t *ji);
 void jobinfo_free (jobinfo_t *ji);

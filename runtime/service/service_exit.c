@@ -53,7 +53,7 @@ attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
                                  sched_verdict_t *v, int *state)
 {
     jobfile_reqs_t rq;
-    jobfile_task_reqs (svc->jf, res->task, &rq);
+    svc_task_reqs (svc, res->task, &rq);
     int code;
     int end = end_of (&res->r, &code);
     int st = sched_attempt_decide (svc->s, res->task, rq.exit, end, code, v);
@@ -98,7 +98,7 @@ attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
         svc->terminated = 1;
         free (svc->terminated_by);
         if (asprintf (&svc->terminated_by, "task %s, %s",
-                      jobfile_task_id (svc->jf, res->task, id, sizeof (id)), rule) < 0)
+                      svc_task_id (svc, res->task, id, sizeof (id)), rule) < 0)
             svc->terminated_by = NULL;
     }
     return a;

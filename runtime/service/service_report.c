@@ -82,7 +82,7 @@ static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_ou
     if (!sw || !cap)
         goto error;
     for (size_t i = 0; i < svc->ntasks; i++) {
-        if (jobfile_task_get (svc->jf, i, &t) < 0 || t.sweep < 0 || t.sweep >= ns)
+        if (svc_task_get (svc, i, &t) < 0 || t.sweep < 0 || t.sweep >= ns)
             continue;
         report_sweep_t *s = &sw[t.sweep];
         if (s->ntasks == 0 && !s->rows) {
@@ -142,7 +142,7 @@ static int log_cb (const char *task, int attempt, int stream, const char *data, 
                    void *arg)
 {
     logs_t *L = arg;
-    long row = jobfile_task_find (L->svc->jf, task);
+    long row = svc_task_find (L->svc, task);
     if (row < 0)
         return 0;
     if (L->n == L->cap) {
@@ -211,7 +211,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     char id[80];
     for (size_t i = 0; i < n; i++) {
         report_task_t *t = &tasks[i];
-        jobfile_task_id (svc->jf, i, id, sizeof (id));
+        svc_task_id (svc, i, id, sizeof (id));
         if (!(t->id = arena_put (&ids, id))) {
             errprintf (err, "out of memory");
             goto out;
@@ -226,7 +226,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
         t->reason = why[i] ? why[i] : "";
         t->ready_time = svc->ready_time[i];
         jobfile_reqs_t rq;
-        jobfile_task_reqs (svc->jf, i, &rq);
+        svc_task_reqs (svc, i, &rq);
         t->slots = rq.slots;
         int32_t la = svc->last_attempt[i];
         if (la >= 0) {

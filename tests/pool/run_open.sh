@@ -1,0 +1,93 @@
+#!/bin/sh
+# run_open.sh: `mpibatch run` of an open job is a pool of one job: under
+# mpirun -n 3 a driver task adds tasks to its own job through
+# $MPIBATCH_POOL_DIR (lines, then a fragment depending on them by pattern),
+# then closes the job; the run ends with every task run once and recorded
+# (status, report).  Requests from outside: submit and add to another job
+# are refused (exit 2) with the reason, add after close is refused,
+# priority is accepted; a request after the run ended finds no pool (3).
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+mb_init run_open
+M=$MPIBATCH
+cd "$tmp" || die "cd"
+
+# The driver: gen 1 as lines, gen 2 as a fragment whose tasks wait for
+# every gen-1 task (a pattern), then it closes its job.
+cat >driver.sh <<SH
+#!/bin/sh
+set -e
+echo "pool=\$MPIBATCH_POOL_DIR"
+printf 'echo g1-a >>"$tmp/ran"\necho g1-b >>"$tmp/ran"\n' >g1.txt
+"$M" add --lines --prefix g1- "\$MPIBATCH_POOL_DIR" "\$MPIBATCH_JOB_ID" g1.txt
+cat >g2.cfg <<'CFG'
+tasks = ( { id = "g2"; depends_on = [ "g1-*" ];
+            command = "grep -c g1- $tmp/ran | grep -qx 2 && echo g2 >>$tmp/ran"; } );
+CFG
+"$M" add "\$MPIBATCH_POOL_DIR" "\$MPIBATCH_JOB_ID" g2.cfg
+"$M" close "\$MPIBATCH_POOL_DIR" "\$MPIBATCH_JOB_ID"
+SH
+chmod +x driver.sh
+job open1 <<CFG
+open = true;
+tasks = ( { id = "driver"; command = "$tmp/driver.sh"; },
+          { id = "slow"; command = "sleep 8"; } );
+CFG
+
+mb_run 3 open1.cfg &
+bg=$!
+P=$tmp/jobs/open1/pool
+# Wait for the pool directory of the run, then talk to it from outside.
+for _ in $(seq 100); do [ -f "$P/pool.info" ] && break; sleep 0.1; done
+check "the run made its pool directory" test -f "$P/pool.info"
+check "the pool directory is 0700" test "$(stat -c %a "$P")" = 700
+timeout 20 "$M" submit "$P" open1.cfg >"$tmp/out" 2>"$tmp/err"; st=$?
+check_status "submit to a run" 2
+check "submit: the reason" grep -q "not a pool" "$tmp/err"
+printf 'echo x\n' >x.txt
+timeout 20 "$M" add --lines "$P" other x.txt >"$tmp/out" 2>"$tmp/err"; st=$?
+check_status "add to another job" 2
+check "add to another job: the reason" grep -q "no job 'other'" "$tmp/err"
+timeout 20 "$M" priority "$P" open1 5 >"$tmp/out" 2>"$tmp/err"; st=$?
+check_status "priority" 0
+# The driver closes the job quickly; once closed, add is refused.
+for _ in $(seq 100); do grep -q g2 "$tmp/ran" 2>/dev/null && break; sleep 0.1; done
+timeout 20 "$M" add --lines "$P" open1 x.txt >"$tmp/out" 2>"$tmp/err"; st=$?
+if [ "$st" -eq 3 ]; then
+    fail "the run ended before 'slow' did"
+else
+    check_status "add after close" 2
+    check "add after close: the reason" grep -q "closed" "$tmp/err"
+fi
+wait $bg
+st=$(cat "$tmp/.st" 2>/dev/null || echo 99)
+check_status "run of the open job" 0
+check_eq "each added task ran once" "$(sort "$tmp/ran" | tr '\n' ' ')" "g1-a g1-b g2 "
+check_eq "MPIBATCH_POOL_DIR" "$(sed -n 's/^pool=//p' "$tmp/jobs/open1/logs/driver/0.stdout")" "$P"
+check_eq "status: every task counted" "$(status_json open1 's["counts"]["succeeded"]')" "5"
+check_eq "status: total" "$(status_json open1 's["counts"]["total"]')" "5"
+got=$(report_py "$tmp/jobs/open1/report.h5" 'print(" ".join(sorted(s(x) for x in f["tasks"]["id"])))')
+check_eq "report: every task" "$got" "driver g1-1 g1-2 g2 slow"
+mb logs open1.cfg g2
+check_status "logs of an added task" 0
+t0=$(date +%s.%N)
+timeout 20 "$M" close "$P" open1 >"$tmp/out" 2>"$tmp/err"; st=$?
+t1=$(date +%s.%N)
+check_status "close after the run" 3
+check "no pool: the message" grep -q "no pool is running" "$tmp/err"
+check_range "no pool: at once (s)" "$(echo "$t1 - $t0" | bc)" 0 2
+
+# A job that is not open takes no tasks.
+job shut1 <<CFG
+tasks = ( { id = "a"; command = "sleep 3"; } );
+CFG
+mb_run 3 shut1.cfg &
+bg=$!
+P=$tmp/jobs/shut1/pool
+for _ in $(seq 100); do [ -f "$P/pool.info" ] && break; sleep 0.1; done
+timeout 20 "$M" add --lines "$P" shut1 x.txt >"$tmp/out" 2>"$tmp/err"; st=$?
+check_status "add to a job that is not open" 2
+check "not open: the reason" grep -q "not open" "$tmp/err"
+wait $bg
+st=$(cat "$tmp/.st" 2>/dev/null || echo 99)
+check_status "run of the closed job" 0
+mb_finish
