@@ -3,6 +3,7 @@
 ## tasks that add to their own job, resume of added tasks after kill -9.
 pool_tests = \
 	tests/pool/run_open.sh \
-	tests/pool/run_resume.sh
+	tests/pool/run_resume.sh \
+	tests/pool/adaptive.sh
 TESTS += $(pool_tests)
 EXTRA_DIST += $(pool_tests)
