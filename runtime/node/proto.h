@@ -31,6 +31,7 @@ enum proto_ctrl {
     CTRL_INTERRUPT = 1, /* drain: interrupt every running attempt */
     CTRL_SHUTDOWN = 2,  /* the run is over: stop the launcher and exit */
     CTRL_UNQUEUE = 3,   /* on_task_failure = stop: withdraw attempts not started */
+    CTRL_CANCEL = 4,    /* `mpibatch cancel`: interrupt or withdraw the attempts of task arg */
 };
 
 /* What a worker needs of the job, sent once to every worker. */

@@ -757,6 +757,23 @@ void worker_interrupt_all (worker_t *w)
             launcher_interrupt (w->l, w->run[i].tag);
 }
 
+void worker_cancel (worker_t *w, uint32_t task)
+{
+    int k = 0;
+    for (int i = 0; i < w->nqueue; i++) {
+        if (w->queue[i].task == task) {
+            fail_now (w, &w->queue[i], LAUNCH_INTERRUPTED, "cancelled before it started");
+            assign_free (&w->queue[i]);
+        }
+        else
+            w->queue[k++] = w->queue[i];
+    }
+    w->nqueue = k;
+    for (int i = 0; i < w->nrun_cap; i++)
+        if (w->run[i].used && (uint32_t)(w->run[i].tag >> 32) == task)
+            launcher_interrupt (w->l, w->run[i].tag);
+}
+
 /* Read (at most cap bytes of) a spooled log into b and remove the file. */
 static void read_spool (const char *prefix, const char *stream, buf_t *b, int64_t cap)
 {

@@ -407,6 +407,10 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             status = "interrupted";
             rc = 4;
         }
+        else if (svc->job_cancelled) {
+            status = "cancelled";
+            rc = 1;
+        }
         else if (counts[SCHED_FAILED] || counts[SCHED_SKIPPED]) {
             status = "failed";
             rc = 1;
@@ -468,6 +472,10 @@ void service_destroy (service_t *svc)
     free (svc->pool_dir);
     free (svc->xoff);
     free (svc->xdeps);
+    free (svc->cancelled);
+    for (int k = 0; k < svc->ncancel_pats; k++)
+        free (svc->cancel_pats[k]);
+    free (svc->cancel_pats);
     svc_parts_free (svc);
     svc_records_free (svc);
     svc_workers_free (svc);

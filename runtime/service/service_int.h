@@ -156,6 +156,11 @@ struct service {
     double pool_next;      /* monotonic time of the next look */
     int closed;            /* `close` (or shutdown): an open job ends when its tasks have */
     int shutdown;          /* `shutdown` accepted: no more submissions or additions */
+    uint8_t *cancelled;    /* per task: `mpibatch cancel` named it (NULL: none yet) */
+    size_t ncancelled;
+    int job_cancelled;     /* the whole job was cancelled */
+    char **cancel_pats;    /* resume: the CANCEL records' ids and patterns */
+    int ncancel_pats;
     uint32_t *xoff, *xdeps;/* resume: prerequisites of the tasks added in earlier runs
                             * (CSR over tasks part_first[1].., global indices), until
                             * the graph is made */
@@ -279,6 +284,9 @@ void svc_pool_close (service_t *svc);
 /* Replay the journal's ADD/CLOSE/PRIORITY records (resume), before the
  * scheduler exists.  0 or -1 (printed). */
 int svc_pool_replay (service_t *svc, const char *journal_path);
+/* Resume: tasks the journal's CANCEL records name that had not ended
+ * end cancelled now (unless --resume-failed).  After the presets. */
+void svc_pool_resume_cancels (service_t *svc);
 /* Journal the tasks that became SKIPPED (sched_next_event). */
 void svc_report_skips (service_t *svc);
 

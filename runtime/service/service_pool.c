@@ -6,12 +6,15 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/clock.h"
+#include "common/names.h"
 #include "io/stage.h"
 #include "runtime/service/service_int.h"
 
@@ -157,6 +160,121 @@ out:
     return rc;
 }
 
+static int is_pattern (const char *s) { return strpbrk (s, "*?[") != NULL; }
+
+/* Does task g's id match text (an id, ignoring case, or a pattern)? */
+static int matches (service_t *svc, size_t g, const char *text)
+{
+    char id[80];
+    svc_task_id (svc, g, id, sizeof (id));
+    return is_pattern (text) ? fnmatch (text, id, FNM_CASEFOLD) == 0 : !strcasecmp (text, id);
+}
+
+/* Cancel task g (not final): a waiting one ends cancelled now; a running
+ * one is interrupted on its workers and ends cancelled when its result
+ * comes (service_exit.c).  Returns 1 if it was not cancelled before. */
+static int cancel_task (service_t *svc, uint32_t g)
+{
+    if (svc->cancelled[g] || sched_state (svc->s, g) >= SCHED_SUCCEEDED)
+        return 0;
+    svc->cancelled[g] = 1;
+    svc->ncancelled++;
+    if (sched_cancel (svc->s, g) == 1)
+        svc_task_end (svc, g, MB_STATE_CANCELLED, "cancelled");
+    else
+        for (int i = 0; i < svc->nworkers; i++)
+            if (svc->w[i].alive)
+                svc_send_ctrl (svc, i, CTRL_CANCEL, (int)g);
+    return 1;
+}
+
+static int ensure_cancelled (service_t *svc)
+{
+    if (!svc->cancelled && !(svc->cancelled = calloc (svc->ntasks + 1, 1)))
+        return -1;
+    return 0;
+}
+
+/* Cancel: the job (no task named) or the tasks named (ids, patterns). */
+static int do_cancel (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *reason,
+                      size_t rlen)
+{
+    if (!same_job (svc, r, reason, rlen))
+        return -1;
+    for (int k = 0; k < r->ntasks; k++)
+        if (!is_pattern (r->tasks[k]) && svc_task_find (svc, r->tasks[k]) < 0) {
+            snprintf (reason, rlen, "no task '%s' in job '%s'", r->tasks[k], svc->job->id);
+            return -1;
+        }
+    if (ensure_cancelled (svc) < 0) {
+        snprintf (reason, rlen, "out of memory");
+        return -1;
+    }
+    journal_rec_t jr;
+    for (int k = 0; k < (r->ntasks ? r->ntasks : 1); k++) {
+        memset (&jr, 0, sizeof (jr));
+        jr.type = JREC_CANCEL;
+        jr.time = mb_clock_real ();
+        jr.text = r->ntasks ? r->tasks[k] : NULL;
+        journal_append (svc->j, &jr);
+    }
+    if (journal_flush (svc->j, 1) < 0) {
+        snprintf (reason, rlen, "cannot record the request in the journal: %s",
+                  strerror (errno));
+        return -1;
+    }
+    int64_t count = 0;
+    if (!r->ntasks) {
+        /* The whole job: nothing more is added or starts. */
+        svc->job_cancelled = 1;
+        svc->closed = 1;
+        for (size_t g = 0; g < svc->ntasks; g++)
+            count += cancel_task (svc, (uint32_t)g);
+    }
+    else
+        for (size_t g = 0; g < svc->ntasks; g++)
+            for (int k = 0; k < r->ntasks; k++)
+                if (matches (svc, g, r->tasks[k])) {
+                    count += cancel_task (svc, (uint32_t)g);
+                    break;
+                }
+    if (svc->opts->verbose >= 0)
+        fprintf (stderr, "%smpibatch: cancel: %lld task%s of job %s cancelled\n",
+                 svc_bar_nl (svc), (long long)count, count == 1 ? "" : "s", svc->job->id);
+    /* The answer is written before the next request is read. */
+    static char text[128];
+    snprintf (text, sizeof (text), "%lld task%s cancelled", (long long)count,
+              count == 1 ? "" : "s");
+    ans->job = svc->job->id;
+    ans->count = count;
+    ans->text = text;
+    return 0;
+}
+
+void svc_pool_resume_cancels (service_t *svc)
+{
+    if (!svc->job_cancelled && !svc->ncancel_pats)
+        return;
+    if (svc->opts->resume == RESUME_FAILED || ensure_cancelled (svc) < 0)
+        return;   /* --resume-failed runs cancelled tasks again */
+    for (size_t g = 0; g < svc->ntasks; g++) {
+        int hit = svc->job_cancelled;
+        for (int k = 0; !hit && k < svc->ncancel_pats; k++)
+            hit = matches (svc, g, svc->cancel_pats[k]);
+        int prev = svc->prev_state ? svc->prev_state[g] : PREV_UNKNOWN;
+        if (!hit || prev == SCHED_SUCCEEDED || prev == SCHED_SKIPPED
+            || (prev == SCHED_FAILED && !svc->cancelled[g]))
+            continue;
+        svc->cancelled[g] = 1;
+        svc->ncancelled++;
+        if (prev == MB_STATE_CANCELLED)
+            continue;   /* preset already, as a failure */
+        /* Cancelled while it ran when the last run died: it ends now. */
+        sched_preset (svc->s, (uint32_t)g, SCHED_FAILED, 0);
+        svc_task_end (svc, (uint32_t)g, MB_STATE_CANCELLED, "cancelled");
+    }
+}
+
 /* Act on one request: 0 accepted (ans filled), -1 refused (reason). */
 static int handle (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *prefix,
                    char *reason, size_t rlen)
@@ -183,8 +301,7 @@ static int handle (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
         jr.status = r->priority;
         break;
     case POOL_OP_CANCEL:
-        snprintf (reason, rlen, "cancel is not available yet in this version of mpibatch");
-        return -1;
+        return do_cancel (svc, r, ans, reason, rlen);
     case POOL_OP_SHUTDOWN:
         ans->text = r->drain ? "the run drains and stops (resume with --resume)"
                              : "the run takes no more tasks and ends when its tasks have";
@@ -259,6 +376,23 @@ static int preplay_cb (const journal_rec_t *jr, void *arg)
     service_t *svc = p->svc;
     if (jr->type == JREC_CLOSE) {
         svc->closed = 1;
+        return 0;
+    }
+    if (jr->type == JREC_CANCEL) {
+        if (!jr->text) {
+            svc->job_cancelled = 1;
+            svc->closed = 1;
+            return 0;
+        }
+        char **v = realloc (svc->cancel_pats, (size_t)(svc->ncancel_pats + 1) * sizeof (*v));
+        if (!v || !(v[svc->ncancel_pats] = strdup (jr->text))) {
+            if (v)
+                svc->cancel_pats = v;
+            p->failed = 1;
+            return -1;
+        }
+        svc->cancel_pats = v;
+        svc->ncancel_pats++;
         return 0;
     }
     if (jr->type != JREC_ADD)

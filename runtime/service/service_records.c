@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/names.h"
 #include "io/logspool.h"
 #include "io/report.h"
 #include "io/stage.h"
@@ -452,6 +453,10 @@ int svc_journal_run_start (service_t *svc)
         char id[80];
         for (size_t i = 0; i < svc->ntasks; i++) {
             int st = svc->prev_state[i];
+            /* A cancelled task stays cancelled (a failure to the
+             * scheduler), unless --resume-failed. */
+            if (st == MB_STATE_CANCELLED)
+                st = SCHED_FAILED;
             if (st == PREV_CHANGED) {
                 if (svc->opts->verbose >= 0)
                     fprintf (stderr, "mpibatch: changed since it succeeded: %s%s\n",
@@ -479,6 +484,8 @@ int svc_journal_run_start (service_t *svc)
             }
         }
     }
+    if (svc->prev_state)
+        svc_pool_resume_cancels (svc);
     return journal_flush (svc->j, 1);
 }
 

@@ -217,6 +217,8 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
             goto out;
         }
         int st = svc->s ? (int)sched_state (svc->s, (uint32_t)i) : SCHED_PENDING;
+        if (st == SCHED_FAILED && svc->cancelled && svc->cancelled[i])
+            st = MB_STATE_CANCELLED;
         t->state = mb_state_name (st);
         t->attempts = count[i];
         t->exit_code = -1;
@@ -288,6 +290,12 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     r.slots = svc->total_slots;
     if (svc->s)
         sched_counts (svc->s, r.counts);
+    /* The scheduler counts cancelled tasks among the failed. */
+    for (size_t i = 0; svc->cancelled && i < n; i++)
+        if (svc->cancelled[i] && svc->s && sched_state (svc->s, (uint32_t)i) == SCHED_FAILED) {
+            r.counts[SCHED_FAILED]--;
+            r.counts[MB_STATE_CANCELLED]++;
+        }
     r.requeues = svc->requeues;
     r.config = jobfile_config_text (svc->jf);
     r.ntasks = n;

@@ -256,7 +256,8 @@ int svc_parts_append (service_t *svc, jobfile_t *part)
         || grow (&svc->prev_counted, sizeof (uint16_t), n, m, 0) < 0
         || grow (&svc->prev_requeues, sizeof (uint16_t), n, m, 0) < 0
         || grow (&svc->prev_deps, 1, n, m, 0) < 0
-        || grow (&svc->prev_state, 1, n, m, 0) < 0)
+        || grow (&svc->prev_state, 1, n, m, 0) < 0
+        || grow (&svc->cancelled, 1, n, m, 0) < 0)
         return -1;
     /* The old spare entry becomes task n's. */
     if (svc->ready_time)
@@ -275,6 +276,8 @@ int svc_parts_append (service_t *svc, jobfile_t *part)
         svc->prev_deps[n] = 0;
     if (svc->prev_state)
         svc->prev_state[n] = 0;
+    if (svc->cancelled)
+        svc->cancelled[n] = 0;
     svc->parts[svc->nparts++] = part;
     svc->part_first[svc->nparts] = (uint32_t)m;
     svc->ntasks = m;

@@ -4,6 +4,7 @@
 pool_tests = \
 	tests/pool/run_open.sh \
 	tests/pool/run_resume.sh \
-	tests/pool/adaptive.sh
+	tests/pool/adaptive.sh \
+	tests/pool/run_cancel.sh
 TESTS += $(pool_tests)
 EXTRA_DIST += $(pool_tests)

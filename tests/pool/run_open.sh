@@ -90,4 +90,36 @@ check "not open: the reason" grep -q "not open" "$tmp/err"
 wait $bg
 st=$(cat "$tmp/.st" 2>/dev/null || echo 99)
 check_status "run of the closed job" 0
+# shutdown closes an open job: the run ends once its tasks have.
+job sd1 <<CFG
+open = true;
+tasks = ( { id = "a"; command = "sleep 1"; } );
+CFG
+mb_run 3 sd1.cfg &
+bg=$!
+P=$tmp/jobs/sd1/pool
+for _ in $(seq 100); do [ -f "$P/pool.info" ] && break; sleep 0.1; done
+timeout 20 "$M" shutdown "$P" >"$tmp/out" 2>"$tmp/err"; st=$?
+check_status "shutdown" 0
+wait $bg
+st=$(cat "$tmp/.st" 2>/dev/null || echo 99)
+check_status "run after shutdown" 0
+
+# shutdown --drain interrupts as a signal does: exit 4, resumable.
+job sd2 <<CFG
+open = true;
+tasks = ( { id = "a"; command = "echo a >>$tmp/sd2; sleep 30"; } );
+CFG
+mb_run 3 sd2.cfg &
+bg=$!
+P=$tmp/jobs/sd2/pool
+for _ in $(seq 100); do [ -s "$tmp/sd2" ] && break; sleep 0.1; done
+t0=$(date +%s)
+timeout 20 "$M" shutdown --drain "$P" >"$tmp/out" 2>"$tmp/err"; st=$?
+check_status "shutdown --drain" 0
+wait $bg
+st=$(cat "$tmp/.st" 2>/dev/null || echo 99)
+t1=$(date +%s)
+check_status "run after shutdown --drain" 4
+check_range "the drain did not wait for the task (s)" "$((t1 - t0))" 0 15
 mb_finish
