@@ -139,6 +139,7 @@ static int pack_payload (buf_t *b, const journal_rec_t *r)
         rc |= buf_pack_u64 (b, r->ntasks);
         rc |= buf_pack_str (b, r->text);
         rc |= buf_pack_bytes (b, r->data, r->data_len);
+        rc |= buf_pack_str (b, r->req_name);
         break;
     case JREC_CLOSE:
         break;
@@ -283,6 +284,7 @@ static int unpack_payload (const char *p, size_t n, journal_rec_t *r)
         r->ntasks = unpack_u64 (&u);
         r->text = unpack_str (&u);
         r->data = unpack_bytes (&u, &r->data_len);
+        r->req_name = unpack_str (&u);
         break;
     case JREC_CLOSE:
         break;

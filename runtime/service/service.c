@@ -384,7 +384,10 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         /* With remote workers messages must be looked for every 20 ms at
          * least.
          * Alone, the launcher's descriptor wakes us: sleep longer. */
-        run_pace (&pace, svc_poll_messages (svc, &msg), svc->local ? worker_fd (svc->local) : -1,
+        /* Under mpirun the pool directory's inotify descriptor wakes us
+         * for a request at once. */
+        run_pace (&pace, svc_poll_messages (svc, &msg),
+                  svc->local ? worker_fd (svc->local) : svc->pd ? pooldir_fd (svc->pd) : -1,
                   svc_pace_cap (svc, nranks > 1 ? 20000 : 250000));
     }
     svc_release_nodes (svc, &msg);
@@ -473,6 +476,7 @@ void service_destroy (service_t *svc)
     free (svc->xoff);
     free (svc->xdeps);
     free (svc->cancelled);
+    svc_pool_forget (svc);
     for (int k = 0; k < svc->ncancel_pats; k++)
         free (svc->cancel_pats[k]);
     free (svc->cancel_pats);

@@ -159,6 +159,8 @@ struct service {
     uint8_t *cancelled;    /* per task: `mpibatch cancel` named it (NULL: none yet) */
     size_t ncancelled;
     int job_cancelled;     /* the whole job was cancelled */
+    struct svc_done *done; /* resume: the ADD records' requests (service_pool.c) */
+    int ndone;
     char **cancel_pats;    /* resume: the CANCEL records' ids and patterns */
     int ncancel_pats;
     uint32_t *xoff, *xdeps;/* resume: prerequisites of the tasks added in earlier runs
@@ -275,7 +277,7 @@ void svc_parts_free (service_t *svc);
 /* Open <state>/pool for the run (after the journal).  0, or the exit
  * code after printing why. */
 int svc_pool_open (service_t *svc);
-/* Act on the requests that wait, at most every 50 ms (a readdir a second
+/* Act on the requests that wait, at most every 20 ms (a readdir a second
  * when inotify gives nothing).  Returns 1 if any came. */
 int svc_pool_serve (service_t *svc, double now);
 /* Is the job still taking tasks (open, neither closed nor shut down)? */
@@ -284,6 +286,12 @@ void svc_pool_close (service_t *svc);
 /* Replay the journal's ADD/CLOSE/PRIORITY records (resume), before the
  * scheduler exists.  0 or -1 (printed). */
 int svc_pool_replay (service_t *svc, const char *journal_path);
+/* Resume: remember that request `name` (r) was recorded as an ADD of
+ * count tasks (ids prefix for --lines), so that if it still waits in the
+ * pool directory it is answered again instead of acted on.  0 or -1. */
+int svc_pool_remember (service_t *svc, const char *name, const pool_req_t *r,
+                       const char *prefix, int64_t count);
+void svc_pool_forget (service_t *svc);
 /* Resume: tasks the journal's CANCEL records name that had not ended
  * end cancelled now (unless --resume-failed).  After the presets. */
 void svc_pool_resume_cancels (service_t *svc);

@@ -20,7 +20,7 @@
 
 /* How often the loop looks at the pool directory at most; pooldir_next
  * itself reads the directory once a second unless inotify says more. */
-#define SERVE_EVERY 0.05
+#define SERVE_EVERY 0.02
 
 static void pool_log (void *arg, const char *msg)
 {
@@ -128,6 +128,7 @@ static int do_add (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
     jr.text = prefix;
     jr.data = enc.data;
     jr.data_len = (uint32_t)enc.len;
+    jr.req_name = r->name;
     if (record (svc, &jr) < 0) {
         snprintf (reason, rlen, "cannot record the tasks in the journal: %s", strerror (errno));
         goto out;
@@ -323,6 +324,64 @@ static int handle (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
     return 0;
 }
 
+/* Batches the journal holds, by request file name, with their answer. */
+struct svc_done {
+    char *name;
+    char *prefix;     /* the ids' prefix of a --lines batch, or NULL */
+    int64_t count;
+};
+
+int svc_pool_remember (service_t *svc, const char *name, const pool_req_t *r,
+                       const char *prefix, int64_t count)
+{
+    struct svc_done *v = realloc (svc->done, (size_t)(svc->ndone + 1) * sizeof (*v));
+    if (!v)
+        return -1;
+    svc->done = v;
+    struct svc_done *d = &v[svc->ndone];
+    d->name = strdup (name);
+    d->prefix = r->lines ? strdup (r->prefix ? r->prefix : prefix ? prefix : "") : NULL;
+    d->count = count;
+    if (!d->name || (r->lines && !d->prefix)) {
+        free (d->name);
+        free (d->prefix);
+        return -1;
+    }
+    svc->ndone++;
+    return 0;
+}
+
+void svc_pool_forget (service_t *svc)
+{
+    for (int k = 0; k < svc->ndone; k++) {
+        free (svc->done[k].name);
+        free (svc->done[k].prefix);
+    }
+    free (svc->done);
+    svc->done = NULL;
+    svc->ndone = 0;
+}
+
+/* A request the journal already holds: its answer, again.  1 if it was
+ * one (and was answered), 0 if not. */
+static int answer_again (service_t *svc, pool_req_t *r)
+{
+    for (int k = 0; k < svc->ndone; k++) {
+        if (strcmp (svc->done[k].name, r->name))
+            continue;
+        pool_answer_t ans = { 0 };
+        mb_error_t err = { "" };
+        ans.job = svc->job->id;
+        ans.count = svc->done[k].count;
+        ans.prefix = svc->done[k].prefix;
+        if (pooldir_accept (svc->pd, r, &ans, &err) < 0)
+            pool_log (svc, err.text);
+        pool_log (svc, "a request recorded before the run stopped: answered again");
+        return 1;
+    }
+    return 0;
+}
+
 int svc_pool_serve (service_t *svc, double now)
 {
     if (!svc->pd || now < svc->pool_next)
@@ -340,6 +399,10 @@ int svc_pool_serve (service_t *svc, double now)
         if (rc == 0)
             break;
         any = 1;
+        if (svc->ndone && answer_again (svc, r)) {
+            pool_req_destroy (r);
+            continue;
+        }
         pool_answer_t ans = { 0 };
         char reason[4096] = "", prefix[64] = "";
         if (handle (svc, r, &ans, prefix, reason, sizeof (reason)) == 0) {
@@ -418,8 +481,15 @@ static int preplay_cb (const journal_rec_t *jr, void *arg)
         p->failed = 1;
         return -1;
     }
-    pool_req_destroy (r);
     size_t n = jobfile_ntasks (part);
+    /* Its request may still wait in the pool directory (the run died
+     * between this record and the answer): it is answered again, not
+     * acted on twice. */
+    if (jr->req_name && svc_pool_remember (svc, jr->req_name, r, jr->text, (int64_t)n) < 0) {
+        pool_req_destroy (r);
+        goto oom;
+    }
+    pool_req_destroy (r);
     if (p->xnd + off[n] > p->xcap) {
         size_t c = (p->xnd + off[n]) * 2 + 64;
         uint32_t *d = realloc (p->xdeps, c * sizeof (*d));

@@ -5,6 +5,8 @@ pool_tests = \
 	tests/pool/run_open.sh \
 	tests/pool/run_resume.sh \
 	tests/pool/adaptive.sh \
-	tests/pool/run_cancel.sh
+	tests/pool/run_cancel.sh \
+	tests/pool/run_torn.sh \
+	tests/pool/run_idle.sh
 TESTS += $(pool_tests)
 EXTRA_DIST += $(pool_tests)

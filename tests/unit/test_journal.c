@@ -157,6 +157,7 @@ static journal_rec_t sample (int type, int k)
         r.text = "add2-line-";
         r.data = "mpibatch-request 1\nop add\n\0body";
         r.data_len = 34;
+        r.req_name = "1700000000.5-host-12-3.req";
         break;
     case JREC_CLOSE:
         break;
@@ -214,6 +215,7 @@ static void assert_rec_equal (const journal_rec_t *a, const journal_rec_t *b)
     assert_int_equal (a->state, b->state);
     assert_int_equal (a->status, b->status);
     assert_int_equal (a->data_len, b->data_len);
+    assert_str_same (a->req_name, b->req_name);
     if (a->data_len)
         assert_memory_equal (a->data, b->data, a->data_len);
 }
