@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/names.h"
 #include "io/jobfile.h"
 #include "io/journal.h"
 #include "io/pooldir.h"
@@ -348,7 +349,8 @@ static int replay_cb (const journal_rec_t *r, void *arg)
             break;
         t->index = r->task_index;
         t->state = r->state == 3 ? RT_SUCCEEDED
-                 : r->state == 5 ? RT_SKIPPED : RT_FAILED;
+                 : r->state == 5 ? RT_SKIPPED
+                 : r->state == MB_STATE_CANCELLED ? RT_CANCELLED : RT_FAILED;
         if (r->job_action == EXIT_JOB_TERMINATE) {
             char buf[600];
             snprintf (buf, sizeof (buf), "task %s, %s", t->id, r->rule ? r->rule : "?");
@@ -420,7 +422,7 @@ run_task_t *run_view_find (run_view_t *v, const char *id)
 const char *run_state_name (int state)
 {
     static const char *names[] = {
-        "running", "retrying", "succeeded", "failed", "skipped", "interrupted",
+        "running", "retrying", "succeeded", "failed", "skipped", "interrupted", "cancelled",
     };
     return state >= 0 && state < RT_NSTATES ? names[state] : "unknown";
 }

@@ -61,7 +61,10 @@ check_eq "report: counts cancelled failed skipped" "$(echo "$states" | tail -n 1
 mb report c1.cfg
 check "report text counts cancelled" grep -q "5 cancelled" "$tmp/out"
 mb status c1.cfg
-check "status: w1's reason" sh -c "grep -A9 failed: $tmp/out | grep w1 | grep -q cancelled"
+check "status counts the cancelled tasks" grep -q ", 5 cancelled" "$tmp/out"
+check_eq "status --json: cancelled" "$(status_json c1 's["counts"]["cancelled"], s["counts"]["failed"]')" "(5, 0)"
+mb status --tasks cancelled c1.cfg
+check_eq "status --tasks cancelled" "$(sort "$tmp/out" | tr '\n' ' ')" "q-1 q-2 q-3 w1 w2 "
 
 # --resume runs no cancelled task again.
 : >"$tmp/ran"
