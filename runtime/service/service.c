@@ -381,6 +381,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             svc->last_report = now;
         }
         svc_progress (svc, now, 0);
+        svc_pool_status (svc, now, NULL);
         /* With remote workers messages must be looked for every 20 ms at
          * least.
          * Alone, the launcher's descriptor wakes us: sleep longer. */
@@ -392,8 +393,6 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     }
     svc_release_nodes (svc, &msg);
     svc->finished = mb_clock_real ();
-    /* Requests that come now find no pool: they are told so at once. */
-    svc_pool_close (svc);
     {
         size_t counts[6];
         sched_counts (svc->s, counts);
@@ -437,6 +436,8 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             fprintf (stderr, "mpibatch: cannot write the report: %s\n", err.text);
         svc_progress (svc, svc->finished, 1);
         svc_print_summary (svc);
+        svc_pool_status (svc, svc->finished, status);
+        svc_pool_close (svc);
     }
 shutdown:
     svc_workers_shutdown (svc, rc);

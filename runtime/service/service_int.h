@@ -159,6 +159,9 @@ struct service {
     uint8_t *cancelled;    /* per task: `mpibatch cancel` named it (NULL: none yet) */
     size_t ncancelled;
     int job_cancelled;     /* the whole job was cancelled */
+    int priority;          /* the job's, as `priority` last set it */
+    double status_time;    /* real time status.json was last written */
+    uint64_t status_sig;   /* what it said, in short */
     struct svc_done *done; /* resume: the ADD records' requests (service_pool.c) */
     int ndone;
     char **cancel_pats;    /* resume: the CANCEL records' ids and patterns */
@@ -283,6 +286,10 @@ int svc_pool_serve (service_t *svc, double now);
 /* Is the job still taking tasks (open, neither closed nor shut down)? */
 int svc_job_open (const service_t *svc);
 void svc_pool_close (service_t *svc);
+/* Write POOLDIR/status.json (the workers, the job, its counts): at most
+ * once a second when something changed, or now with `ended` (the job's
+ * final state: succeeded, failed, ...). */
+void svc_pool_status (service_t *svc, double now, const char *ended);
 /* Replay the journal's ADD/CLOSE/PRIORITY records (resume), before the
  * scheduler exists.  0 or -1 (printed). */
 int svc_pool_replay (service_t *svc, const char *journal_path);

@@ -10,11 +10,14 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/names.h"
+#include "io/poolstatus.h"
 #include "io/stage.h"
 #include "runtime/service/service_int.h"
 
@@ -318,8 +321,10 @@ static int handle (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
     }
     if (r->op == POOL_OP_CLOSE)
         svc->closed = 1;
-    else
+    else {
         sched_job_set_priority (svc->s, 0, r->priority);
+        svc->priority = r->priority;
+    }
     ans->job = svc->job->id;
     return 0;
 }
@@ -424,6 +429,81 @@ int svc_pool_serve (service_t *svc, double now)
 }
 
 /* ---------------------------------------------------------------- */
+/* POOLDIR/status.json: the pool's summary, for `mpibatch status POOLDIR`. */
+
+void svc_pool_status (service_t *svc, double now, const char *ended)
+{
+    if (!svc->pd || !svc->s)
+        return;
+    size_t c[6];
+    sched_counts (svc->s, c);
+    uint64_t counts[PS_NCOUNTS] = { c[SCHED_PENDING], c[SCHED_READY], c[SCHED_RUNNING],
+                                    c[SCHED_SUCCEEDED], c[SCHED_FAILED], c[SCHED_SKIPPED], 0 };
+    for (size_t g = 0; svc->cancelled && g < svc->ntasks; g++)
+        if (svc->cancelled[g] && sched_state (svc->s, (uint32_t)g) == SCHED_FAILED) {
+            counts[PS_FAILED]--;
+            counts[PS_CANCELLED]++;
+        }
+    const char *state = ended ? "ended" : svc->draining ? "draining"
+                      : svc->shutdown ? "shutting_down" : "running";
+    /* Rewritten at most once a second, and only when something changed. */
+    uint64_t sig = (uint64_t)svc->priority * 1000003u + (uint64_t)svc_job_open (svc) * 7919u
+                   + (uint64_t)(state[0] + state[1]) * 104729u;
+    for (int k = 0; k < PS_NCOUNTS; k++)
+        sig = sig * 31 + counts[k];
+    if (!ended && (now - svc->status_time < 1.0 || sig == svc->status_sig))
+        return;
+    svc->status_time = now;
+    svc->status_sig = sig;
+
+    poolstatus_worker_t *ws = calloc ((size_t)svc->nworkers + 1, sizeof (*ws));
+    if (!ws)
+        return;
+    for (int i = 0; i < svc->nworkers; i++) {
+        ws[i].worker = svc->w[i].rank;
+        ws[i].node = svc->nodes[svc->w[i].node].name;
+        ws[i].slots = svc->w[i].slots;
+        ws[i].busy = (int)sched_worker_tasks (svc->s, i, NULL, 0);
+        ws[i].alive = svc->w[i].alive;
+    }
+    char host[256] = "";
+    gethostname (host, sizeof (host) - 1);
+    /* The job's state directory: the pool directory's parent. */
+    char dir[4200];
+    snprintf (dir, sizeof (dir), "%s", svc->pool_dir);
+    char *slash = strrchr (dir, '/');
+    if (slash)
+        *slash = '\0';
+    poolstatus_job_t job;
+    memset (&job, 0, sizeof (job));
+    job.id = (char *)svc->job->id;
+    job.state = (char *)(ended ? ended : "active");
+    job.priority = svc->priority;
+    job.open = svc_job_open (svc);
+    job.state_dir = dir;
+    memcpy (job.counts, counts, sizeof (counts));
+    job.submitted = svc->started;
+    job.started = svc->started;
+    job.ended = ended ? now : NAN;
+    poolstatus_t st;
+    memset (&st, 0, sizeof (st));
+    st.pool = (char *)svc->job->id;   /* under run, the pool is its job's */
+    st.host = host;
+    st.pid = (long)getpid ();
+    st.started = svc->started;
+    st.updated = now;
+    st.state = (char *)state;
+    st.nworkers = (size_t)svc->nworkers;
+    st.workers = ws;
+    st.njobs = 1;
+    st.jobs = &job;
+    mb_error_t err = { "" };
+    if (poolstatus_write (svc->pool_dir, &st, &err) < 0)
+        pool_log (svc, err.text);
+    free (ws);
+}
+
+/* ---------------------------------------------------------------- */
 /* Resume: the requests the journal holds.                            */
 
 typedef struct {
@@ -439,6 +519,10 @@ static int preplay_cb (const journal_rec_t *jr, void *arg)
     service_t *svc = p->svc;
     if (jr->type == JREC_CLOSE) {
         svc->closed = 1;
+        return 0;
+    }
+    if (jr->type == JREC_PRIORITY) {
+        svc->priority = jr->status;
         return 0;
     }
     if (jr->type == JREC_CANCEL) {

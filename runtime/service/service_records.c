@@ -331,6 +331,7 @@ int service_open_state (service_t *svc, mb_error_t *err)
     errlist_destroy (errs);
     svc->job = jobfile_job (svc->jf);
     svc->ntasks = jobfile_ntasks (svc->jf);
+    svc->priority = svc->job->priority;
     if (svc_parts_init (svc) < 0) {
         fprintf (stderr, "mpibatch: out of memory\n");
         return 3;

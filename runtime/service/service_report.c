@@ -81,7 +81,10 @@ static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_ou
     jobfile_task_t t = { 0 };
     if (!sw || !cap)
         goto error;
-    for (size_t i = 0; i < svc->ntasks; i++) {
+    /* The job file's sweeps: a batch added while the job ran numbers its
+     * own sweeps, which are not these (its tasks are in /tasks only). */
+    size_t n0 = svc->nparts > 1 ? svc->part_first[1] : svc->ntasks;
+    for (size_t i = 0; i < n0; i++) {
         if (svc_task_get (svc, i, &t) < 0 || t.sweep < 0 || t.sweep >= ns)
             continue;
         report_sweep_t *s = &sw[t.sweep];

@@ -90,6 +90,63 @@ check "not open: the reason" grep -q "not open" "$tmp/err"
 wait $bg
 st=$(cat "$tmp/.st" 2>/dev/null || echo 99)
 check_status "run of the closed job" 0
+# The run's pool directory has a status.json: status, logs and report
+# take POOLDIR [JOB] as for a pool, while the run goes on and after it.
+job st1 <<CFG
+open = true;
+priority = 3;
+tasks = ( { id = "a"; command = "echo hello-a"; } );
+CFG
+mb_run 3 st1.cfg &
+bg=$!
+P=$tmp/jobs/st1/pool
+for _ in $(seq 100); do [ -f "$P/status.json" ] && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q '"succeeded":1' "$P/status.json" 2>/dev/null && break; sleep 0.1; done
+mb status "$P"
+check_status "status POOLDIR during the run" 0
+check "status POOLDIR: the job's line" grep -q "st1" "$tmp/out"
+mb status --json "$P"
+got=$("$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); j=s["jobs"][0]
+print(s["state"], len(s["workers"]), j["id"], j["state"], j["priority"], j["open"], j["counts"]["succeeded"])' "$tmp/out")
+check_eq "status.json while it runs" "$got" "running 2 st1 active 3 True 1"
+mb logs "$P" st1 a
+check_eq "logs POOLDIR JOB TASK" "$(cat "$tmp/out")" "hello-a"
+timeout 20 "$M" priority "$P" st1 -- -7 >"$tmp/out" 2>"$tmp/err"; st=$?
+for _ in $(seq 30); do grep -q '"priority":-7' "$P/status.json" && break; sleep 0.1; done
+check "status.json follows the priority" grep -q '"priority":-7' "$P/status.json"
+timeout 20 "$M" close "$P" st1 >"$tmp/out" 2>"$tmp/err"; st=$?
+wait $bg
+st=$(cat "$tmp/.st" 2>/dev/null || echo 99)
+check_status "run st1" 0
+mb status --json "$P"
+got=$("$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); j=s["jobs"][0]
+print(s["state"], j["state"], j["open"], j["ended"] is not None)' "$tmp/out")
+check_eq "status.json after the run" "$got" "ended succeeded False True"
+mb report "$P" st1
+check_status "report POOLDIR JOB" 0
+check "the report's counts" grep -q "1 succeeded" "$tmp/out"
+
+# A batch's own sweeps are not the job file's: the report's /parameters
+# holds the job file's sweeps with their tasks only.
+job sw1 <<'CFG'
+open = true;
+sweeps = ( { id = "s-${x}"; command = "sleep 1"; parameters = { x = [1, 2]; }; } );
+CFG
+printf 'sweeps = ( { id = "t-${y}"; command = "true"; parameters = { y = [7, 8, 9]; }; } );\n' >frag.cfg
+mb_run 3 sw1.cfg &
+bg=$!
+P=$tmp/jobs/sw1/pool
+for _ in $(seq 100); do [ -f "$P/pool.info" ] && break; sleep 0.1; done
+timeout 20 "$M" add "$P" sw1 frag.cfg >"$tmp/out" 2>"$tmp/err"; st=$?
+check_status "add a sweep" 0
+timeout 20 "$M" close "$P" sw1 >"$tmp/out" 2>"$tmp/err"; st=$?
+wait $bg
+st=$(cat "$tmp/.st" 2>/dev/null || echo 99)
+check_status "run with an added sweep" 0
+got=$(report_py "$tmp/jobs/sw1/report.h5" '
+print(list(f["parameters"].keys()), len(f["parameters"]["s"]["task"]), " ".join(s(x) for x in f["tasks"]["id"]))')
+check_eq "report: the job file's sweep only, every task" "$got" "['s'] 2 s-1 s-2 t-7 t-8 t-9"
+
 # shutdown closes an open job: the run ends once its tasks have.
 job sd1 <<CFG
 open = true;

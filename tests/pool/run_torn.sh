@@ -5,8 +5,8 @@
 # the request waits, keeping a copy of it, and after kill -9 removing the
 # pool's own record of it): `run --resume` restores the tasks from the
 # journal and answers the request again instead of adding them twice.
-# (2) Torn and hostile request files are refused with a reason and the
-# run goes on serving.
+# (2) Torn and hostile request files are refused with a reason, one owned
+# by another user is moved aside unread, and the run goes on serving.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/torture/torture-lib.sh"
 mb_init run_torn
@@ -59,6 +59,16 @@ mv "$P/requests/.tmp.y" "$P/requests/1-junk-1-2.req"
 for _ in $(seq 50); do [ -f "$P/answers/1-junk-1-2.ans" ] && [ -f "$P/answers/1-torn-1-1.ans" ] && break; sleep 0.1; done
 check "the torn request is refused" grep -q "status refused" "$P/answers/1-torn-1-1.ans"
 check "the junk request is refused" grep -q "status refused" "$P/answers/1-junk-1-2.ans"
+# Who may submit: a request owned by another user is refused unread.
+if [ "$(id -u)" = 0 ]; then
+    cp "$tmp/saved.req" "$P/requests/.tmp.z"
+    chown 65534 "$P/requests/.tmp.z"
+    mv "$P/requests/.tmp.z" "$P/requests/1-other-1-3.req"
+    for _ in $(seq 50); do [ -e "$P/refused/1-other-1-3.req" ] && break; sleep 0.1; done
+    check "another user's request is moved to refused/" test -e "$P/refused/1-other-1-3.req"
+    check "and not answered" test ! -e "$P/answers/1-other-1-3.ans"
+    check "the run logs its owner" grep -q "1-other-1-3.req" "$tmp/run.err"
+fi
 timeout 20 "$M" close "$P" t1 >"$tmp/out" 2>"$tmp/err"; st=$?
 check_status "close after the bad requests" 0
 wait "$tor_bg"
