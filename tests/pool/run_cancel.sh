@@ -47,6 +47,7 @@ wait "$tor_bg"
 st=$?
 t1=$(date +%s)
 check_status "run with cancelled tasks" 1
+check "the summary counts the cancelled tasks" grep -q "0 failed, 1 skipped, 5 cancelled" "$tmp/run.err"
 check_range "w2 killed after the grace period (s)" "$((t1 - t0))" 8 25
 check "nothing of the run survives" tor_gone 20
 check_eq "w1 ran once (no retry)" "$(grep -c start "$tmp/w1")" 1
