@@ -93,7 +93,11 @@ static int do_add (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
 {
     if (!same_job (svc, r, reason, rlen))
         return -1;
-    if (svc->draining || svc->stop_on_failure || svc->shutdown) {
+    if (svc->shutdown) {
+        snprintf (reason, rlen, "the pool is shutting down: no tasks can be added");
+        return -1;
+    }
+    if (svc->draining || svc->stop_on_failure) {
         snprintf (reason, rlen, "job '%s' is stopping: no tasks can be added", svc->job->id);
         return -1;
     }
@@ -112,8 +116,14 @@ static int do_add (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
     sched_task_t *reqs = calloc (n + 1, sizeof (*reqs));
     buf_t enc = { 0 };
     int rc = -1;
-    if (!reqs || pool_req_encode (r, &enc) < 0 || enc.len > UINT32_MAX) {
+    if (!reqs || pool_req_encode (r, &enc) < 0) {
         snprintf (reason, rlen, "out of memory");
+        goto out;
+    }
+    /* The journal's record limit (16 MiB), less room for the rest. */
+    if (enc.len > (15u << 20)) {
+        snprintf (reason, rlen, "the batch is too large to record (%zu bytes, at most 15 MiB): "
+                  "send it in smaller parts", enc.len);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
