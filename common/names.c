@@ -6,7 +6,7 @@
 #include "common/names.h"
 
 static const char *const state_names[MB_NSTATES] = {
-    "pending", "ready", "running", "succeeded", "failed", "skipped",
+    "pending", "ready", "running", "succeeded", "failed", "skipped", "cancelled",
 };
 
 static const char *const outcome_names[MB_NOUTCOMES] = {

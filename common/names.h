@@ -9,9 +9,13 @@
 #define MB_NAMES_H
 
 /* Task states, indexed by enum sched_state: "pending", "ready", "running",
- * "succeeded", "failed", "skipped" (the report's /tasks state column and
- * its per-state count attributes). */
-#define MB_NSTATES 6
+ * "succeeded", "failed", "skipped", then "cancelled" (MB_STATE_CANCELLED:
+ * the runtime's, for `mpibatch cancel`; the scheduler sees such a task as
+ * failed): the journal's task ends, the report's /tasks state column and
+ * its per-state count attributes (a report written before "cancelled"
+ * existed has no such attribute: read it as 0). */
+#define MB_NSTATES 7
+#define MB_STATE_CANCELLED 6
 /* The name of state s; "unknown" outside 0 .. MB_NSTATES-1.  Static. */
 const char *mb_state_name (int s);
 /* The state called name (exact, lower case), or -1. */

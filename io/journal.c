@@ -133,6 +133,21 @@ static int pack_payload (buf_t *b, const journal_rec_t *r)
         rc |= buf_pack_dbl (b, r->end_time);
         rc |= buf_pack_str (b, r->reason);
         break;
+    case JREC_ADD:
+        rc |= buf_pack_u32 (b, r->task_index);
+        rc |= buf_pack_u64 (b, r->ntasks);
+        rc |= buf_pack_str (b, r->text);
+        rc |= buf_pack_bytes (b, r->data, r->data_len);
+        rc |= buf_pack_str (b, r->req_name);
+        break;
+    case JREC_CLOSE:
+        break;
+    case JREC_CANCEL:
+        rc |= buf_pack_str (b, r->text);
+        break;
+    case JREC_PRIORITY:
+        rc |= buf_pack_i32 (b, r->status);
+        break;
     default:
         errno = EINVAL;
         return -1;
@@ -252,6 +267,21 @@ static int unpack_payload (const char *p, size_t n, journal_rec_t *r)
         r->start_time = unpack_dbl (&u);
         r->end_time = unpack_dbl (&u);
         r->reason = unpack_str (&u);
+        break;
+    case JREC_ADD:
+        r->task_index = unpack_u32 (&u);
+        r->ntasks = unpack_u64 (&u);
+        r->text = unpack_str (&u);
+        r->data = unpack_bytes (&u, &r->data_len);
+        r->req_name = unpack_str (&u);
+        break;
+    case JREC_CLOSE:
+        break;
+    case JREC_CANCEL:
+        r->text = unpack_str (&u);
+        break;
+    case JREC_PRIORITY:
+        r->status = unpack_i32 (&u);
         break;
     default:
         return -1;

@@ -21,6 +21,15 @@ enum journal_type {
     JREC_RUN_END = 6,       /* status, time */
     JREC_PREP = 7,          /* node, worker, attempt (0 prep, 1 release), outcome, exit_code, signal,
                                start/end, reason */
+    /* Requests a pool accepted for this job (spec/pools.md); a journal
+     * without them reads as before. */
+    JREC_ADD = 8,           /* task_index (global index of the batch's first task), ntasks,
+                               text (the id prefix the pool chose for --lines), data (the
+                               request as io/pooldir encodes it: the batch's whole definition),
+                               req_name (its file name in the pool directory) */
+    JREC_CLOSE = 9,         /* (time only): no more tasks */
+    JREC_CANCEL = 10,       /* text (a task id or pattern; NULL: the whole job) */
+    JREC_PRIORITY = 11,     /* status (the job's new priority) */
 };
 
 /* Attempt outcomes (report /attempts outcome column). */
@@ -83,6 +92,9 @@ typedef struct {
     int decision;            /* attempt end: enum journal_decision */
     int dependents;          /* task end: 0 its on_failure, 1 block, 2 satisfy (a rule's) */
     int job_action;          /* task end: 0, or EXIT_JOB_STOP / EXIT_JOB_TERMINATE by its rule */
+    const char *data;        /* ADD: data_len bytes (any bytes) */
+    const char *req_name;    /* ADD: the request's file name */
+    uint32_t data_len;
 } journal_rec_t;
 
 typedef struct journal journal_t;

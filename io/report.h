@@ -94,7 +94,8 @@ typedef struct {
                                   * in a live report */
     const char *terminated_by;   /* with terminated: "task ID, RULE"; else NULL */
     int workers, nodes, slots;
-    size_t counts[6];            /* pending ready running succeeded failed skipped */
+    size_t counts[7];            /* pending ready running succeeded failed skipped cancelled
+                                  * (MB_NSTATES, common/names.h) */
     size_t requeues;             /* attempts requeued because their worker was lost */
     const char *config;          /* the job file as run: /job attribute config */
     size_t ntasks;

@@ -51,7 +51,7 @@ long report_value_index (const report_sweep_t *sw, int p, const char ***vals,
  * (mb_state_by_name), and the summed wall time of those that ran. */
 typedef struct {
     const char *value;
-    size_t n[6];
+    size_t n[7];   /* by state: MB_NSTATES */
     double wall_sum;
     size_t nwall;
 } report_value_t;

@@ -80,6 +80,8 @@ static int scan_cb (const journal_rec_t *j, void *arg)
     }
     else if (j->type == JREC_RUN_END)
         l->ended = 1;
+    else if (j->type == JREC_ADD && j->task_index + j->ntasks > l->ntasks)
+        l->ntasks = j->task_index + j->ntasks;   /* tasks added while it ran */
     return 0;
 }
 
@@ -172,6 +174,10 @@ static int merge_cb (const journal_rec_t *j, void *arg)
     if ((row = row_of (l, j)) < 0)
         return 0;
     report_task_t *t = &l->tasks[row];
+    /* A task added while the job ran has no row of the job file: its
+     * records name it. */
+    if (j->task && t->id[0] == '#')
+        t->id = keep (l, j->task);
     if (j->type == JREC_TASK_END) {
         t->state = mb_state_name (j->state);
         if (j->reason && *j->reason)

@@ -152,7 +152,7 @@ static void print_sweeps (FILE *f, const report_t *r)
             fprintf (f, "  %-*s  %9s  %6s  %7s  %7s  %9s\n", w, nz (sw->param_names[p]),
                      "SUCCEEDED", "FAILED", "SKIPPED", "OTHER", "MEAN_WALL");
             for (long k = 0; k < ng && k < MAX_VALUES; k++) {
-                size_t other = g[k].n[0] + g[k].n[1] + g[k].n[2];
+                size_t other = g[k].n[0] + g[k].n[1] + g[k].n[2] + g[k].n[MB_STATE_CANCELLED];
                 fprintf (f, "  %-*s  %9zu  %6zu  %7zu  %7zu  ", w, g[k].value, g[k].n[3],
                          g[k].n[4], g[k].n[5], other);
                 if (g[k].nwall)

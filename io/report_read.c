@@ -179,7 +179,11 @@ static int read_root (report_file_t *rf, hid_t f, mb_error_t *err)
         goto out;
     rf->r.slots = (int)v;
     for (int i = 0; i < MB_NSTATES; i++) {
-        if (read_attr_i64 (f, mb_state_name (i), &v, err) < 0)
+        /* Reports written before "cancelled" existed lack its count. */
+        v = 0;
+        if (i == MB_STATE_CANCELLED && H5Aexists (f, mb_state_name (i)) <= 0)
+            ;
+        else if (read_attr_i64 (f, mb_state_name (i), &v, err) < 0)
             goto out;
         rf->r.counts[i] = (size_t)v;
     }

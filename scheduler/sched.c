@@ -11,7 +11,10 @@
 #include "scheduler/sched_priv.h"
 
 /* The journal and the report spell states with common/names.c's table. */
-_Static_assert (SCHED_SKIPPED + 1 == MB_NSTATES, "common/names.c names each enum sched_state");
+/* common/names.c names each enum sched_state, then the runtime's own
+ * "cancelled" (a cancelled task is FAILED here). */
+_Static_assert (SCHED_SKIPPED + 1 == MB_STATE_CANCELLED && MB_STATE_CANCELLED + 1 == MB_NSTATES,
+                "common/names.c names each enum sched_state");
 
 /* ------------------------------------------------------------------ */
 /* The ready queue: one heap per class, and a heap of classes by head   */

@@ -13,3 +13,4 @@ include tests/cluster/cluster.mk
 include tests/fuzz/fuzz.mk
 include tests/hostile/hostile.mk
 include tests/alloc/alloc.mk
+include tests/pool/pool.mk

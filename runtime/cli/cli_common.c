@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/names.h"
 #include "io/jobfile.h"
 #include "io/journal.h"
 #include "io/pooldir.h"
@@ -297,6 +298,11 @@ static int replay_cb (const journal_rec_t *r, void *arg)
         if (set_str (&v->job_id, r->job_id) < 0 || set_str (&v->version, r->version) < 0)
             return 1;
         break;
+    case JREC_ADD:
+        /* Tasks added while the job ran (mpibatch add). */
+        if (r->task_index + r->ntasks > v->ntasks)
+            v->ntasks = r->task_index + r->ntasks;
+        break;
     case JREC_RUN_END:
         interrupt_running (v);
         v->ended = 1;
@@ -343,7 +349,8 @@ static int replay_cb (const journal_rec_t *r, void *arg)
             break;
         t->index = r->task_index;
         t->state = r->state == 3 ? RT_SUCCEEDED
-                 : r->state == 5 ? RT_SKIPPED : RT_FAILED;
+                 : r->state == 5 ? RT_SKIPPED
+                 : r->state == MB_STATE_CANCELLED ? RT_CANCELLED : RT_FAILED;
         if (r->job_action == EXIT_JOB_TERMINATE) {
             char buf[600];
             snprintf (buf, sizeof (buf), "task %s, %s", t->id, r->rule ? r->rule : "?");
@@ -415,7 +422,7 @@ run_task_t *run_view_find (run_view_t *v, const char *id)
 const char *run_state_name (int state)
 {
     static const char *names[] = {
-        "running", "retrying", "succeeded", "failed", "skipped", "interrupted",
+        "running", "retrying", "succeeded", "failed", "skipped", "interrupted", "cancelled",
     };
     return state >= 0 && state < RT_NSTATES ? names[state] : "unknown";
 }

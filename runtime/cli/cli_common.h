@@ -41,6 +41,7 @@ enum {
     RT_FAILED,
     RT_SKIPPED,
     RT_INTERRUPTED,      /* running (or stopped) when a run that is no longer live ended */
+    RT_CANCELLED,        /* ended by `mpibatch cancel` */
     RT_NSTATES,
 };
 

@@ -29,7 +29,7 @@ static const char *usage_text =
     "  --json              print one JSON object (POOLDIR: its status.json)\n"
     "  --tasks STATE       print the ids of the tasks in STATE, one per line:\n"
     "                      running, succeeded, failed, skipped, interrupted,\n"
-    "                      retrying, waiting (or pending, ready: the same;\n"
+    "                      cancelled, retrying, waiting (or pending, ready: the same;\n"
     "                      waiting needs the JOBFILE)\n"
     "  --watch [SECONDS]   redraw every SECONDS (default 2) until the run (or\n"
     "                      the pool) ends\n"
@@ -113,6 +113,8 @@ static void print_text (FILE *f, const run_view_t *v, const char *statedir,
              v->counts[RT_FAILED], v->counts[RT_SKIPPED]);
     if (v->counts[RT_INTERRUPTED])
         fprintf (f, ", %zu interrupted", v->counts[RT_INTERRUPTED]);
+    if (v->counts[RT_CANCELLED])
+        fprintf (f, ", %zu cancelled", v->counts[RT_CANCELLED]);
     fprintf (f, "\n");
 
     size_t nrun;
@@ -173,10 +175,10 @@ static void print_json (FILE *f, const run_view_t *v, const char *statedir,
     json_put_string (f, v->terminated_by);
     fprintf (f, ",\"counts\":{\"total\":%llu,\"waiting\":%zu,\"retrying\":%zu,"
                 "\"running\":%zu,\"succeeded\":%zu,\"failed\":%zu,\"skipped\":%zu,"
-                "\"interrupted\":%zu}",
+                "\"interrupted\":%zu,\"cancelled\":%zu}",
              (unsigned long long)v->ntasks, waiting_count (v), v->counts[RT_RETRY],
              v->counts[RT_RUNNING], v->counts[RT_SUCCEEDED], v->counts[RT_FAILED],
-             v->counts[RT_SKIPPED], v->counts[RT_INTERRUPTED]);
+             v->counts[RT_SKIPPED], v->counts[RT_INTERRUPTED], v->counts[RT_CANCELLED]);
 
     size_t nrun;
     run_task_t **run = running_tasks (v, &nrun);
@@ -322,7 +324,7 @@ static int parse_args (int argc, char **argv, struct opts *o)
         return cli_error (&p, "--tasks needs a JOB of the pool: status POOLDIR JOB --tasks STATE");
     if (o->tasks && state_by_name (o->tasks) < 0)
         return cli_error (&p, "--tasks: unknown state '%s' (running, succeeded, failed, "
-                              "skipped, interrupted, retrying, waiting)", o->tasks);
+                              "skipped, interrupted, cancelled, retrying, waiting)", o->tasks);
     return 0;
 }
 

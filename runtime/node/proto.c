@@ -84,11 +84,13 @@ static void free_inputs (jobfile_input_t *in, int n)
     free (in);
 }
 
-int jobinfo_pack (const jobfile_job_t *job, int nworkers, double kill_grace, buf_t *b)
+int jobinfo_pack (const jobfile_job_t *job, const char *pool_dir, int nworkers,
+                  double kill_grace, buf_t *b)
 {
     buf_pack_u32 (b, PROTO_VERSION);
     buf_pack_str (b, job->id);
     buf_pack_str (b, job->storage);
+    buf_pack_str (b, pool_dir);
     buf_pack_str (b, job->state);
     buf_pack_str (b, job->node_root);
     buf_pack_i32 (b, job->env_compat);
@@ -127,6 +129,7 @@ int jobinfo_unpack (const void *p, size_t n, jobinfo_t *ji)
         return -1;
     ji->job_id = unpack_strdup (&u);
     ji->storage = unpack_strdup (&u);
+    ji->pool_dir = unpack_strdup (&u);
     ji->state = unpack_strdup (&u);
     ji->node_root = unpack_strdup (&u);
     ji->env_compat = unpack_i32 (&u);
@@ -165,6 +168,7 @@ void jobinfo_free (jobinfo_t *ji)
         return;
     free (ji->job_id);
     free (ji->storage);
+    free (ji->pool_dir);
     free (ji->state);
     free (ji->node_root);
     free_env (&ji->env);

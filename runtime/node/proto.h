@@ -31,12 +31,14 @@ enum proto_ctrl {
     CTRL_INTERRUPT = 1, /* drain: interrupt every running attempt */
     CTRL_SHUTDOWN = 2,  /* the run is over: stop the launcher and exit */
     CTRL_UNQUEUE = 3,   /* on_task_failure = stop: withdraw attempts not started */
+    CTRL_CANCEL = 4,    /* `mpibatch cancel`: interrupt or withdraw the attempts of task arg */
 };
 
 /* What a worker needs of the job, sent once to every worker. */
 typedef struct {
     char *job_id;
     char *storage;
+    char *pool_dir;            /* MPIBATCH_POOL_DIR of the tasks, or NULL */
     char *state;
     char *node_root;
     int env_compat;
@@ -62,7 +64,10 @@ typedef struct {
     double release_max_wall_clock;
 } jobinfo_t;
 
-int jobinfo_pack (const jobfile_job_t *job, int nworkers, double kill_grace, buf_t *b);
+/* What the workers need of job; pool_dir (may be NULL) is the directory
+ * tasks send their requests to. */
+int jobinfo_pack (const jobfile_job_t *job, const char *pool_dir, int nworkers,
+                  double kill_grace, buf_t *b);
 /* Fills ji with malloc'd copies; 0 or -1 (malformed). */
 int jobinfo_unpack (const void *p, size_t n, jobinfo_t *ji);
 void jobinfo_free (jobinfo_t *ji);

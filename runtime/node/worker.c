@@ -270,7 +270,7 @@ static int env_in (const jobfile_env_t *l, const char *name)
  * NULL name: that convention has no such variable. */
 enum task_var {
     TV_JOB_ID, TV_POOL_ID, TV_TASK_ID, TV_TASK_ATTEMPT, TV_TASK_SLOTS, TV_TASK_CPUS,
-    TV_NODE_ID, TV_WORKER_RANK, TV_NUM_WORKERS, TV_STORAGE_DIR,
+    TV_NODE_ID, TV_WORKER_RANK, TV_NUM_WORKERS, TV_STORAGE_DIR, TV_POOL_DIR,
     TV_NODE_ROOT_DIR, TV_NODE_SHARED_DIR, TV_TASK_DIR, TV_TASK_WORKING_DIR,
     TV_JOB_PREP_DIR, TV_JOB_PREP_WORKING_DIR, TV_SWEEP_INDEX,
     /* Multi-instance tasks only. */
@@ -292,6 +292,7 @@ static const struct {
     [TV_WORKER_RANK] = { "MPIBATCH_WORKER_RANK", NULL },
     [TV_NUM_WORKERS] = { "MPIBATCH_NUM_WORKERS", NULL },
     [TV_STORAGE_DIR] = { "MPIBATCH_STORAGE_DIR", NULL },
+    [TV_POOL_DIR] = { "MPIBATCH_POOL_DIR", NULL },
     [TV_NODE_ROOT_DIR] = { "MPIBATCH_NODE_ROOT_DIR", "AZ_BATCH_NODE_ROOT_DIR" },
     [TV_NODE_SHARED_DIR] = { "MPIBATCH_NODE_SHARED_DIR", "AZ_BATCH_NODE_SHARED_DIR" },
     [TV_TASK_DIR] = { "MPIBATCH_TASK_DIR", "AZ_BATCH_TASK_DIR" },
@@ -396,6 +397,7 @@ static int build_env (worker_t *w, const assign_t *a, const char *task_dir,
     val_int (&v, TV_WORKER_RANK, w->rank);
     val_int (&v, TV_NUM_WORKERS, ji->nworkers);
     v.val[TV_STORAGE_DIR] = ji->storage;
+    v.val[TV_POOL_DIR] = ji->pool_dir;
     v.val[TV_NODE_ROOT_DIR] = w->node_dir;
     v.val[TV_NODE_SHARED_DIR] = w->shared_dir;
     v.val[TV_TASK_DIR] = task_dir;
@@ -752,6 +754,23 @@ void worker_interrupt_all (worker_t *w)
     worker_unqueue (w);
     for (int i = 0; i < w->nrun_cap; i++)
         if (w->run[i].used)
+            launcher_interrupt (w->l, w->run[i].tag);
+}
+
+void worker_cancel (worker_t *w, uint32_t task)
+{
+    int k = 0;
+    for (int i = 0; i < w->nqueue; i++) {
+        if (w->queue[i].task == task) {
+            fail_now (w, &w->queue[i], LAUNCH_INTERRUPTED, "cancelled before it started");
+            assign_free (&w->queue[i]);
+        }
+        else
+            w->queue[k++] = w->queue[i];
+    }
+    w->nqueue = k;
+    for (int i = 0; i < w->nrun_cap; i++)
+        if (w->run[i].used && (uint32_t)(w->run[i].tag >> 32) == task)
             launcher_interrupt (w->l, w->run[i].tag);
 }
 

@@ -35,6 +35,10 @@ void worker_unqueue (worker_t *w);
 
 /* Withdraw the waiting attempts and interrupt every running one (drain). */
 void worker_interrupt_all (worker_t *w);
+/* `mpibatch cancel`: withdraw the attempts of task (the service's index)
+ * not started yet, and interrupt those running (SIGTERM, then SIGKILL
+ * after the grace period).  Their results come back interrupted. */
+void worker_cancel (worker_t *w, uint32_t task);
 
 /* Append the results of finished attempts to `out` as result items and
  * return how many were added (0 when none), or -1 when the launcher died. */

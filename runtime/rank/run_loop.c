@@ -198,6 +198,8 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                     worker_interrupt_all (w);
                 else if (op == CTRL_UNQUEUE && w)
                     worker_unqueue (w);
+                else if (op == CTRL_CANCEL && w)
+                    worker_cancel (w, (uint32_t)unpack_i32 (&u));
                 else if (op == CTRL_SHUTDOWN)
                     done = 1;
             }

@@ -51,7 +51,7 @@ static void dispatch (service_t *svc)
                 attempt = svc->attempt_base[a.task];
             svc->attempt_base[a.task] = (uint16_t)(attempt + 1);
         }
-        if (jobfile_task_get (svc->jf, a.task, &t) < 0) {
+        if (svc_task_get (svc, a.task, &t) < 0) {
             fprintf (stderr, "mpibatch: cannot expand task %u: %s\n", a.task, strerror (errno));
             continue;
         }
@@ -71,7 +71,7 @@ static void dispatch (service_t *svc)
     jobfile_task_clear (&t);
 }
 
-static void report_skips (service_t *svc)
+void svc_report_skips (service_t *svc)
 {
     uint32_t t;
     while (sched_next_event (svc->s, &t))
@@ -99,7 +99,7 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
     attempt_t *a = svc_exit_attempt_end (svc, res, wn, &v, &st);
     if (svc->spool_fd >= 0 && (res->out || res->err)) {
         char id[80];
-        jobfile_task_id (svc->jf, res->task, id, sizeof (id));
+        svc_task_id (svc, res->task, id, sizeof (id));
         if ((res->out && logspool_append (svc->spool_fd, id, res->attempt, 1, res->out,
                                           res->out_len) < 0)
             || (res->err && logspool_append (svc->spool_fd, id, res->attempt, 2, res->err,
@@ -143,12 +143,12 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
     }
     if (svc->opts->verbose > 0) {
         char id[80];
-        jobfile_task_id (svc->jf, res->task, id, sizeof (id));
+        svc_task_id (svc, res->task, id, sizeof (id));
         fprintf (stderr, "mpibatch: %s attempt %d on rank %d: %s%s%s\n", id, res->attempt,
                  w->rank, mb_outcome_name (res->r.outcome), res->r.reason[0] ? ": " : "",
                  res->r.reason);
     }
-    report_skips (svc);
+    svc_report_skips (svc);
 }
 
 void svc_start_drain (service_t *svc, const char *why)
@@ -221,7 +221,7 @@ static void fail_oversized (service_t *svc)
         if (sched_state (svc->s, (uint32_t)i) >= SCHED_SUCCEEDED)
             continue;
         jobfile_reqs_t r;
-        jobfile_task_reqs (svc->jf, i, &r);
+        svc_task_reqs (svc, i, &r);
         int need = r.instances > 1 ? r.slots * r.instances : r.slots;
         int cap = r.instances > 1 ? svc->total_slots : maxslots;
         reason[0] = '\0';
@@ -285,7 +285,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         sched_skip_remaining (svc->s);
         svc->stop_on_failure = 1;
     }
-    report_skips (svc);
+    svc_report_skips (svc);
     svc->started = mb_clock_real ();
     svc->last_fsync = svc->last_progress = svc->last_report = svc->started;
     if (svc->job->max_wall_clock > 0) {
@@ -322,9 +322,18 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
                      svc->deadline - now);
             svc->held_reported = held;
         }
+        /* Requests in the pool directory (add, close, ...). */
+        int served = svc_pool_serve (svc, mb_clock_mono ());
+        if (served) {
+            svc_report_skips (svc);
+            continue;
+        }
         if (svc->running == 0) {
-            if (sched_finished (svc->s) || svc->draining)
+            /* An open job waits for tasks until it is closed. */
+            if ((sched_finished (svc->s) && !svc_job_open (svc)) || svc->draining)
                 break;
+            if (sched_finished (svc->s) && !svc->stop_on_failure)
+                goto idle;
             if (held > 0 && !svc->stop_on_failure) {
                 /* Nothing runs and what is left cannot finish in time:
                  * end now rather than idle until the deadline. */
@@ -334,7 +343,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             }
             if (svc->stop_on_failure) {
                 sched_skip_remaining (svc->s);
-                report_skips (svc);
+                svc_report_skips (svc);
                 break;
             }
             /* Ready tasks that no worker could ever hold (gpus, memory,
@@ -344,7 +353,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             while (sched_unplaceable (svc->s, &ut) == 1 && sched_fail_ready (svc->s, ut) == 0) {
                 svc_task_end (svc, ut, SCHED_FAILED,
                               "needs more slots, GPUs or memory than any worker has");
-                report_skips (svc);
+                svc_report_skips (svc);
                 failed_some = 1;
             }
             if (failed_some)
@@ -362,6 +371,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
                 break;
             }
         }
+    idle:
         if (now - svc->last_fsync >= 1.0) {
             journal_flush (svc->j, 1);
             svc->last_fsync = now;
@@ -371,10 +381,14 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             svc->last_report = now;
         }
         svc_progress (svc, now, 0);
+        svc_pool_status (svc, now, NULL);
         /* With remote workers messages must be looked for every 20 ms at
          * least.
          * Alone, the launcher's descriptor wakes us: sleep longer. */
-        run_pace (&pace, svc_poll_messages (svc, &msg), svc->local ? worker_fd (svc->local) : -1,
+        /* Under mpirun the pool directory's inotify descriptor wakes us
+         * for a request at once. */
+        run_pace (&pace, svc_poll_messages (svc, &msg),
+                  svc->local ? worker_fd (svc->local) : svc->pd ? pooldir_fd (svc->pd) : -1,
                   svc_pace_cap (svc, nranks > 1 ? 20000 : 250000));
     }
     svc_release_nodes (svc, &msg);
@@ -394,6 +408,10 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         else if (svc->draining) {
             status = "interrupted";
             rc = 4;
+        }
+        else if (svc->job_cancelled) {
+            status = "cancelled";
+            rc = 1;
         }
         else if (counts[SCHED_FAILED] || counts[SCHED_SKIPPED]) {
             status = "failed";
@@ -418,6 +436,8 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             fprintf (stderr, "mpibatch: cannot write the report: %s\n", err.text);
         svc_progress (svc, svc->finished, 1);
         svc_print_summary (svc);
+        svc_pool_status (svc, svc->finished, status);
+        svc_pool_close (svc);
     }
 shutdown:
     svc_workers_shutdown (svc, rc);
@@ -452,6 +472,16 @@ void service_destroy (service_t *svc)
         return;
     int saved = errno;
     svc_mi_destroy (svc->mi);
+    svc_pool_close (svc);
+    free (svc->pool_dir);
+    free (svc->xoff);
+    free (svc->xdeps);
+    free (svc->cancelled);
+    svc_pool_forget (svc);
+    for (int k = 0; k < svc->ncancel_pats; k++)
+        free (svc->cancel_pats[k]);
+    free (svc->cancel_pats);
+    svc_parts_free (svc);
     svc_records_free (svc);
     svc_workers_free (svc);
     free (svc->ready_time);
@@ -477,7 +507,7 @@ void service_destroy (service_t *svc)
 
 int service_jobinfo (service_t *svc, int nworkers, buf_t *b)
 {
-    return jobinfo_pack (svc->job, nworkers, 10.0, b);
+    return jobinfo_pack (svc->job, svc->pool_dir, nworkers, 10.0, b);
 }
 
 int service_lost_workers (const service_t *svc)

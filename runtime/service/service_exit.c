@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/names.h"
 #include "runtime/service/service_int.h"
 
 /* How the launcher's result ended, for the rules; *code is the exit code
@@ -53,7 +54,23 @@ attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
                                  sched_verdict_t *v, int *state)
 {
     jobfile_reqs_t rq;
-    jobfile_task_reqs (svc->jf, res->task, &rq);
+    if (svc->cancelled && svc->cancelled[res->task] && res->r.outcome != LAUNCH_SUCCEEDED) {
+        /* Cancelled while it ran: no retry, no exit condition; the task
+         * ends cancelled (FAILED for the scheduler, so its dependents are
+         * blocked or released by its on_failure). */
+        memset (v, 0, sizeof (*v));
+        v->outcome = SCHED_FAIL_FINAL;
+        v->rule = -1;
+        v->action = EXIT_FAIL;
+        v->dependents = -1;
+        v->job = EXIT_JOB_NONE;
+        sched_attempt_end (svc->s, res->task, SCHED_FAIL_FINAL);
+        *state = MB_STATE_CANCELLED;
+        attempt_t *a = svc_attempt_end_rule (svc, res, wn, NULL, JDEC_FAILED, "cancelled");
+        svc_task_end (svc, res->task, MB_STATE_CANCELLED, "cancelled");
+        return a;
+    }
+    svc_task_reqs (svc, res->task, &rq);
     int code;
     int end = end_of (&res->r, &code);
     int st = sched_attempt_decide (svc->s, res->task, rq.exit, end, code, v);
@@ -98,7 +115,7 @@ attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
         svc->terminated = 1;
         free (svc->terminated_by);
         if (asprintf (&svc->terminated_by, "task %s, %s",
-                      jobfile_task_id (svc->jf, res->task, id, sizeof (id)), rule) < 0)
+                      svc_task_id (svc, res->task, id, sizeof (id)), rule) < 0)
             svc->terminated_by = NULL;
     }
     return a;

@@ -7,7 +7,10 @@
  *   service_report.c   the HDF5 report
  *   service_out.c      what it prints: start line, progress, summary
  *   service_mi.c       multi-instance tasks (a part with its own state)
- *   service_exit.c     exit conditions: what an attempt's end means */
+ *   service_exit.c     exit conditions: what an attempt's end means
+ *   service_tasks.c    the job's tasks: the job file's, then each batch
+ *                      `mpibatch add` brought (parts), by global index
+ *   service_pool.c     the pool directory the service answers requests in */
 #ifndef MB_SERVICE_INT_H
 #define MB_SERVICE_INT_H
 
@@ -17,6 +20,7 @@
 #include "common/buf.h"
 #include "io/jobfile.h"
 #include "io/journal.h"
+#include "io/pooldir.h"
 #include "runtime/launcher/launch.h"
 #include "runtime/node/proto.h"
 #include "runtime/node/worker.h"
@@ -77,6 +81,7 @@ typedef struct {
 } wstate_t;
 
 struct svc_mi;
+struct pooldir;
 
 struct service {
     run_opts_t *opts;
@@ -139,6 +144,32 @@ struct service {
     int8_t *prev_deps;     /* resume: 0, or a failed task's dependents by rule + 1 */
     int terminated;        /* a rule with job = "terminate" ended the job */
     char *terminated_by;   /* "task ID, RULE" */
+    /* The job's tasks: parts[0] is the job file (jf), parts[1..] the
+     * batches added while it runs; part p holds the global indices
+     * part_first[p] .. part_first[p+1]-1 (part_first has nparts+1 entries). */
+    jobfile_t **parts;
+    uint32_t *part_first;
+    int nparts, parts_cap;
+    /* The pool directory (<state>/pool under run) and what it was told. */
+    struct pooldir *pd;
+    char *pool_dir;        /* absolute */
+    double pool_next;      /* monotonic time of the next look */
+    int closed;            /* `close` (or shutdown): an open job ends when its tasks have */
+    int shutdown;          /* `shutdown` accepted: no more submissions or additions */
+    uint8_t *cancelled;    /* per task: `mpibatch cancel` named it (NULL: none yet) */
+    size_t ncancelled;
+    int job_cancelled;     /* the whole job was cancelled */
+    int priority;          /* the job's, as `priority` last set it */
+    double status_time;    /* real time status.json was last written */
+    uint64_t status_sig;   /* what it said, in short */
+    struct svc_done *done; /* resume: the ADD records' requests (service_pool.c) */
+    int ndone;
+    char **cancel_pats;    /* resume: the CANCEL records' ids and patterns */
+    int ncancel_pats;
+    uint32_t *xoff, *xdeps;/* resume: prerequisites of the tasks added in earlier runs
+                            * (CSR over tasks part_first[1].., global indices), until
+                            * the graph is made */
+    size_t xn;
     /* reasons of tasks that ended without an attempt (skipped, oversized) */
     uint32_t *why_task;
     char **why;
@@ -220,6 +251,59 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
 /* Deadlines: seconds before a deadline at which the drain starts
  * (MPIBATCH_DEADLINE_MARGIN, default 15). */
 double svc_deadline_margin (void);
+
+/* service_tasks.c: tasks by global index, whatever part holds them. */
+int svc_task_get (service_t *svc, size_t g, jobfile_task_t *t);
+const char *svc_task_id (service_t *svc, size_t g, char *buf, size_t len);
+void svc_task_reqs (service_t *svc, size_t g, jobfile_reqs_t *r);
+uint64_t svc_task_digest (service_t *svc, size_t g);
+/* The task with this id (ignoring case) in any part, or -1. */
+long svc_task_find (service_t *svc, const char *id);
+/* Make the job file part 0.  0 or -1 (ENOMEM). */
+int svc_parts_init (service_t *svc);
+/* Load the tasks an ADD request brings (r: as the pool received it;
+ * prefix: the default id prefix for --lines) against the job's tasks so
+ * far: a new id already in the job, or a dependency that names no task
+ * (ids and patterns are matched against the tasks already in the job and
+ * the batch), refuses it.  On success *part is the batch (caller owns it
+ * until svc_parts_append) and *off / *deps the prerequisites in CSR form
+ * with global indices, the batch numbered from svc->ntasks (malloc'd:
+ * caller frees).  -1 with the reasons in `reason` otherwise. */
+int svc_part_load (service_t *svc, const pool_req_t *r, const char *prefix, jobfile_t **part,
+                   uint32_t **off, uint32_t **deps, char *reason, size_t rlen);
+/* Take part (from svc_part_load) as the tasks svc->ntasks.. and grow
+ * every per-task array.  0 or -1 (ENOMEM: nothing changed). */
+int svc_parts_append (service_t *svc, jobfile_t *part);
+void svc_parts_free (service_t *svc);
+
+/* service_pool.c */
+/* Open <state>/pool for the run (after the journal).  0, or the exit
+ * code after printing why. */
+int svc_pool_open (service_t *svc);
+/* Act on the requests that wait, at most every 20 ms (a readdir a second
+ * when inotify gives nothing).  Returns 1 if any came. */
+int svc_pool_serve (service_t *svc, double now);
+/* Is the job still taking tasks (open, neither closed nor shut down)? */
+int svc_job_open (const service_t *svc);
+void svc_pool_close (service_t *svc);
+/* Write POOLDIR/status.json (the workers, the job, its counts): at most
+ * once a second when something changed, or now with `ended` (the job's
+ * final state: succeeded, failed, ...). */
+void svc_pool_status (service_t *svc, double now, const char *ended);
+/* Replay the journal's ADD/CLOSE/PRIORITY records (resume), before the
+ * scheduler exists.  0 or -1 (printed). */
+int svc_pool_replay (service_t *svc, const char *journal_path);
+/* Resume: remember that request `name` (r) was recorded as an ADD of
+ * count tasks (ids prefix for --lines), so that if it still waits in the
+ * pool directory it is answered again instead of acted on.  0 or -1. */
+int svc_pool_remember (service_t *svc, const char *name, const pool_req_t *r,
+                       const char *prefix, int64_t count);
+void svc_pool_forget (service_t *svc);
+/* Resume: tasks the journal's CANCEL records name that had not ended
+ * end cancelled now (unless --resume-failed).  After the presets. */
+void svc_pool_resume_cancels (service_t *svc);
+/* Journal the tasks that became SKIPPED (sched_next_event). */
+void svc_report_skips (service_t *svc);
 
 /* service_report.c */
 int svc_write_report (service_t *svc, const char *status, mb_error_t *err);

@@ -92,7 +92,7 @@ static char *host_list (service_t *svc, const sched_assign_t *a)
 static void send_primary (service_t *svc, mi_t *m)
 {
     jobfile_task_t t = { 0 };
-    if (jobfile_task_get (svc->jf, m->task, &t) < 0)
+    if (svc_task_get (svc, m->task, &t) < 0)
         return;
     assign_mi_t x = { m->host_list, m->instances, 1, m->part_slots[0] };
     svc_queue_assign (svc, m->part_worker[0], &t, svc_make_tag (m->task, m->attempt, LAUNCH_TASK),

@@ -101,10 +101,19 @@ void svc_print_summary (service_t *svc)
     /* The summary is printed even with -q when something went wrong. */
     if (svc->opts->verbose < 0 && svc->status == 0)
         return;
-    fprintf (stderr, "mpibatch: job %s %s: %zu succeeded, %zu failed, %zu skipped, %zu not run; "
+    /* Cancelled tasks are failures to the scheduler; said apart here. */
+    size_t ncancel = 0;
+    for (size_t g = 0; svc->cancelled && g < svc->ntasks; g++)
+        ncancel += svc->cancelled[g] && sched_state (svc->s, (uint32_t)g) == SCHED_FAILED;
+    char cancelled[48] = "";
+    if (ncancel)
+        snprintf (cancelled, sizeof (cancelled), ", %zu cancelled", ncancel);
+    if (svc->job_cancelled && svc->status == 1)
+        how = "cancelled";
+    fprintf (stderr, "mpibatch: job %s %s: %zu succeeded, %zu failed, %zu skipped%s, %zu not run; "
                      "wall %s (%.1f s)\n",
-             svc->job->id, how, c[SCHED_SUCCEEDED], c[SCHED_FAILED], c[SCHED_SKIPPED],
-             c[SCHED_PENDING] + c[SCHED_READY] + c[SCHED_RUNNING], wall,
+             svc->job->id, how, c[SCHED_SUCCEEDED], c[SCHED_FAILED] - ncancel, c[SCHED_SKIPPED],
+             cancelled, c[SCHED_PENDING] + c[SCHED_READY] + c[SCHED_RUNNING], wall,
              svc->finished - svc->started);
     if (svc->terminated)
         fprintf (stderr, "mpibatch: the job was terminated by %s\n",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/names.h"
 #include "io/logspool.h"
 #include "io/report.h"
 #include "io/stage.h"
@@ -107,7 +108,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
     service_t *svc = rp->svc;
     if (r->type != JREC_ATTEMPT_START && r->type != JREC_ATTEMPT_END && r->type != JREC_TASK_END)
         return 0;
-    long i = r->task ? jobfile_task_find (svc->jf, r->task) : -1;
+    long i = r->task ? svc_task_find (svc, r->task) : -1;
     if (i < 0)
         return 0;   /* a task no longer in the job file */
     if (r->type == JREC_ATTEMPT_START) {
@@ -156,7 +157,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
     }
     /* TASK_END */
     int st = r->state;
-    if (st == SCHED_SUCCEEDED && r->task_digest != jobfile_task_digest (svc->jf, (size_t)i))
+    if (st == SCHED_SUCCEEDED && r->task_digest != svc_task_digest (svc, (size_t)i))
         st = PREV_CHANGED;
     svc->prev_state[i] = (uint8_t)st;
     svc->prev_deps[i] = (int8_t)(r->dependents > 0 && r->dependents <= 2 ? r->dependents : 0);
@@ -221,7 +222,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         memset (&r, 0, sizeof (r));
         r.type = JREC_ATTEMPT_END;
         r.time = now;
-        r.task = jobfile_task_id (svc->jf, i, id, sizeof (id));
+        r.task = svc_task_id (svc, i, id, sizeof (id));
         r.task_index = (uint32_t)i;
         r.attempt = a->attempt;
         r.worker = a->worker;
@@ -259,6 +260,63 @@ static int write_file (const char *path, const char *text)
     return 0;
 }
 
+/* The graph, the scheduler's requirements and the per-task arrays of
+ * every task known at the start (the job file's and those added in
+ * earlier runs).  0 or -1 (ENOMEM). */
+static int build_tasks (service_t *svc)
+{
+    const uint32_t *off0, *deps0;
+    jobfile_deps (svc->jf, &off0, &deps0);
+    size_t n0 = jobfile_ntasks (svc->jf), n = svc->ntasks;
+    uint32_t *off = (uint32_t *)off0, *deps = (uint32_t *)deps0;
+    int rc = -1;
+    if (svc->xn) {
+        /* Join the job file's edges and the added tasks' (already global). */
+        size_t nd0 = off0[n0], ndx = svc->xoff[svc->xn];
+        off = malloc ((n + 1) * sizeof (*off));
+        deps = malloc ((nd0 + ndx + 1) * sizeof (*deps));
+        if (!off || !deps)
+            goto out;
+        memcpy (off, off0, (n0 + 1) * sizeof (*off));
+        for (size_t i = 1; i <= svc->xn; i++)
+            off[n0 + i] = (uint32_t)nd0 + svc->xoff[i];
+        memcpy (deps, deps0, nd0 * sizeof (*deps));
+        memcpy (deps + nd0, svc->xdeps, ndx * sizeof (*deps));
+    }
+    if (!(svc->g = graph_create (n, off, deps))
+        || !(svc->task_reqs = calloc (n + 1, sizeof (sched_task_t)))
+        || !(svc->ready_time = calloc (n + 1, sizeof (double)))
+        || !(svc->last_started = calloc (n + 1, sizeof (uint16_t)))
+        || !(svc->last_attempt = malloc ((n + 1) * sizeof (int32_t))))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        jobfile_reqs_t r;
+        svc_task_reqs (svc, i, &r);
+        sched_task_t *t = &svc->task_reqs[i];
+        t->slots = r.slots;
+        t->gpus = r.gpus;
+        t->memory = r.memory;
+        t->priority = r.priority;
+        t->max_retries = r.max_retries;
+        t->max_requeues = r.max_requeues;
+        t->on_failure = r.on_failure;
+        t->instances = r.instances;
+        t->time_request = r.time_request > 0 ? r.time_request : 0;
+        svc->last_attempt[i] = -1;
+    }
+    rc = 0;
+out:
+    if (off != off0)
+        free (off);
+    if (deps != deps0)
+        free (deps);
+    free (svc->xoff);
+    free (svc->xdeps);
+    svc->xoff = svc->xdeps = NULL;
+    svc->xn = 0;
+    return rc;
+}
+
 int service_open_state (service_t *svc, mb_error_t *err)
 {
     run_opts_t *o = svc->opts;
@@ -273,36 +331,14 @@ int service_open_state (service_t *svc, mb_error_t *err)
     errlist_destroy (errs);
     svc->job = jobfile_job (svc->jf);
     svc->ntasks = jobfile_ntasks (svc->jf);
-    const uint32_t *off, *deps;
-    jobfile_deps (svc->jf, &off, &deps);
-    size_t n = svc->ntasks;
-    if (!(svc->g = graph_create (n, off, deps))
-        || !(svc->task_reqs = calloc (n + 1, sizeof (sched_task_t)))
-        || !(svc->ready_time = calloc (n + 1, sizeof (double)))
-        || !(svc->last_started = calloc (n + 1, sizeof (uint16_t)))
-        || !(svc->last_attempt = malloc ((n + 1) * sizeof (int32_t)))) {
-        fprintf (stderr, "mpibatch: out of memory for %zu tasks\n", n);
+    svc->priority = svc->job->priority;
+    if (svc_parts_init (svc) < 0) {
+        fprintf (stderr, "mpibatch: out of memory\n");
         return 3;
     }
-    for (size_t i = 0; i < n; i++) {
-        jobfile_reqs_t r;
-        jobfile_task_reqs (svc->jf, i, &r);
-        sched_task_t *t = &svc->task_reqs[i];
-        t->slots = r.slots;
-        t->gpus = r.gpus;
-        t->memory = r.memory;
-        t->priority = r.priority;
-        t->max_retries = r.max_retries;
-        t->max_requeues = r.max_requeues;
-        t->on_failure = r.on_failure;
-        t->instances = r.instances;
-        t->time_request = r.time_request > 0 ? r.time_request : 0;
-        svc->last_attempt[i] = -1;
-    }
-
+    char path[4200];
     /* The state directory: refuse a recorded run without a resume flag. */
     const char *state = svc->job->state;
-    char path[4200];
     snprintf (path, sizeof (path), "%s/journal", state);
     struct stat sb;
     if (stat (path, &sb) == 0 && sb.st_size > 8 && o->resume == RESUME_NONE) {
@@ -331,6 +367,17 @@ int service_open_state (service_t *svc, mb_error_t *err)
         snprintf (path, sizeof (path), "%s/logs.spool", state);
         unlink (path);
     }
+    /* The tasks: the job file's, then those added in earlier runs (the
+     * journal's ADD records), so resume finds every task by its id. */
+    if (o->resume == RESUME_OK || o->resume == RESUME_FAILED) {
+        snprintf (path, sizeof (path), "%s/journal", state);
+        if (svc_pool_replay (svc, path) < 0)
+            return 3;
+    }
+    if (build_tasks (svc) < 0) {
+        fprintf (stderr, "mpibatch: out of memory for %zu tasks\n", svc->ntasks);
+        return 3;
+    }
     svc->spool_fd = -1;
     if (svc->job->logs == JOB_LOGS_REPORT) {
         snprintf (path, sizeof (path), "%s/logs.spool", state);
@@ -349,6 +396,9 @@ int service_open_state (service_t *svc, mb_error_t *err)
     }
     snprintf (path, sizeof (path), "%s/job.cfg", state);
     write_file (path, jobfile_config_text (svc->jf));
+    int prc = svc_pool_open (svc);
+    if (prc != 0)
+        return prc;
 
     /* The drain starts a margin before the deadline, --deadline or
      * Slurm's end alike: interrupted tasks get their SIGTERM, the report is
@@ -404,10 +454,14 @@ int svc_journal_run_start (service_t *svc)
         char id[80];
         for (size_t i = 0; i < svc->ntasks; i++) {
             int st = svc->prev_state[i];
+            /* A cancelled task stays cancelled (a failure to the
+             * scheduler), unless --resume-failed. */
+            if (st == MB_STATE_CANCELLED)
+                st = SCHED_FAILED;
             if (st == PREV_CHANGED) {
                 if (svc->opts->verbose >= 0)
                     fprintf (stderr, "mpibatch: changed since it succeeded: %s%s\n",
-                             jobfile_task_id (svc->jf, i, id, sizeof (id)),
+                             svc_task_id (svc, i, id, sizeof (id)),
                              again ? " (running it again)" : " (not run again)");
                 svc->changed++;
                 st = again ? PREV_UNKNOWN : SCHED_SUCCEEDED;
@@ -431,6 +485,8 @@ int svc_journal_run_start (service_t *svc)
             }
         }
     }
+    if (svc->prev_state)
+        svc_pool_resume_cancels (svc);
     return journal_flush (svc->j, 1);
 }
 
@@ -452,7 +508,7 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
     memset (&r, 0, sizeof (r));
     r.type = JREC_ATTEMPT_START;
     r.time = now;
-    r.task = jobfile_task_id (svc->jf, task, id, sizeof (id));
+    r.task = svc_task_id (svc, task, id, sizeof (id));
     r.task_index = task;
     r.attempt = attempt;
     r.worker = w->rank;
@@ -460,7 +516,7 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
     /* The task's slots as its end record has them (task_reqs is gone once
      * the scheduler exists). */
     jobfile_reqs_t rq;
-    jobfile_task_reqs (svc->jf, task, &rq);
+    svc_task_reqs (svc, task, &rq);
     r.slots = rq.slots;
     r.ready_time = ready;
     r.start_time = now;
@@ -479,12 +535,12 @@ attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
     const wstate_t *w = &svc->w[wnum];
     const launch_result_t *l = &res->r;
     jobfile_reqs_t rq;
-    jobfile_task_reqs (svc->jf, res->task, &rq);
+    svc_task_reqs (svc, res->task, &rq);
     journal_rec_t r;
     memset (&r, 0, sizeof (r));
     r.type = JREC_ATTEMPT_END;
     r.time = mb_clock_real ();
-    r.task = jobfile_task_id (svc->jf, res->task, id, sizeof (id));
+    r.task = svc_task_id (svc, res->task, id, sizeof (id));
     r.task_index = res->task;
     r.attempt = res->attempt;
     r.worker = w->rank;
@@ -549,7 +605,7 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
     memset (&r, 0, sizeof (r));
     r.type = JREC_TASK_END;
     r.time = mb_clock_real ();
-    r.task = jobfile_task_id (svc->jf, task, id, sizeof (id));
+    r.task = svc_task_id (svc, task, id, sizeof (id));
     r.task_index = task;
     r.state = state;
     r.reason = reason;
@@ -557,7 +613,7 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
     r.dependents = dependents;
     r.job_action = job_action;
     if (state == SCHED_SUCCEEDED)
-        r.task_digest = jobfile_task_digest (svc->jf, task);
+        r.task_digest = svc_task_digest (svc, task);
     journal_append (svc->j, &r);
     if (state != SCHED_SUCCEEDED && svc->last_attempt[task] < 0)
         remember_why (svc, task, reason);

@@ -81,8 +81,11 @@ static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_ou
     jobfile_task_t t = { 0 };
     if (!sw || !cap)
         goto error;
-    for (size_t i = 0; i < svc->ntasks; i++) {
-        if (jobfile_task_get (svc->jf, i, &t) < 0 || t.sweep < 0 || t.sweep >= ns)
+    /* The job file's sweeps: a batch added while the job ran numbers its
+     * own sweeps, which are not these (its tasks are in /tasks only). */
+    size_t n0 = svc->nparts > 1 ? svc->part_first[1] : svc->ntasks;
+    for (size_t i = 0; i < n0; i++) {
+        if (svc_task_get (svc, i, &t) < 0 || t.sweep < 0 || t.sweep >= ns)
             continue;
         report_sweep_t *s = &sw[t.sweep];
         if (s->ntasks == 0 && !s->rows) {
@@ -142,7 +145,7 @@ static int log_cb (const char *task, int attempt, int stream, const char *data, 
                    void *arg)
 {
     logs_t *L = arg;
-    long row = jobfile_task_find (L->svc->jf, task);
+    long row = svc_task_find (L->svc, task);
     if (row < 0)
         return 0;
     if (L->n == L->cap) {
@@ -211,12 +214,14 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     char id[80];
     for (size_t i = 0; i < n; i++) {
         report_task_t *t = &tasks[i];
-        jobfile_task_id (svc->jf, i, id, sizeof (id));
+        svc_task_id (svc, i, id, sizeof (id));
         if (!(t->id = arena_put (&ids, id))) {
             errprintf (err, "out of memory");
             goto out;
         }
         int st = svc->s ? (int)sched_state (svc->s, (uint32_t)i) : SCHED_PENDING;
+        if (st == SCHED_FAILED && svc->cancelled && svc->cancelled[i])
+            st = MB_STATE_CANCELLED;
         t->state = mb_state_name (st);
         t->attempts = count[i];
         t->exit_code = -1;
@@ -226,7 +231,7 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
         t->reason = why[i] ? why[i] : "";
         t->ready_time = svc->ready_time[i];
         jobfile_reqs_t rq;
-        jobfile_task_reqs (svc->jf, i, &rq);
+        svc_task_reqs (svc, i, &rq);
         t->slots = rq.slots;
         int32_t la = svc->last_attempt[i];
         if (la >= 0) {
@@ -288,6 +293,12 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     r.slots = svc->total_slots;
     if (svc->s)
         sched_counts (svc->s, r.counts);
+    /* The scheduler counts cancelled tasks among the failed. */
+    for (size_t i = 0; svc->cancelled && i < n; i++)
+        if (svc->cancelled[i] && svc->s && sched_state (svc->s, (uint32_t)i) == SCHED_FAILED) {
+            r.counts[SCHED_FAILED]--;
+            r.counts[MB_STATE_CANCELLED]++;
+        }
     r.requeues = svc->requeues;
     r.config = jobfile_config_text (svc->jf);
     r.ntasks = n;

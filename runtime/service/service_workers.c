@@ -72,6 +72,8 @@ static void deliver (service_t *svc, int wn, int tag, buf_t *b)
                 worker_interrupt_all (svc->local);
             else if (op == CTRL_UNQUEUE)
                 worker_unqueue (svc->local);
+            else if (op == CTRL_CANCEL)
+                worker_cancel (svc->local, (uint32_t)unpack_i32 (&u));
         }
         return;
     }

@@ -129,6 +129,8 @@ EXTRA_DIST += \
 
 EXTRA_DIST += \
 	examples/bin/sim.sh \
+	examples/bin/adaptive.sh \
+	examples/adaptive.cfg \
 	examples/checkpoint.cfg \
 	examples/commands.cfg \
 	examples/commands.txt \

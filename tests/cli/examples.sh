@@ -100,6 +100,10 @@ example commands.cfg \
     "commands: valid: 4 tasks (0 from sweeps), 0 sweeps, 0 dependency edges, 0 inputs" \
     "line-5 line-6 line-7 line-10"
 
+example adaptive.cfg \
+    "adaptive: valid: 1 task (0 from sweeps), 0 sweeps, 0 dependency edges, 0 inputs" \
+    "driver-0"
+
 example checkpoint.cfg \
     "checkpoint: valid: 1 task (0 from sweeps), 0 sweeps, 0 dependency edges, 0 inputs" \
     "simulate"

@@ -16,6 +16,7 @@ EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/build.sh tests/fuzz/run.sh \
 	tests/fuzz/README.md \
 	tests/fuzz/seeds/journal/run-failed.bin \
 	tests/fuzz/seeds/journal/prep-timeout.bin \
+	tests/fuzz/seeds/journal/pool-requests.bin \
 	tests/fuzz/fuzz_poolreq.c tests/fuzz/seeds/poolreq/submit.req \
 	tests/fuzz/seeds/poolreq/add.req tests/fuzz/seeds/poolreq/add-lines.req \
 	tests/fuzz/seeds/poolreq/cancel.req tests/fuzz/seeds/poolreq/shutdown.req \

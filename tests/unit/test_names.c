@@ -23,6 +23,8 @@ static void test_states (void **state)
     assert_string_equal (mb_state_name (SCHED_SUCCEEDED), "succeeded");
     assert_string_equal (mb_state_name (SCHED_FAILED), "failed");
     assert_string_equal (mb_state_name (SCHED_SKIPPED), "skipped");
+    /* The runtime's own, after the scheduler's. */
+    assert_string_equal (mb_state_name (MB_STATE_CANCELLED), "cancelled");
     assert_string_equal (mb_state_name (-1), "unknown");
     assert_string_equal (mb_state_name (MB_NSTATES), "unknown");
     for (int i = 0; i < MB_NSTATES; i++)

@@ -118,11 +118,12 @@ static void test_jobinfo_roundtrip (void **state)
     jobfile_prep_t prep, rel;
     fill_job (&job, &prep, &rel, big);
     buf_t b = { 0 };
-    assert_int_equal (jobinfo_pack (&job, 12345, 10.5, &b), 0);
+    assert_int_equal (jobinfo_pack (&job, "/p/pool", 12345, 10.5, &b), 0);
     jobinfo_t ji;
     assert_int_equal (jobinfo_unpack (b.data, b.len, &ji), 0);
     assert_string_equal (ji.job_id, "study");
     assert_string_equal (ji.storage, "");
+    assert_string_equal (ji.pool_dir, "/p/pool");
     assert_string_equal (ji.state, big);
     assert_string_equal (ji.node_root, "/tmp/n");
     assert_int_equal (ji.env_compat, JOB_ENV_AZURE);
@@ -158,10 +159,11 @@ static void test_jobinfo_roundtrip (void **state)
     job.prep = job.release = NULL;
     job.env.n = 0;
     buf_reset (&b);
-    assert_int_equal (jobinfo_pack (&job, 1, 0, &b), 0);
+    assert_int_equal (jobinfo_pack (&job, NULL, 1, 0, &b), 0);
     assert_int_equal (jobinfo_unpack (b.data, b.len, &ji), 0);
     assert_int_equal (ji.has_prep, 0);
     assert_int_equal (ji.has_release, 0);
+    assert_null (ji.pool_dir);
     assert_null (ji.prep_command);
     assert_null (ji.release_command);
     assert_int_equal (ji.env.n, 0);
@@ -179,7 +181,7 @@ static void test_jobinfo_truncated (void **state)
     jobfile_prep_t prep, rel;
     fill_job (&job, &prep, &rel, "big enough");
     buf_t b = { 0 };
-    jobinfo_pack (&job, 3, 1, &b);
+    jobinfo_pack (&job, NULL, 3, 1, &b);
     for (size_t n = 0; n < b.len; n++) {
         char *c = cut (b.data, n);
         jobinfo_t ji;
