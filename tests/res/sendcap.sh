@@ -60,7 +60,18 @@ check_range "the run did not wait for a heartbeat timeout (seconds)" "$((t1 - t0
 check "rank 2 was lost for the messages it did not take" \
     grep -q "worker rank 2 on .* lost (cannot send to it: .*over the cap of 524288 (MPIBATCH_SEND_CAP))" "$tmp/err"
 check_eq "every task succeeded" "$(status_json cap 's["counts"]["succeeded"]')" 400
-check_eq "each task ran once" "$(sort -n "$tmp/done" | uniq | wc -l) $(wc -l <"$tmp/done")" "400 400"
+check_eq "every task ran" "$(sort -n "$tmp/done" | uniq | wc -l)" 400
+# A task runs twice only when its worker was lost holding it: on a loaded
+# machine the stop can come after rank 2 handed its launcher a first task,
+# which then ran while the service requeued it.
+sort -n "$tmp/done" | uniq -d | sed 's/^/t-/' | sort >"$tmp/twice"
+report_py "$tmp/jobs/cap/report.h5" '
+a = f["/attempts"][:]
+t = f["/tasks"][:]
+for i in sorted(set(s(t[r["task"]]["id"]) for r in a if s(r["outcome"]) == "interrupted")):
+    print(i)' | sort >"$tmp/requeued"
+check_eq "only tasks requeued from the lost worker ran twice" \
+    "$(comm -23 "$tmp/twice" "$tmp/requeued" | tr '\n' ' ')" ""
 got=$(report_py "$tmp/jobs/cap/report.h5" '
 a = f["/attempts"][:]
 print(sum(1 for r in a if s(r["outcome"]) == "interrupted" and "MPIBATCH_SEND_CAP" in s(r["reason"])))')
