@@ -18,5 +18,6 @@ int cmd_close (int argc, char **argv);
 int cmd_cancel (int argc, char **argv);
 int cmd_priority (int argc, char **argv);
 int cmd_shutdown (int argc, char **argv);
+int cmd_worker (int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const struct {
     { "cancel", cmd_cancel, "cancel a pool's job or some of its tasks" },
     { "priority", cmd_priority, "change the priority of a pool's job" },
     { "shutdown", cmd_shutdown, "stop a pool when its jobs have ended, or now" },
+    { "worker", cmd_worker, "join a running pool's workers from another mpirun" },
 };
 
 static void usage (FILE *f)
