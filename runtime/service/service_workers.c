@@ -22,8 +22,7 @@ static int find_node (service_t *svc, const char *name)
     return -1;
 }
 
-/* Register a worker from its HELLO. */
-static int add_worker (service_t *svc, int rank, comm_ep_t *ep, const hello_t *h)
+int svc_add_worker (service_t *svc, int rank, comm_ep_t *ep, const hello_t *h)
 {
     int wn = svc->nworkers;
     wstate_t *w = &svc->w[wn];
@@ -128,7 +127,7 @@ void svc_queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t
 
 /* Job preparation and release are sent as pseudo-tasks to the node's
  * leader worker. */
-static void send_node_task (service_t *svc, int nd, int kind)
+void svc_send_node_task (service_t *svc, int nd, int kind)
 {
     const jobfile_prep_t *p = kind == LAUNCH_PREP ? svc->job->prep : svc->job->release;
     node_t *n = &svc->nodes[nd];
@@ -181,7 +180,7 @@ void svc_maybe_prepare (service_t *svc)
     for (int nd = 0; nd < svc->nnodes && want > have; nd++) {
         if (svc->nodes[nd].state != NODE_NEW)
             continue;
-        send_node_task (svc, nd, LAUNCH_PREP);
+        svc_send_node_task (svc, nd, LAUNCH_PREP);
         for (int i = 0; i < svc->nworkers; i++)
             if (svc->w[i].node == nd)
                 have += (size_t)svc->w[i].slots;
@@ -223,7 +222,7 @@ void svc_on_node_result (service_t *svc, const result_t *res, int wn)
     }
     if (res->r.outcome != LAUNCH_INTERRUPTED
         && (p->max_retries < 0 || n->prep_attempts <= p->max_retries) && !svc->draining) {
-        send_node_task (svc, nd, LAUNCH_PREP);
+        svc_send_node_task (svc, nd, LAUNCH_PREP);
         return;
     }
     n->state = NODE_FAILED;
@@ -240,6 +239,8 @@ static void handle_results (service_t *svc, const void *p, size_t n, int wn)
         result_t res;
         if (result_unpack (&u, &res) < 0)
             break;
+        if (svc->w[wn].leaving && res.kind == LAUNCH_TASK)
+            continue;   /* requeued when it said it leaves (svc_join_leave) */
         svc_on_result (svc, &res, wn);
     }
 }
@@ -266,7 +267,7 @@ int svc_poll_messages (service_t *svc, buf_t *msg)
         }
         buf_free (&out);
     }
-    if (svc->nranks <= 1)
+    if (svc->nranks <= 1 && !svc->join)
         return got;
     for (int k = 0; k < 256; k++) {
         comm_msg_t m;
@@ -291,6 +292,8 @@ int svc_poll_messages (service_t *svc, buf_t *msg)
         w->last_heard = mb_clock_mono ();
         if (m.tag == TAG_RESULT)
             handle_results (svc, msg->data, m.len, wn);
+        else if (m.tag == TAG_LEAVE)
+            svc_join_leave (svc, wn, msg->data, m.len);
         else if (m.tag == TAG_CTRL) {
             /* A worker got a signal: SIGUSR1 (or TERM/INT) means drain. */
             if (!svc->draining)
@@ -321,7 +324,8 @@ void svc_lose_worker (service_t *svc, int wn, const char *why)
     if (!w->alive)
         return;
     w->alive = 0;
-    svc->lost++;
+    if (!w->joined)
+        svc->lost++;
     comm_ep_lose (w->ep);
     if (svc->s)
         sched_worker_enable (svc->s, wn, 0);
@@ -372,7 +376,7 @@ void svc_lose_worker (service_t *svc, int wn, const char *why)
 
 void svc_check_heartbeats (service_t *svc)
 {
-    if (svc->nranks <= 1)
+    if (svc->nranks <= 1 && !svc->join)
         return;
     double now = mb_clock_mono ();
     if (now - svc->last_hb_check < 0.5)
@@ -417,7 +421,7 @@ void svc_release_nodes (service_t *svc, buf_t *msg)
         if ((svc->nodes[nd].state == NODE_READY || svc->nodes[nd].state == NODE_FAILED
              || svc->nodes[nd].prep_attempts > 0)
             && svc->w[svc->nodes[nd].leader].alive) {
-            send_node_task (svc, nd, LAUNCH_RELEASE);
+            svc_send_node_task (svc, nd, LAUNCH_RELEASE);
             any = 1;
         }
     if (!any)
@@ -465,7 +469,7 @@ int svc_workers_hello (service_t *svc, launcher_t *l, const jobinfo_t *ji,
             h.memory = share->memory;
             h.gpus = share->ngpus;
             snprintf (h.cpus, sizeof (h.cpus), "%s", share->cpus ? share->cpus : "");
-            add_worker (svc, 0, NULL, &h);
+            svc_add_worker (svc, 0, NULL, &h);
         }
         else {
             fprintf (stderr, "mpibatch: cannot size a worker on this node: %s\n",
@@ -488,7 +492,7 @@ int svc_workers_hello (service_t *svc, launcher_t *l, const jobinfo_t *ji,
                      h.error[0] ? h.error : "malformed introduction");
             continue;
         }
-        add_worker (svc, i, ep, &h);
+        svc_add_worker (svc, i, ep, &h);
     }
     return 0;
 }
