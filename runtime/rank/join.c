@@ -77,8 +77,10 @@ int rank_join (const join_opts_t *o)
         return 2;
     }
     snprintf (portfile, sizeof (portfile), "%s/join.port", o->pooldir);
-    /* The launcher is forked before MPI starts, as for run. */
-    launcher_t *l = launcher_start (&err);
+    /* The launcher is forked before MPI starts, as for run.  It ignores the
+     * SIGTERM mpirun sends to the rank's process group: this rank leaves
+     * with its tasks requeued, then stops the launcher (exit 4). */
+    launcher_t *l = launcher_start_flags (&err, LAUNCHER_KEEP_TERM);
     if (!l) {
         fprintf (stderr, "mpibatch worker: cannot start the launcher: %s\n", err.text);
         return 3;
