@@ -213,7 +213,8 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                     code = lost_service (rank, "tell its leaving to");
                     break;
                 }
-                left = idle && inflight == 0 ? 2 : 1;
+                /* exit 4 when tasks were given back, 0 when none ran */
+                left = inflight == 0 ? 2 : 1;
                 last_sent = now;
             }
         }
