@@ -140,6 +140,32 @@ check_range "(b) the joiner's running tasks were requeued (max_retries 0)" "$got
 check "(b) no process left" gone "$MARK-wb"
 check "(b) no run process left" gone "$MARK-run-jb"
 
+# (b2) SIGUSR1 to the joiner's mpirun: mpirun forwards it to its ranks
+# (SIGTERM to mpirun itself ends its job with status 1, Open MPI's rule),
+# they leave, mpirun exits with their 4.
+job jb2 <<'EOF2'
+sweeps = ( { id = "b-${i}"; command = "sleep 2; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-b2"; max_retries = 0;
+             parameters = { i = { from = 1; to = 6; }; }; } );
+EOF2
+check "(b2) the run publishes its port" start_run jb2
+start_worker jb2 wb2
+check "(b2) a task runs on the joiner" running_on wb2
+sleep 0.3
+mr=""
+for p in $(marked "$MARK-wb2"); do
+    case "$(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)" in "$MPIRUN "*|mpirun\ *) mr=$p ;; esac
+done
+check "(b2) the joiner's mpirun was found" test -n "$mr"
+[ -n "$mr" ] && kill -USR1 "$mr"
+wait $wpid
+wait $runpid
+check_eq "(b2) the joiner's mpirun exits 4" "$(cat "$tmp/wb2.st" 2>/dev/null)" 4
+check_eq "(b2) the run exits 0" "$(cat "$tmp/jb2.st" 2>/dev/null)" 0
+check "(b2) the service saw the leave" grep -q "left (SIGUSR1): requeueing" "$tmp/jb2.err"
+check_eq "(b2) each task's side effect happened exactly once" "$(sort -n "$tmp/done-b2" | uniq | wc -l) $(wc -l <"$tmp/done-b2")" "6 6"
+check "(b2) no process left" gone "$MARK-wb2"
+check "(b2) no run process left" gone "$MARK-run-jb2"
+
 # (c) the whole joiner killed with -9 mid-task.
 job jc <<'EOF2'
 sweeps = ( { id = "c-${i}"; command = "sleep 2; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-c"; max_retries = 0;
