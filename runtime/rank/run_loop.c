@@ -243,7 +243,8 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
             active = 1;
             last_heard = mb_clock_mono ();
             if (m.tag == TAG_ASSIGN && w) {
-                inflight += batch_count (msg.data, msg.len);
+                if (join)
+                    inflight += batch_count (msg.data, msg.len);
                 worker_assign (w, msg.data, msg.len);
             }
             else if (m.tag == TAG_HEARTBEAT)

@@ -111,11 +111,14 @@ check "(a) joined rank 3 ran tasks" sh -c "echo '$w' | grep -Eq '(^| )3:[1-9]'"
 check "(a) no process left" gone "$MARK-wa"
 check "(a) no run process left" gone "$MARK-run-ja"
 
+# Tasks last 4 s and the signal comes right after one started: a task
+# that ends just as its worker leaves may run twice (its result comes
+# after the service requeued it: see the README).
 # (b) SIGTERM to the joiner's ranks (their process groups, as Slurm
 # sends it; mpirun itself ends its job with 1 on SIGTERM: SIGUSR1 to it is
 # forwarded instead) while they run tasks.
 job jb <<'EOF2'
-sweeps = ( { id = "b-${i}"; command = "sleep 2; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-b"; max_retries = 0;
+sweeps = ( { id = "b-${i}"; command = "sleep 4; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-b"; max_retries = 0;
              parameters = { i = { from = 1; to = 8; }; }; } );
 EOF2
 check "(b) the run publishes its port" start_run jb
@@ -144,7 +147,7 @@ check "(b) no run process left" gone "$MARK-run-jb"
 # (SIGTERM to mpirun itself ends its job with status 1, Open MPI's rule),
 # they leave, mpirun exits with their 4.
 job jb2 <<'EOF2'
-sweeps = ( { id = "b-${i}"; command = "sleep 2; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-b2"; max_retries = 0;
+sweeps = ( { id = "b-${i}"; command = "sleep 4; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-b2"; max_retries = 0;
              parameters = { i = { from = 1; to = 6; }; }; } );
 EOF2
 check "(b2) the run publishes its port" start_run jb2
@@ -168,7 +171,7 @@ check "(b2) no run process left" gone "$MARK-run-jb2"
 
 # (c) the whole joiner killed with -9 mid-task.
 job jc <<'EOF2'
-sweeps = ( { id = "c-${i}"; command = "sleep 2; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-c"; max_retries = 0;
+sweeps = ( { id = "c-${i}"; command = "sleep 4; echo ${i} >> $MPIBATCH_STORAGE_DIR/done-c"; max_retries = 0;
              parameters = { i = { from = 1; to = 8; }; }; } );
 EOF2
 check "(c) the run publishes its port" start_run jc
@@ -177,6 +180,9 @@ check "(c) a task runs on the joiner" running_on wc
 sleep 0.3
 victims=$(marked "$MARK-wc")
 check "(c) the joiner's processes were found" test -n "$victims"
+# Stop them all first: a task killed before its launcher would be reported
+# as a failure by the launcher, not lost with its worker.
+for p in $victims; do kill -STOP "$p" 2>/dev/null; done
 for p in $victims; do kill -9 "$p" 2>/dev/null; done
 wait $wpid
 wait $runpid
