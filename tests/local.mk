@@ -14,3 +14,4 @@ include tests/fuzz/fuzz.mk
 include tests/hostile/hostile.mk
 include tests/alloc/alloc.mk
 include tests/pool/pool.mk
+include tests/join/join.mk

@@ -30,5 +30,6 @@ int cmd_alloc (int argc, char **argv);
  * system error. */
 int cmd_pool_request (const char *cmd, const char *dir, pool_req_t *req, double timeout,
                       pool_answer_t *ans);
+int cmd_worker (int argc, char **argv);
 
 #endif

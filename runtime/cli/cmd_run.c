@@ -28,6 +28,8 @@ static const char usage_text[] =
     "  --progress-interval S seconds between progress lines (default 30)\n"
     "  --deadline TIME       drain so the run ends before TIME (seconds from now,\n"
     "                        or an absolute UNIX time)\n"
+    "  --accept-workers      let workers join (mpibatch worker <state>/pool) under an\n"
+    "                        mpirun that names an ompi-server (--ompi-server file:URI)\n"
     "  -q, --quiet           less service output\n"
     "  -v, --verbose         more service output\n"
     "  -h, --help            show this help\n\n"
@@ -49,7 +51,7 @@ static int parse_deadline (const char *s, double *out)
 static int parse_args (int argc, char **argv, run_opts_t *o, int quiet_errors)
 {
     enum { OPT_RESUME = 256, OPT_RESUME_FAILED, OPT_RESTART, OPT_STATE, OPT_SET,
-           OPT_DRY, OPT_PROGRESS, OPT_INTERVAL, OPT_DEADLINE };
+           OPT_DRY, OPT_PROGRESS, OPT_INTERVAL, OPT_DEADLINE, OPT_ACCEPT };
     static const struct option longopts[] = {
         { "resume", no_argument, NULL, OPT_RESUME },
         { "resume-failed", no_argument, NULL, OPT_RESUME_FAILED },
@@ -60,6 +62,7 @@ static int parse_args (int argc, char **argv, run_opts_t *o, int quiet_errors)
         { "progress", required_argument, NULL, OPT_PROGRESS },
         { "progress-interval", required_argument, NULL, OPT_INTERVAL },
         { "deadline", required_argument, NULL, OPT_DEADLINE },
+        { "accept-workers", no_argument, NULL, OPT_ACCEPT },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -116,6 +119,7 @@ static int parse_args (int argc, char **argv, run_opts_t *o, int quiet_errors)
                 return cli_error (&p, "--deadline must be seconds from now or a UNIX time "
                                       "(not '%s')", p.arg);
             break;
+        case OPT_ACCEPT: o->accept_workers = 1; break;
         case 'q': o->verbose = -1; break;
         case 'v': o->verbose = 1; break;
         case CLI_HELP: return 0;

@@ -24,6 +24,7 @@ static const struct {
     { "priority", cmd_priority, "change the priority of a pool's job" },
     { "shutdown", cmd_shutdown, "stop a pool when its jobs have ended, or now" },
     { "alloc", cmd_alloc, "let a pool submit Slurm jobs of workers (add, list, remove)" },
+    { "worker", cmd_worker, "join a running pool's workers from another mpirun" },
 };
 
 static void usage (FILE *f)

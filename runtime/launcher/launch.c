@@ -61,6 +61,11 @@ static void find_helper (char *path, size_t len)
 
 launcher_t *launcher_start (mb_error_t *err)
 {
+    return launcher_start_flags (err, 0);
+}
+
+launcher_t *launcher_start_flags (mb_error_t *err, int flags)
+{
     int sv[2];
     char helper[PATH_MAX];
     find_helper (helper, sizeof (helper));
@@ -87,19 +92,20 @@ launcher_t *launcher_start (mb_error_t *err)
          * a process without MPI, HDF5 and hwloc mapped forks three times
          * faster, and it forks once per task. */
         if (helper[0]) {
-            char fd[16], pp[16];
+            char fd[16], pp[16], fl[16];
             int s = sv[1];
             if (s < 3)
                 s = fcntl (sv[1], F_DUPFD, 3);
             fcntl (s, F_SETFD, 0);
             snprintf (fd, sizeof (fd), "%d", s);
             snprintf (pp, sizeof (pp), "%d", (int)parent);
-            char *argv[] = { "mpibatch-launcher", fd, pp, NULL };
+            snprintf (fl, sizeof (fl), "%d", flags);
+            char *argv[] = { "mpibatch-launcher", fd, pp, flags ? fl : NULL, NULL };
             execv (helper, argv);
             fcntl (s, F_SETFD, FD_CLOEXEC);
             sv[1] = s;
         }
-        launcher_run (sv[1], parent);
+        launcher_run (sv[1], parent, flags);
     }
     close (sv[1]);
     l->pid = pid;

@@ -25,11 +25,18 @@ typedef struct launcher launcher_t;
 /* Fork the launcher.  Call before MPI is set up (and before any thread is
  * started).  Returns NULL with err on failure. */
 launcher_t *launcher_start (mb_error_t *err);
+/* The same with flags: LAUNCHER_KEEP_TERM makes the launcher ignore a
+ * SIGTERM sent while its rank lives (a joined worker's mpirun sends it to
+ * the rank's whole process group; the rank leaves the pool cleanly and
+ * then stops the launcher).  The parent-death SIGTERM still stops it. */
+enum { LAUNCHER_KEEP_TERM = 1 };
+launcher_t *launcher_start_flags (mb_error_t *err, int flags);
 
-/* The launcher's loop, on the socket `sock` to the rank `parent`; never
+/* The launcher's loop, on the socket `sock` to the rank `parent` (flags
+ * as launcher_start_flags); never
  * returns.  launcher_start runs it in the forked child, preferably by
  * executing the small mpibatch-launcher program, whose main calls this. */
-void launcher_run (int sock, pid_t parent) __attribute__ ((noreturn));
+void launcher_run (int sock, pid_t parent, int flags) __attribute__ ((noreturn));
 
 /* Kill every running attempt (SIGKILL to their process groups), stop the
  * launcher and reap it.  Accepts NULL. */

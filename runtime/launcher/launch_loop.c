@@ -409,7 +409,7 @@ static void reset_reserved (int sig)
     syscall (SYS_rt_sigaction, sig, &ksa, NULL, sizeof (ksa.mask));
 }
 
-void launcher_run (int sock, pid_t parent)
+void launcher_run (int sock, pid_t parent, int flags)
 {
     /* Die with the rank, killing the tasks first (SIGTERM is taken from
      * the signalfd below); the rank may have died before this line. */
@@ -466,7 +466,11 @@ void launcher_run (int sock, pid_t parent)
             struct signalfd_siginfo si;
             int chld = 0;
             while (read (L.sigfd, &si, sizeof (si)) == sizeof (si)) {
-                if (si.ssi_signo == SIGTERM)
+                /* The kernel reparents us before it sends the parent
+                 * death signal: a SIGTERM while the rank is still our
+                 * parent came from mpirun or a person. */
+                if (si.ssi_signo == SIGTERM
+                    && (!(flags & LAUNCHER_KEEP_TERM) || getppid () != parent))
                     shutdown_all ();
                 chld = 1;
             }

@@ -20,6 +20,10 @@ enum proto_tag {
     TAG_RESULT = 103,   /* worker -> 0: attempts that ended */
     TAG_CTRL = 104,     /* 0 -> worker: interrupt, prep, release, shutdown */
     TAG_HEARTBEAT = 105,/* both ways: still alive (sent when nothing else was) */
+    /* workers that join a running service (runtime/rank/join.c) */
+    TAG_JOBINFO = 106,  /* 0 -> joined rank: the packed jobinfo_t */
+    TAG_JOIN = 107,     /* joined rank -> 0: u32 version, f64 end (0: none), then a HELLO */
+    TAG_LEAVE = 108,    /* joined rank -> 0: u32 version, i32 idle, str why */
 };
 
 /* Seconds between heartbeats, and silence after which a peer is taken

@@ -65,6 +65,19 @@ static void share_doorbells (int rank, int size)
     free (all);
 }
 
+void rank_size_share (const jobinfo_t *ji, int k, int m, topo_t **topo, topo_share_t *share,
+                      int *fake, char *sizing, size_t len)
+{
+    mb_error_t terr = { "" };
+    if (!(*topo = topo_load (&terr))
+        || topo_share (*topo, k, m, ji->slots_kind, ji->slots_per_worker, ji->binding, share,
+                       &terr) < 0
+        || topo_share_gpus (*topo, k, m, ji->gpus_per_worker, share, &terr) < 0)
+        snprintf (sizing, len, "%s", terr.text);
+    if (*topo)
+        *fake = topo_is_fake (*topo);
+}
+
 int rank_run (run_opts_t *o)
 {
     /* The launcher must be forked before MPI starts: forking an MPI
@@ -76,7 +89,10 @@ int rank_run (run_opts_t *o)
         return 3;
     }
     int rank = 0, size = 1;
-    if (comm_init (&rank, &size) < 0) {
+    /* Only a service that accepts joining workers needs an accept
+     * thread, so only its MPI runs with MPI_THREAD_MULTIPLE. */
+    int threaded = o->accept_workers && comm_early_rank () == 0;
+    if ((threaded ? comm_init_threaded (&rank, &size) : comm_init (&rank, &size)) < 0) {
         fprintf (stderr, "mpibatch: cannot start MPI: %s\n", comm_error ());
         launcher_stop (l);
         return 3;
@@ -145,20 +161,12 @@ int rank_run (run_opts_t *o)
     char sizing[512] = "";
     topo_t *topo = NULL;
     int fake = 0;
-    if (k >= 0) {
-        mb_error_t terr = { "" };
-        if (!(topo = topo_load (&terr))
-            || topo_share (topo, k, m, ji.slots_kind, ji.slots_per_worker,
-                           ji.binding, &share, &terr) < 0
-            || topo_share_gpus (topo, k, m, ji.gpus_per_worker, &share, &terr) < 0)
-            snprintf (sizing, sizeof (sizing), "%s", terr.text);
-        if (topo)
-            fake = topo_is_fake (topo);
-    }
+    if (k >= 0)
+        rank_size_share (&ji, k, m, &topo, &share, &fake, sizing, sizeof (sizing));
     if (rank == 0)
         rc = service_main (svc, size, l, &ji, &share, fake, node);
     else
-        rc = worker_main (rank, l, &ji, &share, fake, node, sizing);
+        rc = worker_main (rank, l, &ji, &share, fake, node, sizing, NULL);
 
     /* A lost rank never reaches MPI_Finalize, and the others would wait
      * for it there forever: with everything written, rank 0 ends the run

@@ -3,12 +3,14 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mpi.h>
 
@@ -23,11 +25,24 @@
 
 struct comm_ep {
     MPI_Comm comm;
+    comm_group_t *group;  /* NULL: the ranks started together */
     int rank;
     int lost;
     size_t pending;     /* bytes posted and not sent */
     int npending;       /* messages posted and not sent */
     void *data;
+};
+
+/* A job that connected (or that this job connected to): its
+ * intercommunicator and one endpoint per remote rank. */
+struct comm_group {
+    MPI_Comm comm;
+    int size;
+    comm_ep_t *eps;
+    int admitted;        /* comm_recv(NULL) looks at it */
+    int gone;            /* left or dropped: the communicator is freed */
+    int taken;           /* handed to the caller by comm_join_take */
+    comm_group_t *next;  /* every group, freed at comm_finalize */
 };
 
 /* One posted send; requests live in a parallel array for MPI_Testsome. */
@@ -56,7 +71,25 @@ static struct {
     struct { char *data; size_t cap; } pool[POOL_MAX];
     int npool;
     char err[MPI_MAX_ERROR_STRING + 128];
+    /* joining: the groups, how many comm_recv(NULL) looks at, where it
+     * starts looking next (so no source starves another) */
+    comm_group_t *groups;
+    int nadmitted;
+    int rr;
+    int threaded;
 } C;
+
+/* The accept thread and what it shares with the caller (under lock). */
+static pthread_mutex_t join_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    comm_group_t *pending;   /* accepted, not taken yet (newest first) */
+    pthread_t thread;
+    int running;
+    int stopping;
+    int failed;
+    char port[MPI_MAX_PORT_NAME];
+    char *portfile;
+} J;
 
 const char *comm_error (void) { return C.err; }
 
@@ -125,20 +158,29 @@ int comm_launched (void)
         || getenv ("PMI_SIZE");
 }
 
-int comm_init (int *rank, int *size)
+static int init (int *rank, int *size, int threaded)
 {
     /* A singleton needs no supporting daemon (it spawns no processes and
      * connects to none): without one, start-up takes a third of the time
      * and no orted sits beside the run.  Not passed on to tasks. */
-    int isolated = !comm_launched () && !getenv ("OMPI_MCA_ess_singleton_isolated");
+    int isolated = !comm_launched () && !getenv ("OMPI_MCA_ess_singleton_isolated")
+                   && !comm_join_server_uri ();
     if (isolated)
         setenv ("OMPI_MCA_ess_singleton_isolated", "1", 0);
-    int rc = MPI_Init (NULL, NULL);
+    int rc, provided = MPI_THREAD_SINGLE;
+    if (threaded)
+        rc = MPI_Init_thread (NULL, NULL, MPI_THREAD_MULTIPLE, &provided);
+    else
+        rc = MPI_Init (NULL, NULL);
     if (isolated)
         unsetenv ("OMPI_MCA_ess_singleton_isolated");
     if (rc != MPI_SUCCESS)
-        return fail (EIO, "MPI_Init failed (error %d)", rc);
+        return fail (EIO, "%s failed (error %d)", threaded ? "MPI_Init_thread" : "MPI_Init", rc);
     C.up = 1;
+    C.threaded = threaded && provided == MPI_THREAD_MULTIPLE;
+    if (threaded && !C.threaded)
+        return fail (ENOTSUP, "this MPI does not support MPI_THREAD_MULTIPLE (provided %d): "
+                              "the service cannot accept workers that join", provided);
     /* From here on errors come back as return codes. */
     CHECK (MPI_Comm_set_errhandler (MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
     CHECK (MPI_Comm_rank (MPI_COMM_WORLD, rank), "MPI_Comm_rank");
@@ -148,6 +190,26 @@ int comm_init (int *rank, int *size)
     if (!(C.world = calloc ((size_t)*size, sizeof (comm_ep_t *))))
         return fail (ENOMEM, "out of memory");
     return 0;
+}
+
+int comm_init (int *rank, int *size) { return init (rank, size, 0); }
+int comm_init_threaded (int *rank, int *size) { return init (rank, size, 1); }
+
+static void free_groups (void)
+{
+    comm_group_t *g = C.groups;
+    while (g) {
+        comm_group_t *next = g->next;
+        /* A group still connected at the end is freed locally: its peers
+         * may be gone, and nothing here may wait for them. */
+        if (!g->gone && C.up)
+            MPI_Comm_free (&g->comm);
+        free (g->eps);
+        free (g);
+        g = next;
+    }
+    C.groups = NULL;
+    C.nadmitted = 0;
 }
 
 static void free_all (void)
@@ -174,6 +236,16 @@ int comm_finalize (void)
 {
     if (!C.up)
         return 0;
+    if (J.running)
+        comm_join_close ();
+    /* Accepted and never taken: freed like the others. */
+    while (J.pending) {
+        comm_group_t *g = J.pending;
+        J.pending = g->next;
+        g->next = C.groups;
+        C.groups = g;
+    }
+    free_groups ();
     C.up = 0;
     free_all ();
     CHECK (MPI_Finalize (), "MPI_Finalize");
@@ -447,6 +519,49 @@ int comm_send (comm_ep_t *ep, int tag, const void *p, size_t n, int bell)
     return 0;
 }
 
+/* Look for a message on one communicator; *flag says whether one is there. */
+static int probe (MPI_Comm comm, int src, int mtag, int wait, int *flag, MPI_Status *st)
+{
+    *flag = 1;
+    if (wait)
+        CHECK (MPI_Probe (src, mtag, comm, st), "MPI_Probe");
+    else
+        CHECK (MPI_Iprobe (src, mtag, comm, flag, st), "MPI_Iprobe");
+    return 0;
+}
+
+/* comm_recv(NULL, ...) with groups admitted: each call starts with the
+ * source after the one that gave the last message. */
+static int probe_any (int mtag, int wait, int *flag, MPI_Status *st, comm_group_t **gp)
+{
+    for (;;) {
+        int nsrc = 1 + C.nadmitted, start = C.rr % nsrc;
+        for (int k = 0; k < nsrc; k++) {
+            int i = (start + k) % nsrc;
+            comm_group_t *g = NULL;
+            if (i > 0) {
+                int j = 0;
+                for (g = C.groups; g; g = g->next)
+                    if (g->admitted && !g->gone && ++j == i)
+                        break;
+                if (!g)
+                    continue;
+            }
+            if (probe (g ? g->comm : MPI_COMM_WORLD, MPI_ANY_SOURCE, mtag, 0, flag, st) < 0)
+                return -1;
+            if (*flag) {
+                C.rr = i + 1;
+                *gp = g;
+                return 0;
+            }
+        }
+        if (!wait)
+            return 0;
+        struct timespec ts = { 0, 100000 };
+        nanosleep (&ts, NULL);
+    }
+}
+
 int comm_recv (comm_ep_t *from, int tag, buf_t *into, comm_msg_t *m, int wait)
 {
     MPI_Comm comm = from ? from->comm : MPI_COMM_WORLD;
@@ -454,10 +569,15 @@ int comm_recv (comm_ep_t *from, int tag, buf_t *into, comm_msg_t *m, int wait)
     int mtag = tag < 0 ? MPI_ANY_TAG : tag;
     MPI_Status st;
     int flag = 1, len = 0;
-    if (wait)
-        CHECK (MPI_Probe (src, mtag, comm, &st), "MPI_Probe");
-    else
-        CHECK (MPI_Iprobe (src, mtag, comm, &flag, &st), "MPI_Iprobe");
+    comm_group_t *g = from ? from->group : NULL;
+    if (!from && C.nadmitted > 0) {
+        if (probe_any (mtag, wait, &flag, &st, &g) < 0)
+            return -1;
+        if (g)
+            comm = g->comm;
+    }
+    else if (probe (comm, src, mtag, wait, &flag, &st) < 0)
+        return -1;
     if (!flag)
         return 0;
     CHECK (MPI_Get_count (&st, MPI_BYTE, &len), "MPI_Get_count");
@@ -467,10 +587,269 @@ int comm_recv (comm_ep_t *from, int tag, buf_t *into, comm_msg_t *m, int wait)
     CHECK (MPI_Recv (into->data, len, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, comm,
                      MPI_STATUS_IGNORE), "MPI_Recv");
     into->len = (size_t)len;
-    m->from = from ? from : comm_world_ep (st.MPI_SOURCE);
+    if (from)
+        m->from = from;
+    else if (g)
+        m->from = st.MPI_SOURCE >= 0 && st.MPI_SOURCE < g->size ? &g->eps[st.MPI_SOURCE] : NULL;
+    else
+        m->from = comm_world_ep (st.MPI_SOURCE);
     if (!m->from)
-        return -1;
+        return fail (EPROTO, "a message from an unknown rank %d", st.MPI_SOURCE);
     m->tag = st.MPI_TAG;
     m->len = (size_t)len;
     return 1;
+}
+
+/* ---- Workers that join ---- */
+
+const char *comm_join_server_uri (void)
+{
+    const char *v = getenv ("OMPI_MCA_pmix_server_uri");
+    if (!v || !*v)
+        return NULL;
+    return strncmp (v, "file:", 5) ? v : v + 5;
+}
+
+int comm_join_possible (char *why, size_t len)
+{
+    if (comm_join_server_uri ())
+        return 1;
+    snprintf (why, len, "joining needs an ompi-server named by every mpirun involved: start "
+                        "one (ompi-server --no-daemonize -r URIFILE &) and run the pool and "
+                        "each worker job as mpirun --ompi-server file:URIFILE ...");
+    return 0;
+}
+
+/* Make a group of an intercommunicator (errors returned, one endpoint
+ * per remote rank).  NULL on failure (the communicator is freed). */
+static comm_group_t *group_new (MPI_Comm ic)
+{
+    comm_group_t *g = calloc (1, sizeof (*g));
+    int n = 0;
+    if (!g || MPI_Comm_set_errhandler (ic, MPI_ERRORS_RETURN) != MPI_SUCCESS
+        || MPI_Comm_remote_size (ic, &n) != MPI_SUCCESS || n <= 0
+        || !(g->eps = calloc ((size_t)n, sizeof (comm_ep_t)))) {
+        free (g);
+        MPI_Comm_free (&ic);
+        return NULL;
+    }
+    g->comm = ic;
+    g->size = n;
+    for (int i = 0; i < n; i++) {
+        g->eps[i].comm = ic;
+        g->eps[i].group = g;
+        g->eps[i].rank = i;
+    }
+    return g;
+}
+
+static void *accept_main (void *arg)
+{
+    (void)arg;
+    for (;;) {
+        MPI_Comm ic = MPI_COMM_NULL;
+        int rc = MPI_Comm_accept (J.port, MPI_INFO_NULL, 0, MPI_COMM_SELF, &ic);
+        pthread_mutex_lock (&join_lock);
+        if (J.stopping) {
+            pthread_mutex_unlock (&join_lock);
+            /* The wake-up connection from comm_join_close. */
+            if (rc == MPI_SUCCESS)
+                MPI_Comm_disconnect (&ic);
+            return NULL;
+        }
+        if (rc != MPI_SUCCESS) {
+            /* Do not spin on a broken port: stop accepting. */
+            J.failed = rc;
+            pthread_mutex_unlock (&join_lock);
+            return NULL;
+        }
+        /* Only this list is shared with the main thread: C.groups is
+         * the main thread's alone. */
+        comm_group_t *g = group_new (ic);
+        if (g) {
+            g->next = J.pending;
+            J.pending = g;
+        }
+        pthread_mutex_unlock (&join_lock);
+    }
+}
+
+int comm_join_open (const char *portfile)
+{
+    char why[300];
+    if (!comm_join_possible (why, sizeof (why)))
+        return fail (ENOTSUP, "%s", why);
+    if (!C.threaded)
+        return fail (EINVAL, "accepting workers needs MPI started with comm_init_threaded");
+    if (J.running)
+        return fail (EBUSY, "already accepting workers");
+    CHECK (MPI_Open_port (MPI_INFO_NULL, J.port), "MPI_Open_port");
+    size_t n = strlen (portfile);
+    char *tmp = malloc (n + 8);
+    if (!tmp || !(J.portfile = strdup (portfile))) {
+        free (tmp);
+        MPI_Close_port (J.port);
+        return fail (ENOMEM, "out of memory");
+    }
+    snprintf (tmp, n + 8, "%s.tmp", portfile);
+    FILE *f = fopen (tmp, "w");
+    if (!f || fprintf (f, "%s\n", J.port) < 0 || fclose (f) != 0 || rename (tmp, portfile) < 0) {
+        int e = errno;
+        fail (e, "cannot write the port file %s: %s", portfile, strerror (e));
+        unlink (tmp);
+        free (tmp);
+        free (J.portfile);
+        J.portfile = NULL;
+        MPI_Close_port (J.port);
+        errno = e;
+        return -1;
+    }
+    free (tmp);
+    J.stopping = J.failed = 0;
+    if (pthread_create (&J.thread, NULL, accept_main, NULL) != 0) {
+        unlink (J.portfile);
+        free (J.portfile);
+        J.portfile = NULL;
+        MPI_Close_port (J.port);
+        return fail (EAGAIN, "cannot start the accept thread");
+    }
+    J.running = 1;
+    return 0;
+}
+
+comm_group_t *comm_join_take (void)
+{
+    comm_group_t *found = NULL, **pp;
+    pthread_mutex_lock (&join_lock);
+    /* The newest are first: take the oldest. */
+    for (pp = &J.pending; *pp && (*pp)->next; pp = &(*pp)->next)
+        ;
+    if ((found = *pp))
+        *pp = NULL;
+    pthread_mutex_unlock (&join_lock);
+    if (found) {
+        found->taken = 1;
+        found->next = C.groups;
+        C.groups = found;
+    }
+    return found;
+}
+
+int comm_join_close (void)
+{
+    if (!J.running)
+        return 0;
+    pthread_mutex_lock (&join_lock);
+    J.stopping = 1;
+    int failed = J.failed;
+    pthread_mutex_unlock (&join_lock);
+    /* Nothing in MPI wakes MPI_Comm_accept, and connecting to our own
+     * port deadlocks in Open MPI 4.1.4 (measured: the main thread waits in
+     * ompi_comm_set, the accept thread in PMIx_Lookup).  The thread is left
+     * in MPI_Comm_accept; it ends with the process. */
+    (void)failed;
+    int rc = MPI_SUCCESS;
+    pthread_detach (J.thread);
+    J.running = 0;
+    MPI_Close_port (J.port);
+    if (J.portfile) {
+        unlink (J.portfile);
+        free (J.portfile);
+        J.portfile = NULL;
+    }
+    return rc == MPI_SUCCESS ? 0 : mpi_fail (rc, "MPI_Comm_connect (to stop accepting)");
+}
+
+int comm_join_connect (const char *portfile, double timeout, comm_ep_t **svc)
+{
+    char port[MPI_MAX_PORT_NAME + 1] = "";
+    int rank, ok = 0;
+    *svc = NULL;
+    CHECK (MPI_Comm_rank (MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
+    if (rank == 0) {
+        double end = mb_clock_mono () + timeout;
+        for (;;) {
+            FILE *f = fopen (portfile, "r");
+            if (f) {
+                ok = fgets (port, sizeof (port), f) != NULL;
+                fclose (f);
+                port[strcspn (port, "\n")] = '\0';
+                ok = ok && port[0];
+            }
+            if (ok || mb_clock_mono () >= end)
+                break;
+            struct timespec ts = { 0, 100000000 };
+            nanosleep (&ts, NULL);
+        }
+    }
+    CHECK (MPI_Bcast (&ok, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    if (!ok)
+        return fail (ENOENT, "no pool port in %s after %.0f s (is the pool running and "
+                             "accepting workers?)", portfile, timeout);
+    CHECK (MPI_Bcast (port, sizeof (port), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    MPI_Comm ic = MPI_COMM_NULL;
+    CHECK (MPI_Comm_connect (port, MPI_INFO_NULL, 0, MPI_COMM_WORLD, &ic), "MPI_Comm_connect");
+    comm_group_t *g = group_new (ic);
+    if (!g)
+        return fail (ENOMEM, "cannot set up the connection to the pool");
+    g->taken = 1;
+    g->next = C.groups;
+    C.groups = g;
+    *svc = &g->eps[0];
+    return 0;
+}
+
+int comm_group_size (const comm_group_t *g) { return g ? g->size : 0; }
+
+comm_ep_t *comm_group_ep (comm_group_t *g, int i)
+{
+    return g && i >= 0 && i < g->size ? &g->eps[i] : NULL;
+}
+
+comm_group_t *comm_ep_group (const comm_ep_t *ep) { return ep ? ep->group : NULL; }
+
+void comm_group_admit (comm_group_t *g)
+{
+    if (g && !g->admitted && !g->gone) {
+        g->admitted = 1;
+        C.nadmitted++;
+    }
+}
+
+/* The group is no longer used: its endpoints are lost (their posts stay
+ * until comm_finalize, which frees them and the group). */
+static void group_gone (comm_group_t *g)
+{
+    for (int i = 0; i < g->size; i++)
+        comm_ep_lose (&g->eps[i]);
+    if (g->admitted)
+        C.nadmitted--;
+    g->admitted = 0;
+    g->gone = 1;
+}
+
+int comm_group_leave (comm_group_t *g)
+{
+    if (!g || g->gone)
+        return 0;
+    group_gone (g);
+    CHECK (MPI_Comm_disconnect (&g->comm), "MPI_Comm_disconnect");
+    return 0;
+}
+
+void comm_group_drop (comm_group_t *g)
+{
+    if (!g || g->gone)
+        return;
+    group_gone (g);
+    /* Measured with Open MPI 4.1.4: after the remote mpirun and its ranks
+     * were killed (-9), MPI_Comm_free returns at once (and so did
+     * MPI_Comm_disconnect); sends to them never complete, with no error.
+     * Free locally only, so nothing here can wait for the dead. */
+    MPI_Comm_free (&g->comm);
+}
+
+int comm_join_disconnect (comm_ep_t *svc)
+{
+    return svc && svc->group ? comm_group_leave (svc->group) : 0;
 }

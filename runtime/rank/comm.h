@@ -31,6 +31,12 @@ const char *comm_error (void);
  * number of ranks.  A process started by no launcher runs as an isolated
  * singleton.  0 or -1. */
 int comm_init (int *rank, int *size);
+/* comm_init for a process that accepts joining workers: MPI with
+ * MPI_THREAD_MULTIPLE, so an accept thread can wait in MPI_Comm_accept
+ * while the service goes on.  Only the service of a pool (or of a run
+ * that accepts workers) uses it; every other rank keeps plain MPI_Init.
+ * 0 or -1 (also when MPI cannot give THREAD_MULTIPLE). */
+int comm_init_threaded (int *rank, int *size);
 /* Finish MPI.  Endpoints and messages still held are freed.  0 or -1. */
 int comm_finalize (void);
 /* End every rank of the run with `code`.  Does not return. */
@@ -104,5 +110,58 @@ typedef struct {
  * block until one comes, else return at once.  Returns 1 with *m filled,
  * 0 when nothing is there (not waiting), -1 on failure. */
 int comm_recv (comm_ep_t *from, int tag, buf_t *into, comm_msg_t *m, int wait);
+
+/* ---- Workers that join: MPI dynamic processes ----
+ *
+ * A running service opens an MPI port and publishes its name in a file
+ * (comm_join_open); other mpiruns connect to it (comm_join_connect).  Each
+ * connected job is a group: an intercommunicator whose remote ranks are
+ * endpoints like the ranks started together, so the code that talks to
+ * workers does not change.  With Open MPI 4.x every mpirun involved must
+ * name the same running ompi-server (`mpirun --ompi-server file:URIFILE`);
+ * its ranks then see OMPI_MCA_pmix_server_uri. */
+typedef struct comm_group comm_group_t;
+
+/* Whether this process can take part in joining: 1, or 0 with why[] (how
+ * to start an ompi-server and name it). */
+int comm_join_possible (char *why, size_t len);
+/* The ompi-server URI this process's mpirun named (the value after
+ * "file:" when it is a file), or NULL. */
+const char *comm_join_server_uri (void);
+
+/* Open a port, write its name to `portfile` (a temporary name, then
+ * rename) and start the accept thread.  Needs comm_init_threaded.  0 or
+ * -1. */
+int comm_join_open (const char *portfile);
+/* The next group that connected since, or NULL.  Its endpoints are not
+ * looked at by comm_recv(NULL, ...) until comm_group_admit.  The group is
+ * comm's, valid until comm_group_drop/comm_group_leave or comm_finalize. */
+comm_group_t *comm_join_take (void);
+/* Stop accepting: the accept thread is woken (this process connects to
+ * its own port once), ends, and the port file is removed.  Groups already
+ * taken stay.  0 or -1. */
+int comm_join_close (void);
+
+/* A joining job: connect every rank of MPI_COMM_WORLD (collective) to the
+ * port named in `portfile`, waiting up to `timeout` seconds for the file
+ * to appear.  *svc: the service's endpoint (remote rank 0).  0 or -1. */
+int comm_join_connect (const char *portfile, double timeout, comm_ep_t **svc);
+
+int comm_group_size (const comm_group_t *g);
+/* Endpoint of remote rank i of the group (comm's; NULL if out of range). */
+comm_ep_t *comm_group_ep (comm_group_t *g, int i);
+/* The group of an endpoint, NULL for the ranks started together. */
+comm_group_t *comm_ep_group (const comm_ep_t *ep);
+/* From now on comm_recv(NULL, ...) receives from the group too. */
+void comm_group_admit (comm_group_t *g);
+/* A group that left cleanly: MPI_Comm_disconnect (its side disconnects
+ * too).  A group that died: comm_group_drop frees the communicator
+ * locally and forgets its endpoints (posts to them are kept until
+ * comm_finalize); it calls nothing that waits for the dead peers. */
+int comm_group_leave (comm_group_t *g);
+void comm_group_drop (comm_group_t *g);
+/* The joiner's side, after the service said goodbye: disconnect from
+ * the service (svc: comm_join_connect's endpoint).  0 or -1. */
+int comm_join_disconnect (comm_ep_t *svc);
 
 #endif

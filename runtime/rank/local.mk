@@ -4,6 +4,7 @@
 ## file can include mpi.h.
 noinst_LIBRARIES += libmbrank.a
 libmbrank_a_SOURCES = runtime/rank/rank.h runtime/rank/boot.c runtime/rank/run_loop.c \
+	runtime/rank/join.c \
 	runtime/rank/comm.h runtime/rank/comm.c \
 	runtime/rank/doorbell.h runtime/rank/doorbell.c
 libmbrank_a_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)

@@ -10,6 +10,7 @@
 #include "runtime/node/proto.h"
 #include "runtime/node/topo.h"
 #include "runtime/node/worker.h"
+#include "runtime/rank/comm.h"
 #include "runtime/rank/doorbell.h"
 #include "runtime/service/service.h"
 
@@ -58,9 +59,40 @@ int rank_early (void);
  * exit code. */
 int rank_run (run_opts_t *o);
 
-/* A worker rank.  Returns the exit code. */
+/* A worker that joined a running service (`mpibatch worker`): how it
+ * reaches the service and when it leaves. */
+typedef struct {
+    comm_ep_t *svc;        /* the service, through the intercommunicator */
+    double end;            /* absolute UNIX time it leaves at (0: none) */
+    double idle_timeout;   /* leave after this many seconds with no attempt (0: never) */
+} worker_join_t;
+
+/* A worker rank; join: NULL for a rank started with the service, else
+ * how a joined one reaches it and leaves.  Returns the exit code (a
+ * joined rank: 4 when it left with work, 0 when it left idle or the
+ * service ended, 3 when the service was lost). */
 int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                  const topo_share_t *share, int fake, const char *node,
-                 const char *sizing_error);
+                 const char *sizing_error, const worker_join_t *join);
+
+/* Size this rank's share of its node (the k-th of m workers there) as the
+ * job says, from hwloc.  *topo (free with topo_destroy) and *share are
+ * filled; a failure to size is put in sizing[] (the worker reports it in
+ * its HELLO). */
+void rank_size_share (const jobinfo_t *ji, int k, int m, topo_t **topo, topo_share_t *share,
+                      int *fake, char *sizing, size_t len);
+
+/* Options of `mpibatch worker POOLDIR`. */
+typedef struct {
+    const char *pooldir;
+    double deadline;       /* absolute UNIX time, 0 none */
+    double idle_timeout;   /* seconds, 0 never */
+    double connect_timeout;/* seconds to wait for the pool's port file */
+    int verbose;
+} join_opts_t;
+
+/* Run this rank as a worker joining the pool in o->pooldir (join.c).
+ * Returns the exit code. */
+int rank_join (const join_opts_t *o);
 
 #endif

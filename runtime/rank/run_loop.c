@@ -123,9 +123,29 @@ static int lost_service (int rank, const char *what)
  * descriptor (a finished task wakes it at once) and looks for messages
  * with a growing interval, so an idle worker costs next to no CPU.  Its
  * sends to the service block (the service always receives). */
+/* A joined worker tells the service it leaves (idle or not, and why).
+ * 0 or -1. */
+static int send_leave (comm_ep_t *svc, int idle, const char *why, buf_t *b)
+{
+    buf_reset (b);
+    buf_pack_u32 (b, PROTO_VERSION);
+    buf_pack_i32 (b, idle);
+    buf_pack_str (b, why);
+    return comm_send (svc, TAG_LEAVE, b->data, b->len, 1);
+}
+
+/* Attempts sent to this worker and not answered yet (each attempt of an
+ * ASSIGN batch gets exactly one result). */
+static int batch_count (const void *p, size_t n)
+{
+    unpack_t u;
+    int c = proto_batch_read (&u, p, n);
+    return c > 0 ? c : 0;
+}
+
 int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                  const topo_share_t *share, int fake, const char *node,
-                 const char *sizing_error)
+                 const char *sizing_error, const worker_join_t *join)
 {
     hello_t h;
     memset (&h, 0, sizeof (h));
@@ -147,9 +167,17 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
     }
     buf_t b = { 0 }, msg = { 0 }, out = { 0 };
     int code = 0, done = 0, drain_sent = 0, mute = 0;
-    comm_ep_t *svc = comm_world_ep (0);
+    comm_ep_t *svc = join ? join->svc : comm_world_ep (0);
+    /* A joined worker's HELLO says when it leaves (the scheduler starts
+     * there only tasks whose time_request fits). */
+    int tag = TAG_HELLO;
+    if (join) {
+        tag = TAG_JOIN;
+        buf_pack_u32 (&b, PROTO_VERSION);
+        buf_pack_dbl (&b, join->end);
+    }
     hello_pack (&h, &b);
-    if (!svc || comm_send (svc, TAG_HELLO, b.data, b.len, 0) < 0) {
+    if (!svc || comm_send (svc, tag, b.data, b.len, 0) < 0) {
         code = lost_service (rank, "introduce itself to");
         goto out;
     }
@@ -159,11 +187,40 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
     run_pace_t pace = { 0, 1, 0 };
     double hb = proto_heartbeat_interval (), hb_timeout = proto_heartbeat_timeout ();
     double last_sent = mb_clock_mono (), last_heard = last_sent;
+    /* A joined worker: attempts not answered, since when it has none, and
+     * whether (and how) it asked to leave: 1 with work, 2 idle. */
+    long inflight = 0;
+    double idle_since = mb_clock_mono ();
+    int left = 0;
     while (!done) {
         int active = 0;
+        if (join && !left) {
+            const char *why = NULL;
+            int idle = 0;
+            double now = mb_clock_mono ();
+            if (run_sigusr1 || run_sigterm || run_sigint)
+                why = run_sigterm ? "SIGTERM" : run_sigusr1 ? "SIGUSR1" : "SIGINT";
+            else if (join->end > 0 && mb_clock_real () >= join->end)
+                why = "its allocation ends";
+            else if (join->idle_timeout > 0 && inflight == 0
+                     && now - idle_since >= join->idle_timeout) {
+                why = "idle timeout";
+                idle = 1;
+            }
+            if (why) {
+                run_signal_drain_pipe ();
+                if (send_leave (svc, idle && inflight == 0, why, &b) < 0) {
+                    code = lost_service (rank, "tell its leaving to");
+                    break;
+                }
+                /* exit 4 when tasks were given back, 0 when none ran */
+                left = inflight == 0 ? 2 : 1;
+                last_sent = now;
+            }
+        }
         /* A signal to a worker (mpirun forwards SIGUSR1 to every rank) asks
-         * the service to drain. */
-        if ((run_sigusr1 || run_sigterm || run_sigint) && !drain_sent) {
+         * the service to drain; a joined worker leaves instead (above). */
+        if (!join && (run_sigusr1 || run_sigterm || run_sigint) && !drain_sent) {
             int sig = run_sigusr1 ? SIGUSR1 : run_sigterm ? SIGTERM : SIGINT;
             buf_reset (&b);
             buf_pack_u32 (&b, PROTO_VERSION);
@@ -185,8 +242,11 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
         if (got) {
             active = 1;
             last_heard = mb_clock_mono ();
-            if (m.tag == TAG_ASSIGN && w)
+            if (m.tag == TAG_ASSIGN && w) {
+                if (join)
+                    inflight += batch_count (msg.data, msg.len);
                 worker_assign (w, msg.data, msg.len);
+            }
             else if (m.tag == TAG_HEARTBEAT)
                 ;
             else if (m.tag == TAG_CTRL) {
@@ -200,8 +260,13 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                     worker_unqueue (w);
                 else if (op == CTRL_CANCEL && w)
                     worker_cancel (w, (uint32_t)unpack_i32 (&u));
-                else if (op == CTRL_SHUTDOWN)
+                else if (op == CTRL_SHUTDOWN) {
                     done = 1;
+                    /* A joined worker that left with work exits 4, idle
+                     * 0; when the service ended, 0. */
+                    if (join)
+                        code = left == 1 ? 4 : 0;
+                }
             }
         }
         if (w) {
@@ -219,6 +284,11 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                 n = 0;
             }
             if (n > 0) {
+                inflight -= n;
+                if (inflight <= 0) {
+                    inflight = 0;
+                    idle_since = mb_clock_mono ();
+                }
                 proto_batch_end (&out, (uint32_t)n);
                 if (comm_send (svc, TAG_RESULT, out.data, out.len, 1) < 0) {
                     code = lost_service (rank, "send results to");

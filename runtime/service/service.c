@@ -294,12 +294,19 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             svc->deadline = d;
     }
     svc_print_start (svc);
+    if (svc->opts->accept_workers) {
+        char pooldir[4096];
+        snprintf (pooldir, sizeof (pooldir), "%s/pool", svc->job->state);
+        if (svc_join_start (svc, pooldir) < 0)
+            goto shutdown;
+    }
 
     run_pace_t pace = { 0, 1, 0 };
     for (;;) {
         double now = mb_clock_real ();
         check_signals_and_time (svc, now);
         svc_check_heartbeats (svc);
+        svc_join_poll (svc);
         if (svc->fatal)
             break;
         if (svc_alive_workers (svc) == 0) {
@@ -389,7 +396,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
          * for a request at once. */
         run_pace (&pace, svc_poll_messages (svc, &msg),
                   svc->local ? worker_fd (svc->local) : svc->pd ? pooldir_fd (svc->pd) : -1,
-                  svc_pace_cap (svc, nranks > 1 ? 20000 : 250000));
+                  svc_pace_cap (svc, nranks > 1 || svc->join ? 20000 : 250000));
     }
     svc_release_nodes (svc, &msg);
     svc->finished = mb_clock_real ();
@@ -440,6 +447,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         svc_pool_close (svc);
     }
 shutdown:
+    svc_join_stop (svc);
     svc_workers_shutdown (svc, rc);
     journal_close (svc->j);
     svc->j = NULL;

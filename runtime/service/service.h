@@ -25,6 +25,7 @@ typedef struct {
     double progress_interval;
     double deadline;        /* absolute UNIX time, 0 = none */
     int verbose;            /* -1 quiet, 0 normal, 1 verbose */
+    int accept_workers;     /* --accept-workers: workers may join (service_join.c) */
 } run_opts_t;
 
 typedef struct service service_t;

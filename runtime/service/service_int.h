@@ -78,10 +78,13 @@ typedef struct {
     uint32_t nbatch;
     double last_heard;    /* monotonic seconds of its last message */
     double last_sent;
+    int joined;           /* joined from another mpirun (service_join.c) */
+    int leaving;          /* a joined worker said it leaves: its task results are stale */
 } wstate_t;
 
 struct svc_mi;
 struct pooldir;
+struct svc_join;
 
 struct service {
     run_opts_t *opts;
@@ -136,6 +139,7 @@ struct service {
     size_t held_reported;  /* tasks held back by time_request, last said */
     double hb, hb_timeout, last_hb_check;
     struct svc_mi *mi;     /* multi-instance attempts in flight (service_mi.c) */
+    struct svc_join *join; /* workers that join (service_join.c), NULL: none accepted */
     /* strings many attempts share (node names, CPU lists), kept once */
     char **istr;
     size_t nistr, istr_cap;
@@ -219,6 +223,37 @@ long svc_pace_cap (const service_t *svc, long cap);
  * heartbeat timeout, for them to take it. */
 void svc_workers_shutdown (service_t *svc, int rc);
 void svc_workers_free (service_t *svc);
+
+/* Register a worker from its HELLO (ep NULL: rank 0's own worker).  The
+ * arrays must have room (service_join.c grows them).  Returns its number. */
+int svc_add_worker (service_t *svc, int rank, comm_ep_t *ep, const hello_t *h);
+/* Queue job preparation (LAUNCH_PREP) or release on node nd's leader. */
+void svc_send_node_task (service_t *svc, int nd, int kind);
+
+/* service_join.c: workers that join from another mpirun (`mpibatch
+ * worker POOLDIR`), through MPI_Comm_accept in comm's accept thread.
+ * The hooks the service calls:
+ *   svc_join_start  once the scheduler started: open the port, publish
+ *                   POOLDIR/join.port, start accepting (-1: printed)
+ *   svc_join_poll   once per pass of the loop: new groups get the job's
+ *                   worker settings, their HELLOs make them workers (with
+ *                   their ends for the scheduler), leaving workers are
+ *                   let go once their node's release ended, groups with
+ *                   no worker left are freed
+ *   svc_join_leave  a TAG_LEAVE from worker wn (svc_poll_messages)
+ *   svc_join_stop   before svc_workers_shutdown: joined workers get their
+ *                   SHUTDOWN, the accept thread ends, groups are freed;
+ *                   svc->join is freed
+ * A joined worker lost (heartbeats) is not counted in svc->lost: its
+ * mpirun is not ours, so the run need not end every rank for it. */
+int svc_join_start (service_t *svc, const char *pooldir);
+void svc_join_poll (service_t *svc);
+void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len);
+void svc_join_stop (service_t *svc);
+/* The command a worker job runs to join POOLDIR, given the ompi-server's
+ * URI file: "mpirun --ompi-server file:URIFILE mpibatch worker POOLDIR"
+ * into buf (truncated to len).  Returns buf. */
+char *svc_join_command (char *buf, size_t len, const char *urifile, const char *pooldir);
 
 /* service_records.c */
 /* The one copy of s kept by the service (NULL on ENOMEM); valid until

@@ -22,8 +22,7 @@ static int find_node (service_t *svc, const char *name)
     return -1;
 }
 
-/* Register a worker from its HELLO. */
-static int add_worker (service_t *svc, int rank, comm_ep_t *ep, const hello_t *h)
+int svc_add_worker (service_t *svc, int rank, comm_ep_t *ep, const hello_t *h)
 {
     int wn = svc->nworkers;
     wstate_t *w = &svc->w[wn];
@@ -130,7 +129,7 @@ void svc_queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t
 
 /* Job preparation and release are sent as pseudo-tasks to the node's
  * leader worker. */
-static void send_node_task (service_t *svc, int nd, int kind)
+void svc_send_node_task (service_t *svc, int nd, int kind)
 {
     const jobfile_prep_t *p = kind == LAUNCH_PREP ? svc->job->prep : svc->job->release;
     node_t *n = &svc->nodes[nd];
@@ -183,7 +182,7 @@ void svc_maybe_prepare (service_t *svc)
     for (int nd = 0; nd < svc->nnodes && want > have; nd++) {
         if (svc->nodes[nd].state != NODE_NEW)
             continue;
-        send_node_task (svc, nd, LAUNCH_PREP);
+        svc_send_node_task (svc, nd, LAUNCH_PREP);
         for (int i = 0; i < svc->nworkers; i++)
             if (svc->w[i].node == nd)
                 have += (size_t)svc->w[i].slots;
@@ -225,7 +224,7 @@ void svc_on_node_result (service_t *svc, const result_t *res, int wn)
     }
     if (res->r.outcome != LAUNCH_INTERRUPTED
         && (p->max_retries < 0 || n->prep_attempts <= p->max_retries) && !svc->draining) {
-        send_node_task (svc, nd, LAUNCH_PREP);
+        svc_send_node_task (svc, nd, LAUNCH_PREP);
         return;
     }
     n->state = NODE_FAILED;
@@ -242,6 +241,8 @@ static void handle_results (service_t *svc, const void *p, size_t n, int wn)
         result_t res;
         if (result_unpack (&u, &res) < 0)
             break;
+        if (svc->w[wn].leaving && res.kind == LAUNCH_TASK)
+            continue;   /* requeued when it said it leaves (svc_join_leave) */
         svc_on_result (svc, &res, wn);
     }
 }
@@ -268,7 +269,7 @@ int svc_poll_messages (service_t *svc, buf_t *msg)
         }
         buf_free (&out);
     }
-    if (svc->nranks <= 1)
+    if (svc->nranks <= 1 && !svc->join)
         return got;
     for (int k = 0; k < 256; k++) {
         comm_msg_t m;
@@ -293,6 +294,8 @@ int svc_poll_messages (service_t *svc, buf_t *msg)
         w->last_heard = mb_clock_mono ();
         if (m.tag == TAG_RESULT)
             handle_results (svc, msg->data, m.len, wn);
+        else if (m.tag == TAG_LEAVE)
+            svc_join_leave (svc, wn, msg->data, m.len);
         else if (m.tag == TAG_CTRL) {
             /* A worker got a signal: SIGUSR1 (or TERM/INT) means drain. */
             if (!svc->draining)
@@ -323,7 +326,8 @@ void svc_lose_worker (service_t *svc, int wn, const char *why)
     if (!w->alive)
         return;
     w->alive = 0;
-    svc->lost++;
+    if (!w->joined)
+        svc->lost++;
     comm_ep_lose (w->ep);
     if (svc->s)
         sched_worker_enable (svc->s, wn, 0);
@@ -374,7 +378,7 @@ void svc_lose_worker (service_t *svc, int wn, const char *why)
 
 void svc_check_heartbeats (service_t *svc)
 {
-    if (svc->nranks <= 1)
+    if (svc->nranks <= 1 && !svc->join)
         return;
     double now = mb_clock_mono ();
     if (now - svc->last_hb_check < 0.5)
@@ -419,7 +423,7 @@ void svc_release_nodes (service_t *svc, buf_t *msg)
         if ((svc->nodes[nd].state == NODE_READY || svc->nodes[nd].state == NODE_FAILED
              || svc->nodes[nd].prep_attempts > 0)
             && svc->w[svc->nodes[nd].leader].alive) {
-            send_node_task (svc, nd, LAUNCH_RELEASE);
+            svc_send_node_task (svc, nd, LAUNCH_RELEASE);
             any = 1;
         }
     if (!any)
@@ -467,7 +471,7 @@ int svc_workers_hello (service_t *svc, launcher_t *l, const jobinfo_t *ji,
             h.memory = share->memory;
             h.gpus = share->ngpus;
             snprintf (h.cpus, sizeof (h.cpus), "%s", share->cpus ? share->cpus : "");
-            add_worker (svc, 0, NULL, &h);
+            svc_add_worker (svc, 0, NULL, &h);
         }
         else {
             fprintf (stderr, "mpibatch: cannot size a worker on this node: %s\n",
@@ -490,7 +494,7 @@ int svc_workers_hello (service_t *svc, launcher_t *l, const jobinfo_t *ji,
                      h.error[0] ? h.error : "malformed introduction");
             continue;
         }
-        add_worker (svc, i, ep, &h);
+        svc_add_worker (svc, i, ep, &h);
     }
     return 0;
 }

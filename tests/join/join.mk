@@ -1,0 +1,2 @@
+TESTS += tests/join/join.sh
+EXTRA_DIST += tests/join/join.sh
