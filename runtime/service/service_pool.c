@@ -599,7 +599,8 @@ static int preplay_cb (const journal_rec_t *jr, void *arg)
     p->xoff[0] = 0;
     for (size_t i = 0; i < n; i++)
         p->xoff[p->xn + i + 1] = (uint32_t)p->xnd + off[i + 1];
-    memcpy (p->xdeps + p->xnd, deps, off[n] * sizeof (uint32_t));
+    if (off[n])   /* no edges yet: xdeps may still be NULL */
+        memcpy (p->xdeps + p->xnd, deps, off[n] * sizeof (uint32_t));
     if (svc_parts_append (svc, part) < 0)
         goto oom;
     p->xn += n;

@@ -280,8 +280,11 @@ static int build_tasks (service_t *svc)
         memcpy (off, off0, (n0 + 1) * sizeof (*off));
         for (size_t i = 1; i <= svc->xn; i++)
             off[n0 + i] = (uint32_t)nd0 + svc->xoff[i];
-        memcpy (deps, deps0, nd0 * sizeof (*deps));
-        memcpy (deps + nd0, svc->xdeps, ndx * sizeof (*deps));
+        /* Either side may have no edges (and then a NULL array). */
+        if (nd0)
+            memcpy (deps, deps0, nd0 * sizeof (*deps));
+        if (ndx)
+            memcpy (deps + nd0, svc->xdeps, ndx * sizeof (*deps));
     }
     if (!(svc->g = graph_create (n, off, deps))
         || !(svc->task_reqs = calloc (n + 1, sizeof (sched_task_t)))

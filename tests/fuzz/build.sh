@@ -32,7 +32,7 @@ jobfile_src="io/jobfile.c io/jobfile_util.c io/jobfile_spec.c io/jobfile_check.c
     io/stage_util.c scheduler/pick.c scheduler/sched.c scheduler/sched_add.c
     scheduler/sched_job.c scheduler/sched_place.c scheduler/exitpolicy.c
     common/err.c common/buf.c common/graph.c common/json.c common/names.c common/clock.c"
-journal_src="io/journal.c common/err.c common/buf.c"
+journal_src="io/journal.c io/fdio.c common/err.c common/buf.c"
 poolreq_src="$jobfile_src io/pooldir_req.c"
 
 build () {

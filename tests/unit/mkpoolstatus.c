@@ -27,6 +27,9 @@ int main (int argc, char **argv)
     poolstatus_job_t j[64];
     char line[4096], *f[20];
     mb_error_t err = { { 0 } };
+    /* Every word is kept until the file is written: one block of them. */
+    char *words[64 * 24];
+    int nwords = 0, rc = 0;
 
     if (argc != 2) {
         fprintf (stderr, "usage: mkpoolstatus POOLDIR <lines\n");
@@ -38,7 +41,8 @@ int main (int argc, char **argv)
     while (fgets (line, sizeof (line), stdin)) {
         int n = 0;
         for (char *t = strtok (line, " \t\n"); t && n < 20; t = strtok (NULL, " \t\n"))
-            f[n++] = strdup (t);
+            if (nwords < (int)(sizeof (words) / sizeof (words[0])))
+                words[nwords++] = f[n++] = strdup (t);
         if (n == 7 && !strcmp (f[0], "pool")) {
             st.pool = f[1];
             st.host = f[2];
@@ -65,12 +69,16 @@ int main (int argc, char **argv)
         }
         else if (n) {
             fprintf (stderr, "mkpoolstatus: bad line starting '%s'\n", f[0]);
-            return 2;
+            rc = 2;
+            goto out;
         }
     }
     if (poolstatus_write (argv[1], &st, &err) < 0) {
         fprintf (stderr, "mkpoolstatus: %s\n", err.text);
-        return 1;
+        rc = 1;
     }
-    return 0;
+out:
+    for (int k = 0; k < nwords; k++)
+        free (words[k]);
+    return rc;
 }

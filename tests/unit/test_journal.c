@@ -155,8 +155,9 @@ static journal_rec_t sample (int type, int k)
         r.task_index = 17;
         r.ntasks = 3;
         r.text = "add2-line-";
-        r.data = "mpibatch-request 1\nop add\n\0body";
-        r.data_len = 34;
+        static const char req[] = "mpibatch-request 1\nop add\n\0body";
+        r.data = req;
+        r.data_len = sizeof (req) - 1;
         r.req_name = "1700000000.5-host-12-3.req";
         break;
     case JREC_CLOSE:
