@@ -323,7 +323,7 @@ static const char *end_state (service_t *svc, svc_job_t *J, int *rc)
         *rc = 1;
         return "terminated";
     }
-    if (svc->draining) {
+    if (svc->draining || J->drained) {
         *rc = 4;
         return "interrupted";
     }

@@ -410,6 +410,23 @@ int svc_pool_jobs (service_t *svc, double now, size_t held)
         }
         size_t c[6];
         sched_job_counts (svc->s, J->sj, c);
+        /* max_wall_clock: the job alone drains, as a run would: its
+         * running tasks are interrupted, it ends "interrupted", and a
+         * `pool --resume` runs what is left of it. */
+        if (!J->drained && J->job->max_wall_clock > 0 && now - J->started >= J->job->max_wall_clock) {
+            J->drained = 1;
+            sched_job_hold (svc->s, J->sj);
+            svc_job_interrupt (svc, J);
+            pool_say (svc, "job %s: max_wall_clock reached: interrupting its tasks%s", J->job->id,
+                      "");
+        }
+        if (J->drained) {
+            if (c[SCHED_RUNNING] == 0)
+                job_over (svc, J);
+            else
+                active++;
+            continue;
+        }
         if (J->stop_on_failure && c[SCHED_RUNNING] == 0) {
             /* Stopped (on_task_failure, an exit condition): what did not
              * start is skipped and the job ends. */

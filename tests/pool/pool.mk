@@ -11,6 +11,7 @@ pool_tests = \
 	tests/pool/run_idle.sh \
 	tests/pool/pool_basic.sh \
 	tests/pool/pool_prep.sh \
-	tests/pool/pool_resume.sh
+	tests/pool/pool_resume.sh \
+	tests/pool/pool_join.sh
 TESTS += $(pool_tests)
 EXTRA_DIST += $(pool_tests)

@@ -39,6 +39,17 @@ CFG
 job bad <<CFG
 tasks = ( { id = "x"; command = "exit 3"; } );
 CFG
+job stopper <<CFG
+on_task_failure = "stop";
+tasks = ( { id = "s-1"; command = "exit 1"; },
+          { id = "s-2"; depends_on = [ "s-1" ]; on_failure = "satisfy"; command = "echo s-2 >>$tmp/stopper"; } );
+CFG
+job mp <<CFG
+max_parallel_tasks = 1;
+tasks = ( { id = "m-1"; command = "echo start >>$tmp/mp; sleep 0.3; echo end >>$tmp/mp"; },
+          { id = "m-2"; command = "echo start >>$tmp/mp; sleep 0.3; echo end >>$tmp/mp"; },
+          { id = "m-3"; command = "echo start >>$tmp/mp; sleep 0.3; echo end >>$tmp/mp"; } );
+CFG
 
 env TORTURE_MARK="$tmp" timeout -k 5 150 $MPIRUN -n 3 --oversubscribe \
     "$M" pool "$P" --slots-per-worker 1 >"$tmp/pool.out" 2>"$tmp/pool.err" </dev/null &
@@ -110,16 +121,23 @@ check_status "cancel cx" 0
 # submit --wait exits as run would.
 req submit "$P" bad.cfg --wait
 check_status "submit --wait of a failing job" 1
+req submit "$P" stopper.cfg --wait
+check_status "on_task_failure = stop: the job fails" 1
+check "... and starts nothing more of it" test ! -e "$tmp/stopper"
+req submit "$P" mp.cfg --wait
+check_status "max_parallel_tasks = 1" 0
+check_eq "... its tasks ran one at a time" "$(tr '\n' ' ' <"$tmp/mp")" \
+    "start end start end start end "
 
 for _ in $(seq 300); do
     "$M" status --json "$P" >"$tmp/st.json" 2>/dev/null
     n=$("$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sum(j["state"] != "active" for j in s["jobs"]))' "$tmp/st.json" 2>/dev/null)
-    [ "$n" = 7 ] && break
+    [ "$n" = 9 ] && break
     sleep 0.1
 done
 check_eq "status --json: every job and its state" \
     "$("$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(" ".join("%s=%s" % (j["id"], j["state"]) for j in s["jobs"]))' "$tmp/st.json")" \
-    "gate=succeeded lo=succeeded hi=succeeded mid=succeeded op=succeeded cx=cancelled bad=failed"
+    "gate=succeeded lo=succeeded hi=succeeded mid=succeeded op=succeeded cx=cancelled bad=failed stopper=failed mp=succeeded"
 check_eq "status --json: the jobs' state directories" \
     "$("$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(" ".join(j["state_dir"] for j in s["jobs"][:2]))' "$tmp/st.json")" \
     "$tmp/jobs/gate $tmp/jobs/lo"
@@ -150,6 +168,9 @@ check_eq "report of op: its added tasks by local index" \
 check_eq "report of cx: cancelled" \
     "$(report_py "$tmp/jobs/cx/report.h5" 'print(s(f.attrs["status"]), " ".join(s(t) for t in f["tasks"]["state"]))')" \
     "cancelled cancelled cancelled"
+check_eq "report of stopper: the rest skipped" \
+    "$(report_py "$tmp/jobs/stopper/report.h5" 'print(" ".join(s(t) for t in f["tasks"]["state"]))')" \
+    "failed skipped"
 if command -v h5dump >/dev/null 2>&1; then
     h5dump -a status "$tmp/jobs/lo/report.h5" >"$tmp/h5" 2>&1
     check "h5dump reads lo's report" grep -q succeeded "$tmp/h5"
