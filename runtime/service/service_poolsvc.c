@@ -39,7 +39,23 @@ int service_open_pool (service_t *svc)
     mb_error_t err = { "" };
     /* The pool's settings as a job file of its own: the job file's
      * defaults, the sizing options, storage POOLDIR. */
-    if (stage_mkdirs (o->pool_dir) < 0 && errno != EEXIST) {
+    /* Its parents as usual, POOLDIR itself the owner's only; one that
+     * exists keeps its mode (pooldir_open refuses one others may write). */
+    char parent[PATH_MAX];
+    snprintf (parent, sizeof (parent), "%s", o->pool_dir);
+    char *slash = strrchr (parent, '/');
+    while (slash && slash > parent && slash[1] == '\0') {   /* trailing slashes */
+        *slash = '\0';
+        slash = strrchr (parent, '/');
+    }
+    if (slash && slash > parent) {
+        *slash = '\0';
+        if (stage_mkdirs (parent) < 0) {
+            fprintf (stderr, "mpibatch: cannot create %s: %s\n", parent, strerror (errno));
+            return 3;
+        }
+    }
+    if (mkdir (o->pool_dir, 0700) < 0 && errno != EEXIST) {
         fprintf (stderr, "mpibatch: cannot create %s: %s\n", o->pool_dir, strerror (errno));
         return 3;
     }
@@ -47,11 +63,6 @@ int service_open_pool (service_t *svc)
         fprintf (stderr, "mpibatch: %s: %s\n", o->pool_dir, strerror (errno));
         return 3;
     }
-    /* stage_mkdirs follows the umask: the pool directory is the owner's
-     * only (pooldir_open refuses one others may write to). */
-    struct stat sb;
-    if (lstat (real, &sb) == 0 && sb.st_uid == geteuid () && (sb.st_mode & 077))
-        chmod (real, 0700);
     char text[2048], name[PATH_MAX + 16];
     int n = snprintf (text, sizeof (text), "id = \"%s\";\nstorage = \"%s\";\n", o->pool_id,
                       real);
