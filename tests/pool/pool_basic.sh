@@ -112,8 +112,15 @@ EOF
 check_status "add --lines from stdin" 0
 for _ in $(seq 100); do [ "$(wc -l <"$tmp/op" 2>/dev/null)" -ge 3 ] && break; sleep 0.1; done
 check_eq "the open job ran its added tasks" "$(sort "$tmp/op" | tr '\n' ' ')" "first second third "
-check_eq "status --json: op is still active" \
-    "$("$M" status --json "$P" | "$PYTHON" -c 'import json,sys; s=json.load(sys.stdin); print([j["state"] for j in s["jobs"] if j["id"]=="op"][0])')" active
+# status.json is rewritten at most once a second: give it that long.
+opstate () {
+    "$M" status --json "$P" 2>/dev/null | "$PYTHON" -c '
+import json, sys
+s = json.load(sys.stdin)
+print([j["state"] for j in s["jobs"] if j["id"] == "op"][0])' 2>/dev/null
+}
+for _ in $(seq 30); do [ "$(opstate)" = active ] && break; sleep 0.1; done
+check_eq "status --json: op is still active" "$(opstate)" active
 req close "$P" op
 check_status "close op" 0
 req add "$P" op more.cfg
@@ -185,4 +192,8 @@ if command -v h5dump >/dev/null 2>&1; then
 fi
 req submit "$P" lo.cfg
 check_status "submit with no pool running" 3
+# The pool's own errors: none from the sanitizers (a sanitizer build), and
+# its stderr shown when something failed.
+check "no sanitizer report from the pool" sh -c "! grep -q -e 'Sanitizer' -e 'runtime error:' '$tmp/pool.err'"
+[ "$nfail" -eq 0 ] || sed -n '1,80s/^/    pool| /p' "$tmp/pool.err"
 mb_finish

@@ -77,4 +77,8 @@ check_status "shutdown" 0
 wait "$pool_pid"
 check_eq "the pool exits 0" "$?" 0
 check "nothing of the pool survives" tor_gone 20
+# The pool's own errors: none from the sanitizers (a sanitizer build), and
+# its stderr shown when something failed.
+check "no sanitizer report from the pool" sh -c "! grep -q -e 'Sanitizer' -e 'runtime error:' '$tmp/pool.err'"
+[ "$nfail" -eq 0 ] || sed -n '1,80s/^/    pool| /p' "$tmp/pool.err"
 mb_finish
