@@ -192,6 +192,26 @@ if command -v h5dump >/dev/null 2>&1; then
 fi
 req submit "$P" lo.cfg
 check_status "submit with no pool running" 3
+
+# Alone (no mpirun: rank 0 runs the tasks itself) with --idle-timeout: a
+# job's task gets its job's settings there too, and the pool ends once no
+# job has been active for the timeout.
+job solo <<CFG
+environment = { JOBVAR = "var-of-solo"; };
+tasks = ( { id = "s"; command = "sleep 1; echo \"\$JOBVAR \$MPIBATCH_JOB_ID\" >$tmp/solo"; } );
+CFG
+(cd "$tmp" && exec env TORTURE_MARK="$tmp" timeout -k 5 60 "$M" pool "$tmp/pool2" --idle-timeout 2 \
+    >"$tmp/pool2.out" 2>"$tmp/pool2.err" </dev/null) &
+solo_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/pool2/status.json" ] && break; sleep 0.1; done
+req submit "$tmp/pool2" solo.cfg --wait
+check_status "a pool alone: submit --wait" 0
+check_eq "its task saw its job's settings" "$(cat "$tmp/solo" 2>/dev/null)" "var-of-solo solo"
+t0=$(date +%s)
+wait "$solo_pid"
+check_eq "the idle pool ends by itself (exit 0)" "$?" 0
+check_range "... about 2 s after its last job (s)" "$(($(date +%s) - t0))" 0 8
+check "the idle timeout is said" grep -q "idle-timeout" "$tmp/pool2.err"
 # The pool's own errors: none from the sanitizers (a sanitizer build), and
 # its stderr shown when something failed.
 check "no sanitizer report from the pool" sh -c "! grep -q -e 'Sanitizer' -e 'runtime error:' '$tmp/pool.err'"
