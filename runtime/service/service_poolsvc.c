@@ -32,13 +32,30 @@ static void pool_log (void *arg, const char *msg)
     pool_say (arg, "pool: %s%s", msg, "");
 }
 
+/* One setting of the pool's own job file: a number as it is, anything
+ * else as a string (quotes and backslashes escaped).  NULL: none. */
+static void put_setting (buf_t *b, const char *key, const char *value)
+{
+    if (!value)
+        return;
+    if (*value && strspn (value, "0123456789") == strlen (value)) {
+        buf_printf (b, "%s = %s;\n", key, value);
+        return;
+    }
+    buf_printf (b, "%s = \"", key);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            buf_add (b, "\\", 1);
+        buf_add (b, p, 1);
+    }
+    buf_adds (b, "\";\n");
+}
+
 int service_open_pool (service_t *svc)
 {
     run_opts_t *o = svc->opts;
     char real[PATH_MAX];
     mb_error_t err = { "" };
-    /* The pool's settings as a job file of its own: the job file's
-     * defaults, the sizing options, storage POOLDIR. */
     /* Its parents as usual, POOLDIR itself the owner's only; one that
      * exists keeps its mode (pooldir_open refuses one others may write). */
     char parent[PATH_MAX];
@@ -63,31 +80,28 @@ int service_open_pool (service_t *svc)
         fprintf (stderr, "mpibatch: %s: %s\n", o->pool_dir, strerror (errno));
         return 3;
     }
-    char text[2048], name[PATH_MAX + 16];
-    int n = snprintf (text, sizeof (text), "id = \"%s\";\nstorage = \"%s\";\n", o->pool_id,
-                      real);
-    if (o->slots_per_worker)
-        n += snprintf (text + n, sizeof (text) - (size_t)n, "slots_per_worker = %s%s%s;\n",
-                       strspn (o->slots_per_worker, "0123456789") == strlen (o->slots_per_worker)
-                           ? "" : "\"", o->slots_per_worker,
-                       strspn (o->slots_per_worker, "0123456789") == strlen (o->slots_per_worker)
-                           ? "" : "\"");
-    if (o->gpus_per_worker)
-        n += snprintf (text + n, sizeof (text) - (size_t)n, "gpus_per_worker = %s%s%s;\n",
-                       strspn (o->gpus_per_worker, "0123456789") == strlen (o->gpus_per_worker)
-                           ? "" : "\"", o->gpus_per_worker,
-                       strspn (o->gpus_per_worker, "0123456789") == strlen (o->gpus_per_worker)
-                           ? "" : "\"");
-    snprintf (text + n, sizeof (text) - (size_t)n, "fill = \"%s\";\ntasks = ();\n",
-              o->fill == JOB_FILL_PACK ? "pack" : "spread");
+    /* The pool's settings as a job file of its own: the job file's
+     * defaults, the sizing options, storage POOLDIR. */
+    buf_t text = { 0 };
+    char name[PATH_MAX + 16];
+    put_setting (&text, "id", o->pool_id);
+    put_setting (&text, "storage", real);
+    put_setting (&text, "slots_per_worker", o->slots_per_worker);
+    put_setting (&text, "gpus_per_worker", o->gpus_per_worker);
+    put_setting (&text, "fill", o->fill == JOB_FILL_PACK ? "pack" : "spread");
+    buf_adds (&text, "tasks = ();\n");
     snprintf (name, sizeof (name), "%s/pool.cfg", real);
     errlist_t *errs = errlist_create (10);
     jobfile_opts_t jo = { .no_storage_check = 1 };
-    svc->pool_jf = errs ? jobfile_load_text (name, text, strlen (text), &jo, errs) : NULL;
+    svc->pool_jf = errs && text.data ? jobfile_load_text (name, text.data, text.len, &jo, errs)
+                                     : NULL;
+    buf_free (&text);
     if (!svc->pool_jf) {
         /* Only the options can be wrong here. */
         for (int k = 0; errs && k < errlist_kept (errs); k++)
             fprintf (stderr, "mpibatch: pool options: %s\n", errlist_get (errs, k));
+        if (!errs || !errlist_kept (errs))
+            fprintf (stderr, "mpibatch: out of memory\n");
         errlist_destroy (errs);
         return 2;
     }

@@ -174,6 +174,11 @@ check_status "status of job hi's state directory" 0
 check "status: hi succeeded" grep -q "succeeded" "$tmp/out"
 mb status "$P" mid
 check_status "status POOLDIR JOB" 0
+mb report "$P" mid
+check_status "report POOLDIR JOB" 0
+check "report POOLDIR JOB: the job's tasks" grep -q "mid" "$tmp/out"
+mb logs "$P" op first
+check_status "logs POOLDIR JOB TASK" 0
 check_eq "report of mid (h5py): ids and states" \
     "$(report_py "$tmp/jobs/mid/report.h5" 'print(" ".join("%s=%s" % (s(i), s(t)) for i, t in zip(f["tasks"]["id"], f["tasks"]["state"])), s(f.attrs["status"]))')" \
     "mid-1=succeeded mid-2=succeeded succeeded"
