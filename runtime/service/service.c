@@ -550,8 +550,12 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
          * Alone, the launcher's descriptor wakes us: sleep longer. */
         /* Under mpirun the pool directory's inotify descriptor wakes us
          * for a request at once. */
-        run_pace (&pace, svc_poll_messages (svc, &msg),
-                  svc->local ? worker_fd (svc->local) : svc->pd ? pooldir_fd (svc->pd) : -1,
+        /* A pool alone with nothing running waits on its directory, so a
+         * submission wakes it at once. */
+        int fd = svc->pd ? pooldir_fd (svc->pd) : -1;
+        if (svc->local && !(svc->pool_mode && svc->running == 0))
+            fd = worker_fd (svc->local);
+        run_pace (&pace, svc_poll_messages (svc, &msg), fd,
                   svc_pace_cap (svc, nranks > 1 || svc->join ? 20000 : 250000));
     }
     svc_release_nodes (svc, &msg);
