@@ -149,8 +149,10 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
                 if (svc->w[i].alive)
                     svc_send_ctrl (svc, i, CTRL_INTERRUPT, 0);
         }
-        else
+        else {
+            sched_job_hold (svc->s, J->sj);
             svc_job_interrupt (svc, J);
+        }
     }
     if (((st == SCHED_FAILED && J->job->on_task_failure == JOB_ON_FAILURE_STOP)
          || v.job == EXIT_JOB_STOP) && !J->stop_on_failure) {
