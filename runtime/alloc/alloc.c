@@ -446,6 +446,8 @@ int alloc_record_failure (alloc_t *a, int qid, const char *reason, double now)
     q->nfail++;
     q->backoff_until = now + alloc_backoff (q->failures);
     snprintf (q->last_error, sizeof (q->last_error), "%s", reason);
+    snprintf (a->failure, sizeof (a->failure), "queue %d: %s", q->id, q->last_error);
+    a->nfailures++;
     /* Kept for `alloc list` and status; not synced: a lost failure
      * record only shortens the next backoff. */
     alloc_jnl_put (a, 0, NULL, "fail %d %d %.3f %s", q->id, q->failures, mb_clock_real (),
@@ -634,6 +636,13 @@ void alloc_set_timing (alloc_t *a, double poll_interval, double cmd_timeout)
 const char *alloc_warning (const alloc_t *a)
 {
     return a->warning[0] ? a->warning : NULL;
+}
+
+const char *alloc_last_failure (const alloc_t *a, int *count)
+{
+    if (count)
+        *count = a->nfailures;
+    return a->nfailures ? a->failure : NULL;
 }
 
 void alloc_job_name (const alloc_t *a, int q, int seq, char *buf, size_t len)

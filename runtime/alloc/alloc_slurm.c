@@ -207,9 +207,12 @@ static void reason (const char *cmd, const buf_t *e, int st, mb_error_t *err)
     const char *p = e->data ? e->data : "";
     while (*p == '\n' || *p == ' ')
         p++;
-    size_t n = strcspn (p, "\n");
+    size_t n = strcspn (p, "\n"), c = strlen (cmd);
+    /* Slurm's own messages start with the command's name already. */
+    int named = n > c && !strncmp (p, cmd, c) && p[c] == ':';
     if (n)
-        errprintf (err, "%s: %.*s", cmd, (int)(n > 300 ? 300 : n), p);
+        errprintf (err, "%s%s%.*s", named ? "" : cmd, named ? "" : ": ",
+                   (int)(n > 300 ? 300 : n), p);
     else if (WIFEXITED (st))
         errprintf (err, "%s: exited with %d", cmd, WEXITSTATUS (st));
     else

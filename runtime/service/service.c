@@ -300,6 +300,8 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         if (svc_join_start (svc, pooldir) < 0)
             goto shutdown;
     }
+    if (svc_alloc_open (svc) < 0)
+        goto shutdown;
 
     run_pace_t pace = { 0, 1, 0 };
     for (;;) {
@@ -329,6 +331,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
                      svc->deadline - now);
             svc->held_reported = held;
         }
+        svc_alloc_poll (svc, mb_clock_mono ());
         /* Requests in the pool directory (add, close, ...). */
         int served = svc_pool_serve (svc, mb_clock_mono ());
         if (served) {
@@ -398,6 +401,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
                   svc->local ? worker_fd (svc->local) : svc->pd ? pooldir_fd (svc->pd) : -1,
                   svc_pace_cap (svc, nranks > 1 || svc->join ? 20000 : 250000));
     }
+    svc_alloc_stop (svc);
     svc_release_nodes (svc, &msg);
     svc->finished = mb_clock_real ();
     {
@@ -480,6 +484,7 @@ void service_destroy (service_t *svc)
         return;
     int saved = errno;
     svc_mi_destroy (svc->mi);
+    svc_alloc_free (svc);
     svc_pool_close (svc);
     free (svc->pool_dir);
     free (svc->xoff);

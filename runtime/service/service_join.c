@@ -36,12 +36,6 @@ struct svc_join {
 
 #define LOST_CHUNK 4096
 
-char *svc_join_command (char *buf, size_t len, const char *urifile, const char *pooldir)
-{
-    snprintf (buf, len, "mpirun --ompi-server file:%s mpibatch worker %s", urifile, pooldir);
-    return buf;
-}
-
 int svc_join_start (service_t *svc, const char *pooldir)
 {
     char why[400], port[4200];
@@ -66,11 +60,6 @@ int svc_join_start (service_t *svc, const char *pooldir)
     }
     j->next_rank = svc->nranks;
     svc->join = j;
-    if (svc->opts->verbose >= 0) {
-        char cmd[8400];
-        fprintf (stderr, "%smpibatch: workers may join: %s\n", svc_bar_nl (svc),
-                 svc_join_command (cmd, sizeof (cmd), comm_join_server_uri (), pooldir));
-    }
     return 0;
 error:
     if (j) {

@@ -316,6 +316,9 @@ static int handle (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
         break;
     case POOL_OP_CANCEL:
         return do_cancel (svc, r, ans, reason, rlen);
+    case POOL_OP_ALLOC_ADD:
+    case POOL_OP_ALLOC_REMOVE:
+        return svc_alloc_serve (svc, r, ans, reason, rlen);
     case POOL_OP_SHUTDOWN:
         ans->text = r->drain ? "the run drains and stops (resume with --resume)"
                              : "the run takes no more tasks and ends when its tasks have";
@@ -475,6 +478,7 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
         ws[i].slots = svc->w[i].slots;
         ws[i].busy = (int)sched_worker_tasks (svc->s, i, NULL, 0);
         ws[i].alive = svc->w[i].alive;
+        ws[i].joined = svc->w[i].joined;
     }
     char host[256] = "";
     gethostname (host, sizeof (host) - 1);
@@ -507,6 +511,7 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
     st.workers = ws;
     st.njobs = 1;
     st.jobs = &job;
+    st.allocations = svc_alloc_json (svc);
     mb_error_t err = { "" };
     if (poolstatus_write (svc->pool_dir, &st, &err) < 0)
         pool_log (svc, err.text);
