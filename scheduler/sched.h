@@ -298,6 +298,7 @@ typedef struct {
     size_t slots;            /* the slots they need together (slots x instances each) */
     int max_slots;           /* the most slots one of them needs on one worker */
     double max_time_request; /* the largest time_request among them (s), 0: none */
+    double min_time_request; /* the smallest (s), 0 when one of them has none */
 } sched_backlog_t;
 void sched_backlog (const sched_t *s, sched_backlog_t *b);
 

@@ -25,5 +25,8 @@ void sched_backlog (const sched_t *s, sched_backlog_t *b)
             b->max_slots = k->slots;
         if (k->time_request > b->max_time_request)
             b->max_time_request = k->time_request;
+        double t = k->time_request > 0 ? k->time_request : 0;
+        if (b->tasks == k->len || t < b->min_time_request)
+            b->min_time_request = t;
     }
 }

@@ -369,6 +369,13 @@ int alloc_plan (alloc_t *a, double now, const alloc_backlog_t *b, alloc_action_t
         double capacity = (double)pending_all * q->nodes * per;
         if ((double)b->waiting <= capacity)
             continue;
+        if (q->time_limit > 0 && b->min_time_request > q->time_limit) {
+            snprintf (a->warning, sizeof (a->warning),
+                      "the tasks that wait need at least %.0f s but allocations of queue %d "
+                      "last %.0f s: none is submitted for them", b->min_time_request, q->id,
+                      q->time_limit);
+            continue;
+        }
         if (q->time_limit > 0 && b->max_time_request > q->time_limit)
             snprintf (a->warning, sizeof (a->warning),
                       "tasks wait that need up to %.0f s but allocations of queue %d last "

@@ -24,6 +24,9 @@
  *     at most 300 s; reset by a success);
  *   - nothing when pending + running allocations of the queue reach its
  *     max_allocations;
+ *   - nothing when every task that waits needs more time than the
+ *     queue's allocations last (min_time_request > time_limit): their
+ *     workers could take none of them;
  *   - submit one when tasks wait with no free slot and they outnumber
  *     what the allocations still pending (of all queues, those submitted
  *     earlier in this tick included) are expected to take:
@@ -89,6 +92,7 @@ typedef struct {
     int waiting;              /* ready tasks that wait with no free slot */
     double max_time_request;  /* the largest time_request among them (s), 0 none */
     int slots_per_node;       /* slots a joined node is expected to bring; 0 unknown */
+    double min_time_request;  /* the smallest (s); 0 when one of them has none */
 } alloc_backlog_t;
 
 enum { ALLOC_RESUME = 1 };

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "runtime/alloc/alloc.h"
@@ -71,8 +72,13 @@ int svc_alloc_open (service_t *svc)
     alloc_counts (sa->a, 0, &sa->said);
     alloc_last_failure (sa->a, &sa->nfail);
     if (svc->opts->verbose >= 0) {
+        /* The workers run this very program (as the allocator's job
+         * scripts do): its absolute path, whatever PATH holds there. */
+        char self[PATH_MAX];
+        ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+        self[n > 0 ? n : 0] = '\0';
         buf_t cmd = { 0 };
-        if (alloc_worker_command (svc->pool_dir, NULL, server, 0, &cmd) == 0)
+        if (alloc_worker_command (svc->pool_dir, n > 0 ? self : NULL, server, 0, &cmd) == 0)
             fprintf (stderr, "%smpibatch: workers join with: %s\n", svc_bar_nl (svc), cmd.data);
         buf_free (&cmd);
         const alloc_counts_t *c = &sa->said;
@@ -162,12 +168,13 @@ int svc_alloc_poll (service_t *svc, double mono)
     /* What waits for a slot after this pass's placements, in slots (the
      * allocator compares it with what pending allocations will bring).
      * Nothing waits for a new worker while the pool drains or stops. */
-    alloc_backlog_t b = { 0, 0, 0 };
+    alloc_backlog_t b = { 0, 0, 0, 0 };
     if (!svc->draining && !svc->stop_on_failure) {
         sched_backlog_t sb;
         sched_backlog (svc->s, &sb);
         b.waiting = sb.slots > INT_MAX ? INT_MAX : (int)sb.slots;
         b.max_time_request = sb.max_time_request;
+        b.min_time_request = sb.min_time_request;
         b.slots_per_node = slots_per_node (svc);
     }
     mb_error_t err = { "" };

@@ -448,6 +448,9 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
 {
     if (!svc->pd || !svc->s)
         return;
+    /* At most once a second: nothing is counted in between. */
+    if (!ended && now - svc->status_time < 1.0)
+        return;
     size_t c[6];
     sched_counts (svc->s, c);
     uint64_t counts[PS_NCOUNTS] = { c[SCHED_PENDING], c[SCHED_READY], c[SCHED_RUNNING],
@@ -464,6 +467,7 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
                    + (uint64_t)(state[0] + state[1]) * 104729u;
     for (int k = 0; k < PS_NCOUNTS; k++)
         sig = sig * 31 + counts[k];
+    sig = sig * 31 + (uint64_t)svc->nworkers * 65537u + (uint64_t)svc_alive_workers (svc);
     if (!ended && (now - svc->status_time < 1.0 || sig == svc->status_sig))
         return;
     svc->status_time = now;

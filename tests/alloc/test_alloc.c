@@ -270,6 +270,15 @@ static void test_time_limit_warning (void **state)
     assert_int_equal (alloc_plan (a, 2, &longer, acts, 8), 1);
     assert_non_null (alloc_warning (a));
     assert_non_null (strstr (alloc_warning (a), "7200 s"));
+    /* Every task that waits needs more than the allocations last: their
+     * workers could take none, so none is submitted. */
+    alloc_backlog_t none_fit = { .waiting = 3, .max_time_request = 7200,
+                                 .min_time_request = 3601 };
+    assert_int_equal (alloc_plan (a, 3, &none_fit, acts, 8), 0);
+    assert_non_null (strstr (alloc_warning (a), "at least 3601 s"));
+    alloc_backlog_t one_fits = { .waiting = 3, .max_time_request = 7200,
+                                 .min_time_request = 3600 };
+    assert_int_equal (alloc_plan (a, 4, &one_fits, acts, 8), 1);
     alloc_destroy (a);
 }
 

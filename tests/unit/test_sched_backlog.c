@@ -41,6 +41,13 @@ static int fill (sched_t *s)
     return n;
 }
 
+static void expect_min (const sched_t *s, double min_t)
+{
+    sched_backlog_t b;
+    sched_backlog (s, &b);
+    assert_true (b.min_time_request == min_t);
+}
+
 static void expect (const sched_t *s, size_t tasks, size_t slots, int max_slots, double max_t)
 {
     sched_backlog_t b;
@@ -83,6 +90,7 @@ static void test_waiting (void **state)
     assert_int_equal (sched_add_tasks (s, j, 1, &r, off, &first, NULL), 0);
     assert_int_equal (sched_start (s), 0);
     expect (s, 8, 5 + 2 + 6, 2, 100);
+    expect_min (s, 0);   /* some need no time */
     assert_int_equal (fill (s), 2);   /* two one-slot tasks fill the worker */
     expect (s, 6, 3 + 2 + 6, 2, 100);
     /* A worker with room takes more: less waits. */
@@ -128,13 +136,16 @@ static void test_time (void **state)
     add (s, j, 1, req (1, 1, 3600));
     add (s, j, 1, req (1, 1, 60));
     assert_int_equal (sched_start (s), 0);
+    expect_min (s, 60);
     sched_set_time_left (s, 600);
     expect (s, 1, 1, 1, 60);
+    expect_min (s, 60);
     sched_set_time_left (s, -1);
     sched_set_now (s, 1000);
     assert_int_equal (sched_worker_set_end (s, 0, 1000 + 120), 0);
     assert_int_equal (fill (s), 1);   /* the 60 s task; the hour-long one waits */
     expect (s, 1, 1, 1, 3600);
+    expect_min (s, 3600);
     sched_destroy (s);
 }
 
