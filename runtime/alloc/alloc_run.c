@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "runtime/alloc/alloc_int.h"
+#include "runtime/node/env.h"
 
 #define OUT_MAX 65536
 
@@ -45,19 +46,13 @@ int alloc_env_keep (const char *entry)
 {
     /* What mpirun gives each rank about its own job: handed on to the
      * worker job's mpirun it would take itself for one of this job's
-     * processes (OMPI_MCA_orte_hnp_uri, ess, PMIx server...).  The
-     * user's own MCA settings (btl_tcp_if_include...) and
-     * OMPI_ALLOW_RUN_AS_ROOT* are kept. */
-    static const char *const mpi[] = {
-        "PMIX_", "OMPI_COMM_WORLD_", "OMPI_APP_CTX", "OMPI_NUM_APP_CTX=", "OMPI_COMMAND=",
-        "OMPI_ARGV=", "OMPI_FILE_LOCATION=", "OMPI_FIRST_RANKS=", "OMPI_UNIVERSE_SIZE=",
-        "OMPI_MCA_orte_", "OMPI_MCA_ess", "OMPI_MCA_pmix", "OMPI_MCA_initial_wdir=",
-        "OMPI_MCA_shmem_RUNTIME_QUERY_hint=", "OMPI_MCA_mpi_oversubscribe=",
-        "OMPI_MCA_mpi_yield_when_idle=", NULL,
-    };
-    for (int k = 0; mpi[k]; k++)
-        if (!strncmp (entry, mpi[k], strlen (mpi[k])))
-            return 0;
+     * processes (OMPI_MCA_orte_hnp_uri, ess, the PMIx server...).  The
+     * tasks' rule (runtime/node/env.c), and the two settings mpirun
+     * derives for its ranks from their placement.  The user's own MCA
+     * settings (btl_tcp_if_include...) and OMPI_ALLOW_RUN_AS_ROOT* stay. */
+    if (env_is_launcher_var (entry) || !strncmp (entry, "OMPI_MCA_mpi_oversubscribe=", 27)
+        || !strncmp (entry, "OMPI_MCA_mpi_yield_when_idle=", 29))
+        return 0;
     /* The pool's own Slurm job (when it runs in one): its SLURM_JOB_ID,
      * SLURM_NTASKS, SLURM_JOB_END_TIME... are not the worker job's, and
      * sbatch would hand on those the new job does not set itself.
