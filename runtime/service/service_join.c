@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/clock.h"
 #include "runtime/rank/rank.h"
@@ -135,9 +136,16 @@ static int add_joined (service_t *svc, comm_ep_t *ep, const void *p, size_t n)
     r.slots = w->slots;
     r.cpus = w->cpus;
     journal_append (svc->j, &r);
-    if (svc->opts->verbose >= 0)
-        fprintf (stderr, "%smpibatch: worker rank %d joined on %s (%d slot%s)\n",
-                 svc_bar_nl (svc), rank, h.node, w->slots, w->slots == 1 ? "" : "s");
+    if (svc->opts->verbose >= 0) {
+        /* Its end, which placement heeds (walltime-aware starts). */
+        char until[48] = "";
+        time_t t = (time_t)end;
+        struct tm tm;
+        if (end > 0 && localtime_r (&t, &tm))
+            strftime (until, sizeof (until), ", until %Y-%m-%d %H:%M:%S", &tm);
+        fprintf (stderr, "%smpibatch: worker rank %d joined on %s (%d slot%s%s)\n",
+                 svc_bar_nl (svc), rank, h.node, w->slots, w->slots == 1 ? "" : "s", until);
+    }
     return wn;
 }
 

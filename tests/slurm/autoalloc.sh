@@ -111,12 +111,17 @@ sweeps = ( { id = "t-\${i}"; command = "sleep 3; echo t-\${i} j\$SLURM_JOB_ID >>
 EOF2
 P=$tmp/jobs/aa/pool
 export MPIBATCH_ALLOC_POLL=0.5
-(cd "$tmp" && timeout -k 5 250 "$MPIRUN" -n 2 --oversubscribe --ompi-server "file:$uri" \
-    -x MPIBATCH_ALLOC_POLL -x SLURM_CONF -x PATH \
-    "$M" run --accept-workers aa.cfg >"$tmp/pool.out" 2>"$tmp/pool.err" </dev/null
- echo $? >"$tmp/pool.st") &
-rpid=$!
-wait_for 30 test -s "$P/join.port" || { show; die "the pool published no port"; }
+# start_pool [ARGS]: the pool, 2 ranks, its stderr appended to pool.err.
+start_pool () {
+    rm -f "$P/join.port"
+    (cd "$tmp" && timeout -k 5 250 "$MPIRUN" -n 2 --oversubscribe --ompi-server "file:$uri" \
+        -x MPIBATCH_ALLOC_POLL -x SLURM_CONF -x PATH \
+        "$M" run --accept-workers "$@" aa.cfg >>"$tmp/pool.out" 2>>"$tmp/pool.err" </dev/null
+     echo $? >"$tmp/pool.st") &
+    rpid=$!
+    wait_for 30 test -s "$P/join.port" || { show; die "the pool published no port"; }
+}
+start_pool
 t0=$(date +%s)
 
 check_eq "the server's contact is in POOLDIR" "$(cat "$P/ompi-server.uri" 2>/dev/null)" "$(cat "$uri")"
@@ -131,6 +136,13 @@ check_eq "alloc add answers with the queue" "$(cat "$tmp/out")" "allocation queu
 # Tasks wait: two allocations (not more), their workers join and work.
 check "two allocations seen running" wait_for 60 running_2
 check "two workers joined" wait_for 60 joined_2
+# Each carries its allocation's end (5 min, less the 15 s margin): the
+# pool places by it.
+sed -n 's/.*joined on .*, until \(.*\))$/\1/p' "$tmp/pool.err" >"$tmp/ends"
+check_eq "the joined workers' ends are known" "$(wc -l <"$tmp/ends")" 2
+while read -r e; do
+    check_range "a joined worker's end, seconds from now" "$(($(date -d "$e" +%s) - $(date +%s)))" 200 290
+done <"$tmp/ends"
 check_eq "max-allocations 2: no third job" "$(ours | wc -l)" 2
 wait_for 10 listed_2
 check_eq "status.json: queue 1 with its 2 allocations running" \
@@ -187,6 +199,22 @@ check "status.json: queue 2 backs off" test "$(st_py 'q(2)["backoff_until"] is n
 pend=$(ours | awk '$2 == "PENDING" { print $1 }')
 check_eq "status.json: queue 3's pending job" "$(st_py 'q(3)["allocations"][0]["state"] + " " + q(3)["allocations"][0]["job_id"]')" "pending $pend"
 
+# The pool is killed (rank 0, kill -9) and resumed: alloc.jnl knows the
+# pending job; nothing is submitted again.
+kill -9 "$(st_py 's["pid"]')"
+wait "$rpid"
+rpid=
+check_eq "after kill -9: the pending job stays" "$(ours)" "$pend PENDING"
+: >"$tmp/pool.err"
+start_pool --resume
+check "the resumed pool knows the pending allocation" \
+    grep -q "allocations resumed: 1 pending, 0 running" "$tmp/pool.err"
+sleep 3
+check_eq "after --resume: the same one job of ours, none submitted again" "$(ours)" "$pend PENDING"
+check_eq "status.json after --resume: queue 3's pending job" \
+    "$(st_py 'q(3)["allocations"][0]["state"] + " " + q(3)["allocations"][0]["job_id"] + " " + str(len(q(3)["allocations"]))')" \
+    "pending $pend 1"
+
 # Shutdown: the run ends when its tasks have; the pending job is
 # cancelled, nothing of the pool's is left in squeue.
 req shutdown "$P"
@@ -215,11 +243,13 @@ check_eq "status.json (ended): the allocations" \
     "$(st_py 's["state"] + " " + str([[a["state"] for a in x["allocations"] if a["job_id"]] for x in s["allocations"]])')" \
     "ended [['ended', 'ended'], [], ['ended']]"
 check_eq "each task ran once" "$(cut -d' ' -f1 "$tmp/ran" | sort | uniq -d)" ""
-workers_py='
-w = f["/workers"][:]
-print(" ".join("%d:%d" % (int(r["rank"]), int(r["tasks_run"])) for r in w))'
-w=$(report_py "$tmp/jobs/aa/report.h5" "$workers_py")
-echo "workers rank:tasks $w"
+# The attempts (kept across the resumed runs) and where they ran.
+ranks_py='
+a = f["/attempts"][:]
+print(" ".join("%d:%d" % (w, sum(1 for r in a if int(r["worker"]) == w and s(r["outcome"]) == "succeeded"))
+               for w in sorted(set(int(r["worker"]) for r in a))))'
+w=$(report_py "$tmp/jobs/aa/report.h5" "$ranks_py")
+echo "succeeded attempts by rank: $w"
 check "the report: joined ranks 2 and 3 ran tasks" \
     sh -c "echo '$w' | grep -Eq '(^| )2:[1-9]' && echo '$w' | grep -Eq '(^| )3:[1-9]'"
 late_py='
