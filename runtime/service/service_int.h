@@ -267,7 +267,7 @@ void svc_join_stop (service_t *svc);
  *   svc_alloc_poll   once per pass, after dispatch (what still waits for
  *                    a slot then has none): the backlog to the allocator
  *                    at most every 0.1 s; may run squeue/sbatch/scancel
- *                    (each at most ALLOC_CMD_TIMEOUT s).  1 when the
+ *                    (each at most half the heartbeat timeout, 30 s at most).  1 when the
  *                    allocations changed (status.json is rewritten)
  *   svc_alloc_json   the allocations for status.json (NULL: no allocator);
  *                    valid until the next call or svc_alloc_free
