@@ -5,8 +5,8 @@
 # --accept-workers under a real ompi-server copies the server's contact
 # into its pool directory, prints the exact worker command, serves
 # alloc add/remove (refusals with the allocator's reason, exit 2), shows
-# the queues in status.json and `status POOLDIR`, and keeps them in
-# alloc.jnl after it ended.
+# the queues in status.json and `status POOLDIR`, refuses a queue once it
+# shuts down, and keeps them in alloc.jnl after it ended.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 command -v ompi-server >/dev/null 2>&1 || skip "no ompi-server (Open MPI)"
 mb_init alloc-run
@@ -101,7 +101,18 @@ req alloc remove "$P" 1
 check_status "(b) alloc remove 1" 0
 for _ in $(seq 25); do queue_in_status "1:2:7200:3:True:0" && break; sleep 0.2; done
 check "(b) status.json: the queue removed" queue_in_status "1:2:7200:3:True:0"
-stop open
+# Shutting down (a task still runs): no queue is added any more.
+echo "sleep 3" >"$tmp/lines"
+req add --lines "$P" open "$tmp/lines"
+check_status "(b) add a 3 s task" 0
+req shutdown "$P"
+check_status "(b) shutdown" 0
+req alloc add "$P" slurm
+check_status "(b) alloc add while shutting down" 2
+check "(b) its reason" grep -q "the pool is shutting down" "$tmp/err"
+wait "$rpid"
+rpid=
+check_eq "(b) the run exits 0" "$(cat "$tmp/open.st")" 0
 check "(b) status.json (ended) keeps the allocations" has_key "$P" allocations
 req alloc list "$P"
 check "(b) alloc list after the end: from alloc.jnl" grep -q "^queue 1: .*(removed)" "$tmp/out"
