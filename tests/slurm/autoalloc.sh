@@ -182,9 +182,10 @@ req alloc add "$P" slurm --max-allocations 2 -- --partition=nope
 check_status "alloc add (bad partition)" 0
 req alloc add "$P" slurm --max-allocations 1 -- --begin=now+3600
 check_status "alloc add (pending)" 0
-printf 'sleep 6\nsleep 6\nsleep 6\n' >"$tmp/lines"
+# Four 6-s tasks on the pool's one slot: tasks wait for 18 s.
+printf 'sleep 6\nsleep 6\nsleep 6\nsleep 6\n' >"$tmp/lines"
 req add --lines "$P" aa "$tmp/lines"
-check_status "add 3 tasks of 6 s" 0
+check_status "add 4 tasks of 6 s" 0
 check "a pending allocation" wait_for 30 pending_1
 sleep 12
 check "status.json: sbatch's reason for queue 2" \
