@@ -154,6 +154,12 @@ int alloc_write_script (const struct alloc *a, const struct queue *q, int seq, m
                     "    end=$(squeue -h -j \"$SLURM_JOB_ID\" -o %e 2>/dev/null)\n"
                     "    end=$(date -d \"$end\" +%s 2>/dev/null) && export SLURM_JOB_END_TIME=$end\n"
                     "fi\n");
+    /* Failing that, the time limit from now: the workers must know an end
+     * for the pool to place by it (the job started a moment ago). */
+    if (q->time_limit > 0)
+        rc |= buf_printf (&b, "if [ -z \"${SLURM_JOB_END_TIME:-}\" ]; then\n"
+                          "    export SLURM_JOB_END_TIME=$(($(date +%%s) + %.0f))\n"
+                          "fi\n", ceil (q->time_limit / 60) * 60);
     rc |= alloc_shell_quote (&b, a->mpirun);
     if (server) {
         char opt[4300];

@@ -555,6 +555,8 @@ static void test_tick_submits_polls_ends (void **state)
               "--idle-timeout 90 &\n", uri, pooldir);
     assert_non_null (strstr (s, want));
     assert_non_null (strstr (s, "trap 'kill -USR1 \"$pid\" 2>/dev/null' USR1"));
+    /* The workers know their end: Slurm's, squeue's, or the time limit. */
+    assert_non_null (strstr (s, "    export SLURM_JOB_END_TIME=$(($(date +%s) + 3600))\n"));
     struct stat st;
     assert_int_equal (stat (script, &st), 0);
     assert_true (st.st_mode & S_IXUSR);
