@@ -69,8 +69,9 @@ int svc_alloc_open (service_t *svc)
     }
     /* A Slurm command blocks this loop: it must end well before the
      * workers' silence counts as their loss (MPIBATCH_HEARTBEAT_TIMEOUT). */
-    double cmd = svc->hb_timeout / 2 < ALLOC_CMD_TIMEOUT ? svc->hb_timeout / 2 : ALLOC_CMD_TIMEOUT;
-    alloc_set_timing (sa->a, poll_interval (), cmd < 5 ? 5 : cmd);
+    double limit = svc->hb_timeout / 2 < ALLOC_CMD_TIMEOUT ? svc->hb_timeout / 2
+                                                           : ALLOC_CMD_TIMEOUT;
+    alloc_set_timing (sa->a, poll_interval (), limit < 5 ? 5 : limit);
     svc->alloc = sa;
     alloc_counts (sa->a, 0, &sa->said);
     alloc_last_failure (sa->a, &sa->nfail);
