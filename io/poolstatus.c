@@ -71,7 +71,12 @@ static void put_status (FILE *f, const poolstatus_t *st)
         json_put_number (f, "%.17g", j->ended);
         fputs ("}", f);
     }
-    fputs ("]}\n", f);
+    fputs ("]", f);
+    if (st->allocations) {
+        fputs (",\n\"allocations\":", f);
+        fputs (st->allocations, f);
+    }
+    fputs ("}\n", f);
 }
 
 int poolstatus_write (const char *dir, const poolstatus_t *st, mb_error_t *err)

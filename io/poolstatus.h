@@ -13,7 +13,8 @@
  *              "counts": {"pending": 0, "ready": 0, "running": 0,
  *                         "succeeded": 0, "failed": 0, "skipped": 0,
  *                         "cancelled": 0},
- *              "submitted": T, "started": T|null, "ended": T|null}]}
+ *              "submitted": T, "started": T|null, "ended": T|null}],
+ *    "allocations": [...]}      (only when the pool has an allocator)
  *
  * The pool writes it whole to a temporary file and renames it over the
  * old one, so a reader sees either the old or the new file, never a
@@ -70,6 +71,11 @@ typedef struct {
     poolstatus_worker_t *workers;
     size_t njobs;
     poolstatus_job_t *jobs;
+    /* Written only: a JSON array written as is under "allocations" (the
+     * pool's automatic allocations, runtime/alloc's alloc_status_json);
+     * NULL leaves the key out.  The parser skips it as any key it does
+     * not know (`mpibatch status` reads the allocations from alloc.jnl). */
+    const char *allocations;
 } poolstatus_t;
 
 /* Write st as dir/status.json: to dir/.status.json.<pid>.tmp first, then

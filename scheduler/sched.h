@@ -284,6 +284,24 @@ void sched_set_time_left (sched_t *s, double seconds);
  * workers) with them. */
 size_t sched_held_back (const sched_t *s);
 
+/* What waits for a slot, for the pool's automatic allocation: the READY
+ * tasks sched_next would place if a worker with room (and the time) came,
+ * i.e. those of jobs neither held nor at their max_parallel_tasks, and
+ * not held back by the global time left (sched_set_time_left: a new
+ * worker gets no more time than that).  Tasks held back by the workers'
+ * own ends count: a worker that lasts longer would take them.  Call it
+ * after sched_next returned 0 to count what waits with no free slot.
+ * Nothing while the scheduler is held (sched_hold) or not started.
+ * O(queued classes); never allocates. */
+typedef struct {
+    size_t tasks;            /* READY tasks that wait */
+    size_t slots;            /* the slots they need together (slots x instances each) */
+    int max_slots;           /* the most slots one of them needs on one worker */
+    double max_time_request; /* the largest time_request among them (s), 0: none */
+    double min_time_request; /* the smallest (s), 0 when one of them has none */
+} sched_backlog_t;
+void sched_backlog (const sched_t *s, sched_backlog_t *b);
+
 /* Tasks ahead.  With on != 0, when sched_next finds no worker with room
  * now, it may place one single-instance task without GPUs on a worker
  * whose slots are all taken, for the worker to start the moment a slot

@@ -1,6 +1,6 @@
 ## scheduler/sched: task states, ready queue, placement, slot picking, and their tests.
 libmbsched_a_SOURCES += scheduler/sched.c scheduler/sched_add.c scheduler/sched_job.c \
-	scheduler/sched_place.c \
+	scheduler/sched_place.c scheduler/sched_backlog.c \
 	scheduler/sched_priv.h scheduler/pick.c scheduler/exitpolicy.c
 check_PROGRAMS += tests/unit/test_sched tests/unit/test_pick
 TESTS += tests/unit/test_sched tests/unit/test_pick
@@ -30,3 +30,8 @@ TESTS += tests/unit/test_sched_time
 tests_unit_test_sched_time_SOURCES = tests/unit/test_sched_time.c
 tests_unit_test_sched_time_CFLAGS = $(unit_cflags)
 tests_unit_test_sched_time_LDADD = $(unit_libs)
+check_PROGRAMS += tests/unit/test_sched_backlog
+TESTS += tests/unit/test_sched_backlog
+tests_unit_test_sched_backlog_SOURCES = tests/unit/test_sched_backlog.c
+tests_unit_test_sched_backlog_CFLAGS = $(unit_cflags)
+tests_unit_test_sched_backlog_LDADD = $(unit_libs)

@@ -369,6 +369,13 @@ int alloc_plan (alloc_t *a, double now, const alloc_backlog_t *b, alloc_action_t
         double capacity = (double)pending_all * q->nodes * per;
         if ((double)b->waiting <= capacity)
             continue;
+        if (q->time_limit > 0 && b->min_time_request > q->time_limit) {
+            snprintf (a->warning, sizeof (a->warning),
+                      "the tasks that wait need at least %.0f s but allocations of queue %d "
+                      "last %.0f s: none is submitted for them", b->min_time_request, q->id,
+                      q->time_limit);
+            continue;
+        }
         if (q->time_limit > 0 && b->max_time_request > q->time_limit)
             snprintf (a->warning, sizeof (a->warning),
                       "tasks wait that need up to %.0f s but allocations of queue %d last "
@@ -446,6 +453,8 @@ int alloc_record_failure (alloc_t *a, int qid, const char *reason, double now)
     q->nfail++;
     q->backoff_until = now + alloc_backoff (q->failures);
     snprintf (q->last_error, sizeof (q->last_error), "%s", reason);
+    snprintf (a->failure, sizeof (a->failure), "queue %d: %s", q->id, q->last_error);
+    a->nfailures++;
     /* Kept for `alloc list` and status; not synced: a lost failure
      * record only shortens the next backoff. */
     alloc_jnl_put (a, 0, NULL, "fail %d %d %.3f %s", q->id, q->failures, mb_clock_real (),
@@ -634,6 +643,13 @@ void alloc_set_timing (alloc_t *a, double poll_interval, double cmd_timeout)
 const char *alloc_warning (const alloc_t *a)
 {
     return a->warning[0] ? a->warning : NULL;
+}
+
+const char *alloc_last_failure (const alloc_t *a, int *count)
+{
+    if (count)
+        *count = a->nfailures;
+    return a->nfailures ? a->failure : NULL;
 }
 
 void alloc_job_name (const alloc_t *a, int q, int seq, char *buf, size_t len)

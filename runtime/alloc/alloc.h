@@ -24,6 +24,9 @@
  *     at most 300 s; reset by a success);
  *   - nothing when pending + running allocations of the queue reach its
  *     max_allocations;
+ *   - nothing when every task that waits needs more time than the
+ *     queue's allocations last (min_time_request > time_limit): their
+ *     workers could take none of them;
  *   - submit one when tasks wait with no free slot and they outnumber
  *     what the allocations still pending (of all queues, those submitted
  *     earlier in this tick included) are expected to take:
@@ -89,6 +92,7 @@ typedef struct {
     int waiting;              /* ready tasks that wait with no free slot */
     double max_time_request;  /* the largest time_request among them (s), 0 none */
     int slots_per_node;       /* slots a joined node is expected to bring; 0 unknown */
+    double min_time_request;  /* the smallest (s); 0 when one of them has none */
 } alloc_backlog_t;
 
 enum { ALLOC_RESUME = 1 };
@@ -171,6 +175,11 @@ int alloc_list_text (const alloc_t *a, FILE *f);
 /* A warning for a person (e.g. tasks need more time than the queue's
  * allocations last), or NULL; valid until the next tick. */
 const char *alloc_warning (const alloc_t *a);
+/* The latest sbatch failure, for a person: "queue Q: REASON", or NULL
+ * when none happened since alloc_create.  *count (if not NULL) is how
+ * many failures there were in all, so a caller can tell a new one from
+ * the one it already reported.  Valid until the next tick. */
+const char *alloc_last_failure (const alloc_t *a, int *count);
 
 /* ------------------------------------------------------------------ */
 /* The pure part, for tests: what a tick would do, without doing it.   */
@@ -223,6 +232,13 @@ int alloc_slurm_state (const char *word);
 /* A job id from `sbatch --parsable` output ("123" or "123;cluster"):
  * copied to buf; 0, or -1 when the output holds no job id. */
 int alloc_parse_sbatch (const char *text, char *buf, size_t len);
+
+/* Is the environment entry "NAME=VALUE" handed on to the Slurm commands
+ * (alloc_run.c)?  Not what mpirun told this rank about its own MPI job
+ * (PMIX_*, OMPI_COMM_WORLD_*, OMPI_MCA_orte_*, ...: the worker job's
+ * mpirun would take itself for part of the pool's job), nor the pool's
+ * own Slurm job's SLURM_* (SLURM_CONF is kept).  1 keep, 0 drop. */
+int alloc_env_keep (const char *entry);
 
 /* ------------------------------------------------------------------ */
 /* ompi-server (alloc_ompi.c)                                         */

@@ -53,6 +53,8 @@ struct alloc {
     double poll_interval, cmd_timeout;
     int polls;
     char warning[256];
+    char failure[300];        /* the latest sbatch failure (alloc_last_failure) */
+    int nfailures;            /* failures since alloc_create */
 };
 
 /* alloc_jnl.c: the records.  Each returns 0 or -1 (err); sync: fdatasync

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "runtime/alloc/alloc_int.h"
+#include "runtime/node/env.h"
 
 #define OUT_MAX 65536
 
@@ -41,6 +42,26 @@ char *alloc_which (const char *prog)
     return NULL;
 }
 
+int alloc_env_keep (const char *entry)
+{
+    /* What mpirun gives each rank about its own job: handed on to the
+     * worker job's mpirun it would take itself for one of this job's
+     * processes (OMPI_MCA_orte_hnp_uri, ess, the PMIx server...).  The
+     * tasks' rule (runtime/node/env.c), and the two settings mpirun
+     * derives for its ranks from their placement.  The user's own MCA
+     * settings (btl_tcp_if_include...) and OMPI_ALLOW_RUN_AS_ROOT* stay. */
+    if (env_is_launcher_var (entry) || !strncmp (entry, "OMPI_MCA_mpi_oversubscribe=", 27)
+        || !strncmp (entry, "OMPI_MCA_mpi_yield_when_idle=", 29))
+        return 0;
+    /* The pool's own Slurm job (when it runs in one): its SLURM_JOB_ID,
+     * SLURM_NTASKS, SLURM_JOB_END_TIME... are not the worker job's, and
+     * sbatch would hand on those the new job does not set itself.
+     * SLURM_CONF names the cluster. */
+    if (!strncmp (entry, "SLURM_", 6))
+        return !strncmp (entry, "SLURM_CONF=", 11);
+    return 1;
+}
+
 int alloc_run (char *const argv[], double timeout, buf_t *out, buf_t *errout, int *status,
                mb_error_t *err)
 {
@@ -49,6 +70,17 @@ int alloc_run (char *const argv[], double timeout, buf_t *out, buf_t *errout, in
         errno = ENOENT;
         return errprintf (err, "%s: not found on PATH", argv[0]);
     }
+    size_t nenv = 0;
+    while (environ[nenv])
+        nenv++;
+    char **env = calloc (nenv + 1, sizeof (char *));
+    if (!env) {
+        free (prog);
+        return errprintf (err, "%s: out of memory", argv[0]);
+    }
+    for (size_t k = 0, n = 0; k < nenv; k++)
+        if (alloc_env_keep (environ[k]))
+            env[n++] = environ[k];
     int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
     if (pipe2 (po, O_CLOEXEC) < 0 || pipe2 (pe, O_CLOEXEC) < 0) {
         int saved = errno;
@@ -58,6 +90,7 @@ int alloc_run (char *const argv[], double timeout, buf_t *out, buf_t *errout, in
         }
         errno = saved;
         free (prog);
+        free (env);
         return errprintf (err, "%s: cannot make a pipe: %s", argv[0], strerror (errno));
     }
     /* posix_spawn, not fork: rank 0 runs this after MPI_Init, and a
@@ -81,10 +114,11 @@ int alloc_run (char *const argv[], double timeout, buf_t *out, buf_t *errout, in
     posix_spawnattr_setsigmask (&at, &none);
     posix_spawnattr_setsigdefault (&at, &all);
     pid_t pid = -1;
-    int sp = posix_spawn (&pid, prog, &fa, &at, argv, environ);
+    int sp = posix_spawn (&pid, prog, &fa, &at, argv, env);
     posix_spawn_file_actions_destroy (&fa);
     posix_spawnattr_destroy (&at);
     free (prog);
+    free (env);
     close (po[1]);
     close (pe[1]);
     if (sp != 0) {

@@ -154,6 +154,12 @@ int alloc_write_script (const struct alloc *a, const struct queue *q, int seq, m
                     "    end=$(squeue -h -j \"$SLURM_JOB_ID\" -o %e 2>/dev/null)\n"
                     "    end=$(date -d \"$end\" +%s 2>/dev/null) && export SLURM_JOB_END_TIME=$end\n"
                     "fi\n");
+    /* Failing that, the time limit from now: the workers must know an end
+     * for the pool to place by it (the job started a moment ago). */
+    if (q->time_limit > 0)
+        rc |= buf_printf (&b, "if [ -z \"${SLURM_JOB_END_TIME:-}\" ]; then\n"
+                          "    export SLURM_JOB_END_TIME=$(($(date +%%s) + %.0f))\n"
+                          "fi\n", ceil (q->time_limit / 60) * 60);
     rc |= alloc_shell_quote (&b, a->mpirun);
     if (server) {
         char opt[4300];
@@ -207,9 +213,12 @@ static void reason (const char *cmd, const buf_t *e, int st, mb_error_t *err)
     const char *p = e->data ? e->data : "";
     while (*p == '\n' || *p == ' ')
         p++;
-    size_t n = strcspn (p, "\n");
+    size_t n = strcspn (p, "\n"), c = strlen (cmd);
+    /* Slurm's own messages start with the command's name already. */
+    int named = n > c && !strncmp (p, cmd, c) && p[c] == ':';
     if (n)
-        errprintf (err, "%s: %.*s", cmd, (int)(n > 300 ? 300 : n), p);
+        errprintf (err, "%s%s%.*s", named ? "" : cmd, named ? "" : ": ",
+                   (int)(n > 300 ? 300 : n), p);
     else if (WIFEXITED (st))
         errprintf (err, "%s: exited with %d", cmd, WEXITSTATUS (st));
     else

@@ -465,6 +465,8 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         if (svc_join_start (svc, svc->pool_dir) < 0)
             goto shutdown;
     }
+    if (svc_alloc_open (svc) < 0)
+        goto shutdown;
 
     run_pace_t pace = { 0, 1, 0 };
     for (;;) {
@@ -494,6 +496,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
                      svc->deadline - now);
             svc->held_reported = held;
         }
+        svc_alloc_poll (svc, mb_clock_mono ());
         /* Requests in the pool directory (add, close, ...). */
         int served = svc_pool_serve (svc, mb_clock_mono ());
         if (served) {
@@ -562,6 +565,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         run_pace (&pace, svc_poll_messages (svc, &msg), fd,
                   svc_pace_cap (svc, nranks > 1 || svc->join ? 20000 : 250000));
     }
+    svc_alloc_stop (svc);
     svc_release_nodes (svc, &msg);
     svc->finished = mb_clock_real ();
     if (svc->pool_mode)
@@ -612,6 +616,7 @@ void service_destroy (service_t *svc)
         return;
     int saved = errno;
     svc_mi_destroy (svc->mi);
+    svc_alloc_free (svc);
     svc_pool_close (svc);
     free (svc->pool_dir);
     free (svc->xoff);

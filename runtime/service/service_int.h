@@ -11,7 +11,8 @@
  *   service_tasks.c    the job's tasks: the job file's, then each batch
  *                      `mpibatch add` brought (parts), by global index
  *   service_pool.c     the pool directory the service answers requests in
- *   service_job.c      the jobs: what belongs to one job (svc_job_t) */
+ *   service_job.c      the jobs: what belongs to one job (svc_job_t)
+ *   service_alloc.c    the allocations the pool asks Slurm for (runtime/alloc) */
 #ifndef MB_SERVICE_INT_H
 #define MB_SERVICE_INT_H
 
@@ -140,6 +141,7 @@ typedef struct svc_job {
     uint8_t *told;         /* per worker: it has the job's JOB message (pool jobs) */
     int told_cap;
 } svc_job_t;
+struct svc_alloc;
 
 struct service {
     run_opts_t *opts;
@@ -197,6 +199,7 @@ struct service {
     double hb, hb_timeout, last_hb_check;
     struct svc_mi *mi;     /* multi-instance attempts in flight (service_mi.c) */
     struct svc_join *join; /* workers that join (service_join.c), NULL: none accepted */
+    struct svc_alloc *alloc; /* automatic allocation (service_alloc.c), NULL: none */
     /* strings many attempts share (node names, CPU lists), kept once */
     char **istr;
     size_t nistr, istr_cap;
@@ -332,10 +335,34 @@ int svc_join_start (service_t *svc, const char *pooldir);
 void svc_join_poll (service_t *svc);
 void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len);
 void svc_join_stop (service_t *svc);
-/* The command a worker job runs to join POOLDIR, given the ompi-server's
- * URI file: "mpirun --ompi-server file:URIFILE mpibatch worker POOLDIR"
- * into buf (truncated to len).  Returns buf. */
-char *svc_join_command (char *buf, size_t len, const char *urifile, const char *pooldir);
+
+/* service_alloc.c: automatic allocation (runtime/alloc) in the service.
+ * The hooks the service calls:
+ *   svc_alloc_open   once, after svc_join_start: the rendezvous server's
+ *                    contact into POOLDIR/ompi-server.uri; when workers
+ *                    may join (svc->join), the allocator (its alloc.jnl
+ *                    resumed with --resume) and the worker command printed.
+ *                    0, or -1 (printed: the service cannot go on)
+ *   svc_alloc_serve  alloc-add / alloc-remove requests (service_pool.c):
+ *                    0 accepted (ans filled; its strings stay valid until
+ *                    the next call), -1 refused (reason)
+ *   svc_alloc_poll   once per pass, after dispatch (what still waits for
+ *                    a slot then has none): the backlog to the allocator
+ *                    at most every 0.1 s; may run squeue/sbatch/scancel
+ *                    (each at most half the heartbeat timeout, 30 s at most).  1 when the
+ *                    allocations changed (status.json is rewritten)
+ *   svc_alloc_json   the allocations for status.json (NULL: no allocator);
+ *                    valid until the next call or svc_alloc_free
+ *   svc_alloc_stop   the pool ends: pending allocations are cancelled,
+ *                    running ones let go (their workers get the goodbye)
+ *   svc_alloc_free   service_destroy: everything freed. */
+int svc_alloc_open (service_t *svc);
+int svc_alloc_serve (service_t *svc, const pool_req_t *r, pool_answer_t *ans, char *reason,
+                     size_t rlen);
+int svc_alloc_poll (service_t *svc, double mono);
+const char *svc_alloc_json (service_t *svc);
+void svc_alloc_stop (service_t *svc);
+void svc_alloc_free (service_t *svc);
 
 /* service_records.c */
 /* The one copy of s kept by the service (NULL on ENOMEM); valid until

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/clock.h"
 #include "runtime/rank/rank.h"
@@ -36,12 +37,6 @@ struct svc_join {
 
 #define LOST_CHUNK 4096
 
-char *svc_join_command (char *buf, size_t len, const char *urifile, const char *pooldir)
-{
-    snprintf (buf, len, "mpirun --ompi-server file:%s mpibatch worker %s", urifile, pooldir);
-    return buf;
-}
-
 int svc_join_start (service_t *svc, const char *pooldir)
 {
     char why[400], port[4200];
@@ -66,11 +61,6 @@ int svc_join_start (service_t *svc, const char *pooldir)
     }
     j->next_rank = svc->nranks;
     svc->join = j;
-    if (svc->opts->verbose >= 0) {
-        char cmd[8400];
-        fprintf (stderr, "%smpibatch: workers may join: %s\n", svc_bar_nl (svc),
-                 svc_join_command (cmd, sizeof (cmd), comm_join_server_uri (), pooldir));
-    }
     return 0;
 error:
     if (j) {
@@ -148,9 +138,16 @@ static int add_joined (service_t *svc, comm_ep_t *ep, const void *p, size_t n)
     for (int k = 0; k < svc->njobs; k++)   /* every job running sees the worker */
         if (svc->jobs[k]->j && !svc->jobs[k]->ended)
             journal_append (svc->jobs[k]->j, &r);
-    if (svc->opts->verbose >= 0)
-        fprintf (stderr, "%smpibatch: worker rank %d joined on %s (%d slot%s)\n",
-                 svc_bar_nl (svc), rank, h.node, w->slots, w->slots == 1 ? "" : "s");
+    if (svc->opts->verbose >= 0) {
+        /* Its end, which placement heeds (walltime-aware starts). */
+        char until[48] = "";
+        time_t t = (time_t)end;
+        struct tm tm;
+        if (end > 0 && localtime_r (&t, &tm))
+            strftime (until, sizeof (until), ", until %Y-%m-%d %H:%M:%S", &tm);
+        fprintf (stderr, "%smpibatch: worker rank %d joined on %s (%d slot%s%s)\n",
+                 svc_bar_nl (svc), rank, h.node, w->slots, w->slots == 1 ? "" : "s", until);
+    }
     return wn;
 }
 

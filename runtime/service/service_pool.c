@@ -353,6 +353,9 @@ static int handle (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
         break;
     case POOL_OP_CANCEL:
         return do_cancel (svc, r, ans, reason, rlen);
+    case POOL_OP_ALLOC_ADD:
+    case POOL_OP_ALLOC_REMOVE:
+        return svc_alloc_serve (svc, r, ans, reason, rlen);
     case POOL_OP_SHUTDOWN:
         if (svc->pool_mode)
             ans->text = r->drain ? "the pool drains and stops (resume with --resume)"
@@ -516,6 +519,9 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
 {
     if (!svc->pd || !svc->s)
         return;
+    /* At most once a second: nothing is counted in between. */
+    if (!ended && now - svc->status_time < 1.0)
+        return;
     const char *state = ended ? "ended" : svc->draining ? "draining"
                       : svc->shutdown ? "shutting_down" : "running";
     int nj = svc->njobs;
@@ -542,6 +548,7 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
         for (int c = 0; c < PS_NCOUNTS; c++)
             sig = sig * 31 + x->counts[c];
     }
+    sig = sig * 31 + (uint64_t)svc->nworkers * 65537u + (uint64_t)svc_alive_workers (svc);
     if (!ended && (now - svc->status_time < 1.0 || sig == svc->status_sig)) {
         free (jobs);
         return;
@@ -577,6 +584,7 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
     st.workers = ws;
     st.njobs = (size_t)nj;
     st.jobs = jobs;
+    st.allocations = svc_alloc_json (svc);
     mb_error_t err = { "" };
     if (poolstatus_write (svc->pool_dir, &st, &err) < 0)
         pool_log (svc, err.text);

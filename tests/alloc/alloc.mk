@@ -13,7 +13,7 @@ tests_alloc_alloc_pool_SOURCES = tests/alloc/alloc_pool.c
 tests_alloc_alloc_pool_CFLAGS = $(unit_cflags)
 tests_alloc_alloc_pool_LDADD = libmballoc.a $(unit_libs)
 
-alloc_tests = tests/alloc/client.sh
+alloc_tests = tests/alloc/client.sh tests/alloc/run.sh
 TESTS += $(alloc_tests)
 EXTRA_DIST += $(alloc_tests)
 

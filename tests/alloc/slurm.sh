@@ -3,9 +3,9 @@
 # (tests/slurm/cluster.sh) and a real ompi-server.  alloc_pool (the
 # allocator driven as the service is to drive it) submits a real job when a
 # task waits; its script runs the real mpirun with --ompi-server, and the
-# worker it starts is a placeholder standing for `mpibatch worker` (not
-# built yet on this branch): it records its arguments and environment and
-# waits to be released.  Checked: submitted, seen running through the real
+# worker it starts is a placeholder standing for `mpibatch worker` (the
+# real one: tests/slurm/autoalloc.sh): it records its arguments and
+# environment and waits to be released.  Checked: submitted, seen running through the real
 # squeue, seen ended; a pending one (--begin in an hour) kept across a
 # kill -9 and --resume without a second submission, and cancelled with the
 # real scancel when the pool ends; nothing of ours left in squeue.

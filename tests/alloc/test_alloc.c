@@ -270,6 +270,15 @@ static void test_time_limit_warning (void **state)
     assert_int_equal (alloc_plan (a, 2, &longer, acts, 8), 1);
     assert_non_null (alloc_warning (a));
     assert_non_null (strstr (alloc_warning (a), "7200 s"));
+    /* Every task that waits needs more than the allocations last: their
+     * workers could take none, so none is submitted. */
+    alloc_backlog_t none_fit = { .waiting = 3, .max_time_request = 7200,
+                                 .min_time_request = 3601 };
+    assert_int_equal (alloc_plan (a, 3, &none_fit, acts, 8), 0);
+    assert_non_null (strstr (alloc_warning (a), "at least 3601 s"));
+    alloc_backlog_t one_fits = { .waiting = 3, .max_time_request = 7200,
+                                 .min_time_request = 3600 };
+    assert_int_equal (alloc_plan (a, 4, &one_fits, acts, 8), 1);
     alloc_destroy (a);
 }
 
@@ -546,6 +555,8 @@ static void test_tick_submits_polls_ends (void **state)
               "--idle-timeout 90 &\n", uri, pooldir);
     assert_non_null (strstr (s, want));
     assert_non_null (strstr (s, "trap 'kill -USR1 \"$pid\" 2>/dev/null' USR1"));
+    /* The workers know their end: Slurm's, squeue's, or the time limit. */
+    assert_non_null (strstr (s, "    export SLURM_JOB_END_TIME=$(($(date +%s) + 3600))\n"));
     struct stat st;
     assert_int_equal (stat (script, &st), 0);
     assert_true (st.st_mode & S_IXUSR);
@@ -630,6 +641,82 @@ static void test_sbatch_failure_backs_off (void **state)
     assert_int_equal (alloc_tick (a, mb_clock_mono (), &many, &err), 1);
     assert_int_equal (counts (a, q).pending, 1);
     assert_int_equal (a->q[0].failures, 0);
+    alloc_destroy (a);
+}
+
+/* The Slurm commands get this process's environment less what mpirun
+ * told it about its own job and the pool's own Slurm job. */
+static void test_command_env (void **state)
+{
+    (void)state;
+    assert_int_equal (alloc_env_keep ("PMIX_RANK=0"), 0);
+    assert_int_equal (alloc_env_keep ("OMPI_COMM_WORLD_RANK=0"), 0);
+    assert_int_equal (alloc_env_keep ("OMPI_MCA_orte_hnp_uri=1.0;tcp://x"), 0);
+    assert_int_equal (alloc_env_keep ("OMPI_MCA_ess=^singleton"), 0);
+    assert_int_equal (alloc_env_keep ("OMPI_MCA_pmix_server_uri=file:/x"), 0);
+    assert_int_equal (alloc_env_keep ("SLURM_JOB_END_TIME=1700000000"), 0);
+    assert_int_equal (alloc_env_keep ("SLURM_NTASKS=4"), 0);
+    assert_int_equal (alloc_env_keep ("SLURM_CONF=/etc/slurm/slurm.conf"), 1);
+    assert_int_equal (alloc_env_keep ("OMPI_MCA_btl_tcp_if_include=10.0.0.0/24"), 1);
+    assert_int_equal (alloc_env_keep ("OMPI_ALLOW_RUN_AS_ROOT=1"), 1);
+    assert_int_equal (alloc_env_keep ("SBATCH_ACCOUNT=a"), 1);
+    assert_int_equal (alloc_env_keep ("PATH=/bin"), 1);
+    assert_int_equal (alloc_env_keep ("OMPI_UNIVERSE_SIZEX=1"), 1);
+
+    /* What a real command sees: sbatch dumps its environment. */
+    put_fake ("sbatch", "#!/bin/sh\n"
+              "d=$(dirname \"$0\")\n"
+              "env >\"$d/sbatch.env\"\n"
+              "echo 4100\n");
+    setenv ("PMIX_NAMESPACE", "12345", 1);
+    setenv ("OMPI_MCA_orte_hnp_uri", "1.0;tcp://127.0.0.1:1", 1);
+    setenv ("SLURM_JOB_ID", "77", 1);
+    setenv ("OMPI_MCA_btl_tcp_if_include", "lo", 1);
+    alloc_t *a = open_alloc (0);
+    add_queue (a, 1, 90, 0, NULL);
+    mb_error_t err = { { 0 } };
+    alloc_backlog_t some = { .waiting = 1 };
+    assert_int_equal (alloc_tick (a, 1, &some, &err), 1);
+    unsetenv ("PMIX_NAMESPACE");
+    unsetenv ("OMPI_MCA_orte_hnp_uri");
+    unsetenv ("SLURM_JOB_ID");
+    unsetenv ("OMPI_MCA_btl_tcp_if_include");
+    char p[256];
+    snprintf (p, sizeof (p), "%s/sbatch.env", bindir);
+    char *env = slurp (p);
+    assert_non_null (env);
+    assert_null (strstr (env, "PMIX_NAMESPACE="));
+    assert_null (strstr (env, "OMPI_MCA_orte_hnp_uri="));
+    assert_null (strstr (env, "\nSLURM_JOB_ID="));
+    assert_non_null (strstr (env, "OMPI_MCA_btl_tcp_if_include=lo\n"));
+    assert_non_null (strstr (env, "PATH="));
+    assert_null (alloc_last_failure (a, NULL));
+    alloc_destroy (a);
+}
+
+/* A failed sbatch is said once, with its queue. */
+static void test_last_failure (void **state)
+{
+    (void)state;
+    alloc_t *a = open_alloc (0);
+    int q = add_queue (a, 1, 90, 0, NULL);
+    int n = -1;
+    assert_null (alloc_last_failure (a, &n));
+    assert_int_equal (n, 0);
+    bin_file ("sbatch.fail", "sbatch: error: invalid partition specified: nope\n");
+    mb_error_t err = { { 0 } };
+    alloc_backlog_t some = { .waiting = 1 };
+    assert_int_equal (alloc_tick (a, 1, &some, &err), 1);
+    const char *f = alloc_last_failure (a, &n);
+    assert_int_equal (n, 1);
+    assert_non_null (f);
+    char want[128];
+    snprintf (want, sizeof (want), "queue %d: sbatch: error: invalid partition specified: nope", q);
+    assert_string_equal (f, want);
+    alloc_tick (a, 2, &some, &err);   /* backing off: no second try */
+    alloc_last_failure (a, &n);
+    assert_int_equal (n, 1);
+    assert_int_equal (calls ("sbatch.log"), 1);
     alloc_destroy (a);
 }
 
@@ -852,6 +939,8 @@ int main (void)
         cmocka_unit_test_setup_teardown (test_parse_sbatch, setup, teardown),
         cmocka_unit_test_setup_teardown (test_tick_submits_polls_ends, setup, teardown),
         cmocka_unit_test_setup_teardown (test_sbatch_failure_backs_off, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_command_env, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_last_failure, setup, teardown),
         cmocka_unit_test_setup_teardown (test_squeue_broken_submits_nothing_more, setup, teardown),
         cmocka_unit_test_setup_teardown (test_command_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown (test_shutdown_cancels_pending, setup, teardown),

@@ -5,7 +5,9 @@ slurm_tests = \
 	tests/slurm/run.sh \
 	tests/slurm/drain.sh \
 	tests/slurm/deadline.sh \
-	tests/slurm/open.sh
+	tests/slurm/open.sh \
+	tests/slurm/autoalloc.sh \
+	tests/slurm/pool-alloc.sh
 TESTS += $(slurm_tests)
 EXTRA_DIST += $(slurm_tests) \
 	tests/slurm/cluster.sh \
@@ -14,4 +16,5 @@ EXTRA_DIST += $(slurm_tests) \
 	examples/slurm/run.sbatch \
 	examples/slurm/chain.sbatch \
 	examples/slurm/srun.sbatch \
-	examples/slurm/recovery.sbatch
+	examples/slurm/recovery.sbatch \
+	examples/slurm/pool-alloc.sbatch

@@ -133,6 +133,35 @@ static void test_round_trip (void **state)
     assert_int_equal (system (cmd), 0);
 }
 
+/* The pool's allocations go in as written; the reader skips them. */
+static void test_allocations (void **state)
+{
+    (void)state;
+    poolstatus_t st, got;
+    poolstatus_worker_t w[2];
+    poolstatus_job_t j[2];
+    mb_error_t err = { { 0 } };
+    buf_t raw = { 0 };
+    sample (&st, w, j);
+    st.allocations = "[{\"queue\":1,\"allocations\":[{\"seq\":1,\"job_id\":\"17\","
+                     "\"state\":\"running\"}]}]";
+    assert_int_equal (poolstatus_write (root, &st, &err), 0);
+    assert_int_equal (poolstatus_load (root, &got, &raw, &err), 0);
+    assert_int_equal (got.njobs, 2);
+    assert_int_equal (got.nworkers, 2);
+    assert_non_null (strstr (raw.data, ",\n\"allocations\":[{\"queue\":1,"));
+    assert_non_null (strstr (raw.data, "\"job_id\":\"17\",\"state\":\"running\"}]}]}\n"));
+    poolstatus_free (&got);
+    buf_free (&raw);
+    /* Without an allocator the key is left out. */
+    st.allocations = NULL;
+    assert_int_equal (poolstatus_write (root, &st, &err), 0);
+    assert_int_equal (poolstatus_load (root, &got, &raw, &err), 0);
+    assert_null (strstr (raw.data, "allocations"));
+    poolstatus_free (&got);
+    buf_free (&raw);
+}
+
 static void test_write_errors (void **state)
 {
     (void)state;
@@ -279,6 +308,7 @@ int main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown (test_allocations, setup, teardown),
         cmocka_unit_test_setup_teardown (test_write_errors, setup, teardown),
         cmocka_unit_test_setup_teardown (test_torn_and_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown (test_lenient, setup, teardown),
