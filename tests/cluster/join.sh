@@ -53,6 +53,8 @@ on mbh1 ompi-server --no-daemonize -r "$uri" \
 server=$!
 wait_for 10 test -s "$uri" || die "ompi-server did not write its URI: $(cat "$tmp/server.out")"
 echo "# ompi-server: $(cat "$uri")"
+# Its pid as the host sees it ($server is the shell that started it).
+srvpid=$(ip netns pids mbh1)
 HB="-x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=3"
 # Each mpirun runs on its own host, as a job script runs on the first node
 # of its allocation, and starts its ranks there.  (An mpirun that starts
@@ -145,9 +147,9 @@ w=$(report_py "$tmp/jobs/cj/report.h5" '
 print(" ".join(sorted(set(s(r["node"]) for r in f["/workers"][:]))))')
 check_eq "the report knows workers on the three hosts" "$w" "mbh1 mbh2 mbh3"
 # only_server: the ompi-server is all that is left in mbh1.
-only_server () { [ "$(ip netns pids mbh1 | grep -vx "$server")" = "" ]; }
+only_server () { [ "$(ip netns pids mbh1 | grep -vx "$srvpid")" = "" ]; }
 check "nothing is left in mbh1 but the ompi-server" wait_for 10 only_server
-for p in $(ip netns pids mbh1 | grep -vx "$server"); do
+for p in $(ip netns pids mbh1 | grep -vx "$srvpid"); do
     echo "# left in mbh1: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) ($(awk '{print $3}' "/proc/$p/stat" 2>/dev/null))"
 done
 mb_finish

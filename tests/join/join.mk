@@ -1,2 +1,3 @@
-TESTS += tests/join/join.sh
-EXTRA_DIST += tests/join/join.sh
+join_tests = tests/join/join.sh tests/join/leave-race.sh
+TESTS += $(join_tests)
+EXTRA_DIST += $(join_tests)
