@@ -1,3 +1,3 @@
-join_tests = tests/join/join.sh tests/join/leave-race.sh
+join_tests = tests/join/join.sh tests/join/leave-race.sh tests/join/multi.sh
 TESTS += $(join_tests)
 EXTRA_DIST += $(join_tests)
