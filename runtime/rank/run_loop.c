@@ -246,10 +246,6 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                 if (join)
                     inflight += batch_count (msg.data, msg.len);
                 worker_assign (w, msg.data, msg.len);
-                /* Sent before the service read our leave: given back at
-                 * once (interrupted, so requeued without a retry). */
-                if (left)
-                    worker_interrupt_all (w);
             }
             else if (m.tag == TAG_HEARTBEAT)
                 ;

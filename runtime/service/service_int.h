@@ -255,10 +255,6 @@ void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len);
  * task's reason made the leave's. */
 int svc_join_result (service_t *svc, int wn, result_t *res);
 void svc_join_stop (service_t *svc);
-/* The command a worker job runs to join POOLDIR, given the ompi-server's
- * URI file: "mpirun --ompi-server file:URIFILE mpibatch worker POOLDIR"
- * into buf (truncated to len).  Returns buf. */
-char *svc_join_command (char *buf, size_t len, const char *urifile, const char *pooldir);
 
 /* service_records.c */
 /* The one copy of s kept by the service (NULL on ENOMEM); valid until

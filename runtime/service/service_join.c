@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/clock.h"
+#include "runtime/alloc/alloc.h"
 #include "runtime/rank/rank.h"
 #include "runtime/service/service_int.h"
 
@@ -53,10 +56,26 @@ struct svc_join {
 
 #define LOST_CHUNK 4096
 
-char *svc_join_command (char *buf, size_t len, const char *urifile, const char *pooldir)
+/* Put the ompi-server's contact in POOLDIR/ompi-server.uri and print
+ * (unless quiet) the command a worker job runs to join POOLDIR, made by
+ * the allocator's helper as for the worker jobs the pool submits: this
+ * very mpibatch by its absolute path, POOLDIR absolute. */
+static void join_command (service_t *svc, const char *pooldir)
 {
-    snprintf (buf, len, "mpirun --ompi-server file:%s mpibatch worker %s", urifile, pooldir);
-    return buf;
+    mb_error_t err = { "" };
+    char dir[PATH_MAX], self[PATH_MAX];
+    if (!realpath (pooldir, dir))
+        snprintf (dir, sizeof (dir), "%s", pooldir);
+    ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+    self[n > 0 ? n : 0] = '\0';
+    int has = alloc_ompi_server (dir, &err);
+    buf_t cmd = { 0 };
+    if (has < 0)
+        fprintf (stderr, "%smpibatch: %s\n", svc_bar_nl (svc), err.text);
+    else if (svc->opts->verbose >= 0
+             && alloc_worker_command (dir, n > 0 ? self : "mpibatch", has, 0, &cmd) == 0)
+        fprintf (stderr, "%smpibatch: workers may join: %s\n", svc_bar_nl (svc), cmd.data);
+    buf_free (&cmd);
 }
 
 int svc_join_start (service_t *svc, const char *pooldir)
@@ -83,11 +102,7 @@ int svc_join_start (service_t *svc, const char *pooldir)
     }
     j->next_rank = svc->nranks;
     svc->join = j;
-    if (svc->opts->verbose >= 0) {
-        char cmd[8400];
-        fprintf (stderr, "%smpibatch: workers may join: %s\n", svc_bar_nl (svc),
-                 svc_join_command (cmd, sizeof (cmd), comm_join_server_uri (), pooldir));
-    }
+    join_command (svc, pooldir);
     return 0;
 error:
     if (j) {
@@ -364,7 +379,9 @@ void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len)
     /* Its running attempts are interrupted; their results are awaited
      * (svc_join_result): one that ended interrupted goes back to the
      * ready queue without using a retry, one that succeeded just before
-     * counts.  Requeueing them at once would run such a task twice. */
+     * counts.  Requeueing them at once would run such a task twice.  An
+     * ASSIGN that crossed the leave reaches the worker before this
+     * interrupt and is given back the same way. */
     svc_send_ctrl (svc, wn, CTRL_INTERRUPT, 0);
 }
 

@@ -475,6 +475,7 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
         ws[i].slots = svc->w[i].slots;
         ws[i].busy = (int)sched_worker_tasks (svc->s, i, NULL, 0);
         ws[i].alive = svc->w[i].alive;
+        ws[i].joined = svc->w[i].joined;
     }
     char host[256] = "";
     gethostname (host, sizeof (host) - 1);

@@ -82,8 +82,13 @@ pooldir=$tmp/jobs/cj/pool
  echo $? >"$tmp/pool.st") &
 pool=$!
 check "the pool publishes its port" wait_for 40 test -s "$pooldir/join.port"
-check "the pool prints the worker command" \
-    grep -q "workers may join: mpirun --ompi-server file:$uri mpibatch worker $pooldir" "$tmp/pool.err"
+# The command the pool prints for worker jobs: B runs exactly it (with
+# its own mpirun options and --idle-timeout added).
+cmd=$(sed -n 's/^mpibatch: workers may join: //p' "$tmp/pool.err")
+echo "# printed: $cmd"
+check_eq "the pool prints the worker command" "$cmd" \
+    "mpirun --ompi-server file:$pooldir/ompi-server.uri $MPIBATCH worker $pooldir"
+check "the pool put the server's contact in POOLDIR" cmp -s "$uri" "$pooldir/ompi-server.uri"
 
 # join HOST TAG ARGS...: a 2-rank worker group on HOST joining the pool,
 # in the background; its pid in $jpid, its status in $tmp/TAG.st.
@@ -97,8 +102,11 @@ join () {
      echo $? >"$tmp/$t.st") &
     jpid=$!
 }
-join mbh2 b --idle-timeout 3
-jb=$jpid
+# B: the printed command, its mpirun's options after `mpirun`.
+(cd "$tmp" && eval "on mbh2 timeout -k 5 120 $MPIRUN -n 2 --oversubscribe $MB_MCA --host mbh2:2 \
+    $HB ${cmd#mpirun } --idle-timeout 3" >"$tmp/b.out" 2>"$tmp/b.err" </dev/null
+ echo $? >"$tmp/b.st") &
+jb=$!
 join mbh3 c
 jc=$jpid
 

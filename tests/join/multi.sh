@@ -57,6 +57,9 @@ h=$(hostname)
  echo $? >"$tmp/w.st") &
 jpid=$!
 check "the joiner joined on its own host name" wait_for 30 grep -q "joined on mbjoin (1 slot)" "$tmp/pool.err"
+# status.json is rewritten at most once a second.
+joined_in_status () { grep -q '"node":"mbjoin","slots":1,"busy":[0-9]*,"joined":true,"alive":true' "$tmp/jobs/mi/pool/status.json"; }
+check "status.json shows the joined worker as joined" wait_for 5 joined_in_status
 mb add "$tmp/jobs/mi/pool" mi frag.cfg
 check_status "add the multi-instance task" 0
 check "the multi-instance task ran" wait_for 30 test -s "$tmp/primary"
