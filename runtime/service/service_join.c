@@ -78,6 +78,33 @@ static void join_command (service_t *svc, const char *pooldir)
     buf_free (&cmd);
 }
 
+/* POOLDIR/join.bell: "HOST PORT", where the service's doorbell listens,
+ * for the joiners to ring it after their messages (written whole: tmp +
+ * rename).  0 (nothing to write without a doorbell) or -1. */
+static int write_bell (const char *pooldir)
+{
+    if (!run_doorbell)
+        return 0;
+    char host[256] = "", tmp[PATH_MAX], path[PATH_MAX];
+    gethostname (host, sizeof (host) - 1);
+    if (snprintf (tmp, sizeof (tmp), "%s/.join.bell.tmp", pooldir) >= (int)sizeof (tmp)
+        || snprintf (path, sizeof (path), "%s/join.bell", pooldir) >= (int)sizeof (path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    FILE *f = fopen (tmp, "w");
+    if (!f)
+        return -1;
+    int bad = fprintf (f, "%s %d\n", host, doorbell_port (run_doorbell)) < 0;
+    if (fclose (f) != 0 || bad || rename (tmp, path) < 0) {
+        int e = errno;
+        unlink (tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
 int svc_join_start (service_t *svc, const char *pooldir)
 {
     char why[400], port[4200];
@@ -100,6 +127,9 @@ int svc_join_start (service_t *svc, const char *pooldir)
         fprintf (stderr, "mpibatch: cannot accept workers: %s\n", comm_error ());
         goto error;
     }
+    if (write_bell (pooldir) < 0)
+        fprintf (stderr, "mpibatch: cannot write %s/join.bell (joined workers will poll): %s\n",
+                 pooldir, strerror (errno));
     j->next_rank = svc->nranks;
     svc->join = j;
     join_command (svc, pooldir);
@@ -145,11 +175,12 @@ static int add_joined (service_t *svc, comm_ep_t *ep, const void *p, size_t n)
     struct svc_join *j = svc->join;
     unpack_t u;
     unpack_init (&u, p, n);
-    if (n < 12 || unpack_u32 (&u) != PROTO_VERSION)
+    if (n < 16 || unpack_u32 (&u) != PROTO_VERSION)
         return -2;
     double end = unpack_dbl (&u);
+    int bell = unpack_i32 (&u);
     hello_t h;
-    if (hello_unpack ((const char *)p + 12, n - 12, &h) < 0 || h.error[0]) {
+    if (hello_unpack ((const char *)p + 16, n - 16, &h) < 0 || h.error[0]) {
         fprintf (stderr, "%smpibatch: a joining worker is not usable: %s\n", svc_bar_nl (svc),
                  h.error[0] ? h.error : "malformed introduction");
         return -2;
@@ -162,6 +193,10 @@ static int add_joined (service_t *svc, comm_ep_t *ep, const void *p, size_t n)
     int wn = svc_add_worker (svc, rank, ep, &h);
     wstate_t *w = &svc->w[wn];
     w->joined = 1;
+    /* Its doorbell (by its rank here, after the run's own): without it the
+     * worker only polls, up to 20 ms between looks. */
+    if (bell > 0 && doorbell_peer (run_doorbell, rank, h.node, bell) == 0)
+        comm_ep_set_bell (ep, rank);
     sched_worker_add (svc->s, wn, w->node, w->slots, w->gpus, w->memory);
     if (svc->nodes[w->node].state != NODE_READY)
         sched_worker_enable (svc->s, wn, 0);
