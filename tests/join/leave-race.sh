@@ -1,12 +1,16 @@
 #!/bin/sh
 # leave-race.sh: a joined worker's task that ends just as its worker
-# leaves.  Each racing task writes its side effect, then sends SIGTERM to
-# its own worker rank and exits 0 at once: the rank tells the pool it
-# leaves before the task's result reaches it.  The pool must wait for that
-# result and take its success (an earlier service requeued the task at the
-# leave and ignored the late result, so the task ran twice).  Three
-# joiners in turn, one slot each (a synthetic one-core topology), against
-# a pool (run --accept-workers of an open job) with a worker of its own.
+# leaves.  Each racing task writes its side effect, stops its own worker
+# rank (SIGSTOP) and exits 0; a helper outside the task's process group
+# waits until the task is gone (its launcher has its result), then sends
+# the rank SIGTERM and SIGCONT: the rank wakes with the leave to send and
+# the task's result to collect, and tells the pool it leaves before the
+# result follows.  The pool must wait for that result and take its success
+# (an earlier service requeued the task at the leave and ignored the late
+# result, so the task ran twice; a task interrupted before it ended is
+# interrupted, whatever it did, and may rightly run again).  Three joiners
+# in turn, one slot each (a synthetic one-core topology), against a pool
+# (run --accept-workers of an open job) with a worker of its own.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 command -v ompi-server >/dev/null 2>&1 || skip "no ompi-server (Open MPI's rendezvous daemon)"
 mb_init leave-race
@@ -35,9 +39,10 @@ wait_for () {
 }
 
 # The racing task (RACE set: it runs on joiner RACE; the first such task
-# races): its side effect, then SIGTERM to the `mpibatch worker` rank it
-# descends from (the nearest such ancestor: the launcher is another
-# program, mpirun further up), then exit 0.
+# races): its side effect, then the `mpibatch worker` rank it descends
+# from (the nearest such ancestor: the launcher is another program,
+# mpirun further up) is stopped, the helper started in a session of its
+# own (the launcher kills the task's group when it ends), and exit 0.
 cat >"$tmp/task.sh" <<'EOF2'
 #!/bin/sh
 sleep 0.2
@@ -49,7 +54,14 @@ if [ -n "${RACE:-}" ] && mkdir "$MPIBATCH_STORAGE_DIR/race-$RACE" 2>/dev/null; t
         p=$(awk '{print $4}' "/proc/$p/stat")
         case "$(tr '\0' ' ' <"/proc/$p/cmdline")" in *" worker "*) rank=$p; break ;; esac
     done
-    [ -n "$rank" ] && kill -TERM "$rank"
+    if [ -n "$rank" ]; then
+        kill -STOP "$rank"
+        up=$MPIBATCH_STORAGE_DIR/race-$RACE/helper
+        setsid sh -c ': >"$3"; while [ -e "/proc/$1" ]; do sleep 0.01; done; sleep 0.3
+                      kill -TERM "$2"; kill -CONT "$2"' sh $$ "$rank" "$up" </dev/null >/dev/null 2>&1 &
+        # Out of this group before the task ends (its group is killed then).
+        while [ ! -e "$up" ]; do sleep 0.01; done
+    fi
 fi
 exit 0
 EOF2
