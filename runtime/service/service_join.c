@@ -279,7 +279,8 @@ static void requeue_held (service_t *svc, int wn, const char *reason)
 
 /* One step of a leaving worker: wait for its attempts (bounded), then run
  * release on its node if it was prepared there and no other worker stays
- * or still works there, then let it go.  1 when it is gone. */
+ * there (once the others leaving it have no attempts left), then let it
+ * go.  1 when it is gone. */
 static int leave_step (service_t *svc, leave_t *lv, double mono)
 {
     int wn = lv->wn;
@@ -299,15 +300,21 @@ static int leave_step (service_t *svc, leave_t *lv, double mono)
     node_t *node = &svc->nodes[nd];
     if (svc->job->release && !node->released
         && (node->state == NODE_READY || node->state == NODE_FAILED || node->prep_attempts > 0)) {
-        int others = 0;
-        for (int i = 0; i < svc->nworkers; i++)
-            others |= i != wn && svc->w[i].alive && svc->w[i].node == nd
-                      && (!svc->w[i].leaving || sched_worker_tasks (svc->s, i, NULL, 0) > 0);
-        if (others)
+        int stays = 0, busy = 0;
+        for (int i = 0; i < svc->nworkers; i++) {
+            const wstate_t *o = &svc->w[i];
+            if (i == wn || !o->alive || o->node != nd)
+                continue;
+            stays |= !o->leaving;
+            busy |= o->leaving && sched_worker_tasks (svc->s, i, NULL, 0) > 0;
+        }
+        if (!stays) {
+            if (busy)
+                return 0;   /* release once the node's last attempts ended */
+            node->leader = wn;
+            svc_send_node_task (svc, nd, LAUNCH_RELEASE);
             return 0;
-        node->leader = wn;
-        svc_send_node_task (svc, nd, LAUNCH_RELEASE);
-        return 0;
+        }
     }
     if (node->released == 1)
         return 0;

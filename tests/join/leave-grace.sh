@@ -5,7 +5,9 @@
 # a retry) and the joiner let go (exit 4).  The task then runs once on the
 # pool's own worker.  The pool (run --accept-workers of an open job, one
 # worker of its own) has its two slots held by long tasks, so the task,
-# added once the joiner is in, starts on the joiner.
+# added once the joiner is in, starts on the joiner.  The joiner shares
+# the pool's node, so its leave runs no job release there (the pool's
+# worker stays; release runs once, at the end).
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 command -v ompi-server >/dev/null 2>&1 || skip "no ompi-server (Open MPI's rendezvous daemon)"
 mb_init leave-grace
@@ -51,6 +53,8 @@ echo hold >>"$MPIBATCH_STORAGE_DIR/done"
 EOF2
 job grace <<EOF2
 open = true;
+job_preparation = { command = "true"; };
+job_release = { command = "echo release >>$tmp/released"; };
 tasks = ( { id = "busy-1"; command = "sleep 25"; }, { id = "busy-2"; command = "sleep 25"; } );
 EOF2
 cat >"$tmp/hold.cfg" <<EOF2
@@ -83,6 +87,7 @@ check_status "close the job" 0
 wait $pool
 pool=""
 check_eq "the pool exits 0" "$(cat "$tmp/pool.st" 2>/dev/null)" 0
+check_eq "job release ran once on the node, at the end" "$(cat "$tmp/released" 2>/dev/null)" release
 check_eq "the task's side effect happened once" "$(cat "$tmp/done" 2>/dev/null)" hold
 got=$(report_py "$tmp/jobs/grace/report.h5" '
 ids = [s(t["id"]) for t in f["/tasks"][:]]
