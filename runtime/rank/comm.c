@@ -27,6 +27,7 @@ struct comm_ep {
     MPI_Comm comm;
     comm_group_t *group;  /* NULL: the ranks started together */
     int rank;
+    int bell;           /* doorbell id of a peer of another communicator, -1: none */
     int lost;
     size_t pending;     /* bytes posted and not sent */
     int npending;       /* messages posted and not sent */
@@ -342,12 +343,22 @@ void comm_ep_set_data (comm_ep_t *ep, void *data) { ep->data = data; }
 void *comm_ep_data (const comm_ep_t *ep) { return ep ? ep->data : NULL; }
 size_t comm_ep_pending (const comm_ep_t *ep) { return ep ? ep->pending : 0; }
 
-/* The doorbell knows world ranks only; peers of other communicators are
- * not rung (they are polled). */
+/* World peers are rung by their rank; peers of other communicators by
+ * the id they were given (comm_ep_set_bell), else not (they are polled). */
 static void ring (const comm_ep_t *ep)
 {
-    if (C.bell && ep->comm == MPI_COMM_WORLD)
+    if (!C.bell)
+        return;
+    if (ep->comm == MPI_COMM_WORLD)
         doorbell_ring (C.bell, ep->rank);
+    else if (ep->bell >= 0)
+        doorbell_ring (C.bell, ep->bell);
+}
+
+void comm_ep_set_bell (comm_ep_t *ep, int id)
+{
+    if (ep && ep->comm != MPI_COMM_WORLD)
+        ep->bell = id;
 }
 
 static int grow_posts (void)
@@ -639,6 +650,7 @@ static comm_group_t *group_new (MPI_Comm ic)
         g->eps[i].comm = ic;
         g->eps[i].group = g;
         g->eps[i].rank = i;
+        g->eps[i].bell = -1;
     }
     return g;
 }

@@ -62,6 +62,10 @@ int comm_node_ranks (int **ranks, int *n);
  * comm, valid until comm_finalize.  NULL (EINVAL, ENOMEM) if out of
  * range. */
 comm_ep_t *comm_world_ep (int rank);
+/* Ring doorbell peer `id` (doorbell_peer) after each message to ep, a
+ * peer of another communicator (a joined group; world peers are rung by
+ * their rank). */
+void comm_ep_set_bell (comm_ep_t *ep, int id);
 /* The peer's rank in its communicator (for messages and the doorbell). */
 int comm_ep_rank (const comm_ep_t *ep);
 /* A pointer the caller attaches to an endpoint (comm never reads it). */

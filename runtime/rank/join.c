@@ -66,6 +66,21 @@ static double leave_time (const join_opts_t *o)
     return until - margin;
 }
 
+/* Ring the service's doorbell (POOLDIR/join.bell, "HOST PORT") after
+ * each message to it; without the file the service is only polled. */
+static void ring_service (const char *pooldir, comm_ep_t *svc)
+{
+    char path[4096], host[256];
+    int port = 0;
+    snprintf (path, sizeof (path), "%s/join.bell", pooldir);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return;
+    if (fscanf (f, "%255s %d", host, &port) == 2 && doorbell_peer (run_doorbell, 0, host, port) == 0)
+        comm_ep_set_bell (svc, 0);
+    fclose (f);
+}
+
 int rank_join (const join_opts_t *o)
 {
     mb_error_t err = { "" };
@@ -92,6 +107,8 @@ int rank_join (const join_opts_t *o)
         return 3;
     }
     run_signals_install ();
+    run_doorbell = doorbell_open ();
+    comm_set_doorbell (run_doorbell);
     comm_ep_t *svc = NULL;
     jobinfo_t ji;
     memset (&ji, 0, sizeof (ji));
@@ -101,6 +118,7 @@ int rank_join (const join_opts_t *o)
                      comm_error ());
         goto out;
     }
+    ring_service (o->pooldir, svc);
     if (get_jobinfo (svc, &ji) < 0) {
         fprintf (stderr, "mpibatch worker: rank %d: the pool sent no job information: %s\n",
                  rank, errno == EPROTO ? "malformed" : comm_error ());
@@ -133,6 +151,9 @@ int rank_join (const join_opts_t *o)
         fprintf (stderr, "mpibatch worker: rank %d: %s\n", rank, comm_error ());
 out:
     jobinfo_free (&ji);
+    comm_set_doorbell (NULL);
+    doorbell_close (run_doorbell);
+    run_doorbell = NULL;
     if (comm_finalize () < 0 && rc != 3)
         fprintf (stderr, "mpibatch worker: rank %d: %s\n", rank, comm_error ());
     launcher_stop (l);

@@ -169,12 +169,14 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
     int code = 0, done = 0, drain_sent = 0, mute = 0;
     comm_ep_t *svc = join ? join->svc : comm_world_ep (0);
     /* A joined worker's HELLO says when it leaves (the scheduler starts
-     * there only tasks whose time_request fits). */
+     * there only tasks whose time_request fits) and where its doorbell
+     * listens (on its node, as the HELLO names it). */
     int tag = TAG_HELLO;
     if (join) {
         tag = TAG_JOIN;
         buf_pack_u32 (&b, PROTO_VERSION);
         buf_pack_dbl (&b, join->end);
+        buf_pack_i32 (&b, doorbell_port (run_doorbell));   /* 0: none, then polled */
     }
     hello_pack (&h, &b);
     if (!svc || comm_send (svc, tag, b.data, b.len, 0) < 0) {

@@ -81,7 +81,7 @@ typedef struct {
     double last_heard;    /* monotonic seconds of its last message */
     double last_sent;
     int joined;           /* joined from another mpirun (service_join.c) */
-    int leaving;          /* a joined worker said it leaves: its task results are stale */
+    int leaving;          /* a joined worker said it leaves (service_join.c awaits its results) */
 } wstate_t;
 
 struct svc_mi;
@@ -325,7 +325,8 @@ void svc_send_node_task (service_t *svc, int nd, int kind);
  *                   their ends for the scheduler), leaving workers are
  *                   let go once their node's release ended, groups with
  *                   no worker left are freed
- *   svc_join_leave  a TAG_LEAVE from worker wn (svc_poll_messages)
+ *   svc_join_leave  a TAG_LEAVE from worker wn (svc_poll_messages): its
+ *                   attempts are interrupted and awaited, bounded
  *   svc_join_stop   before svc_workers_shutdown: joined workers get their
  *                   SHUTDOWN, the accept thread ends, groups are freed;
  *                   svc->join is freed
@@ -334,6 +335,10 @@ void svc_send_node_task (service_t *svc, int nd, int kind);
 int svc_join_start (service_t *svc, const char *pooldir);
 void svc_join_poll (service_t *svc);
 void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len);
+/* A result from worker wn, which said it leaves: 1 when it is stale (the
+ * wait for it ran out and its task was requeued); else 0, an interrupted
+ * task's reason made the leave's. */
+int svc_join_result (service_t *svc, int wn, result_t *res);
 void svc_join_stop (service_t *svc);
 
 /* service_alloc.c: automatic allocation (runtime/alloc) in the service.

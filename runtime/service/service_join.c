@@ -9,12 +9,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/clock.h"
+#include "runtime/alloc/alloc.h"
 #include "runtime/rank/rank.h"
 #include "runtime/service/service_int.h"
+
+/* A joined worker that said it leaves: its interrupted attempts are
+ * awaited until `until` (their results count, a success as a success);
+ * what is still held then is requeued and its late results are stale. */
+typedef struct {
+    int wn;
+    double until;        /* monotonic */
+    int stale;           /* gave up waiting: its task results are ignored */
+    char reason[200];
+} leave_t;
+
+/* How long a leaving worker's attempts take to end once interrupted: the
+ * kill grace the workers are sent (service_jobinfo), then a heartbeat
+ * timeout for the result to travel. */
+#define LEAVE_KILL_GRACE 10.0
 
 /* A group accepted and not yet fully introduced. */
 typedef struct {
@@ -31,11 +49,40 @@ struct svc_join {
     int ngroups;
     int next_rank;           /* numbers of joined workers follow the run's ranks */
     int any_end;             /* some joined worker has an end: tell the scheduler the time */
+    leave_t *leaves;         /* workers leaving, not let go yet */
+    int nleaves;
     buf_t msg;
     buf_t info;              /* the packed jobinfo every joined rank gets */
 };
 
 #define LOST_CHUNK 4096
+
+/* POOLDIR/join.bell: "HOST PORT", where the service's doorbell listens,
+ * for the joiners to ring it after their messages (written whole: tmp +
+ * rename).  0 (nothing to write without a doorbell) or -1. */
+static int write_bell (const char *pooldir)
+{
+    if (!run_doorbell)
+        return 0;
+    char host[256] = "", tmp[PATH_MAX], path[PATH_MAX];
+    gethostname (host, sizeof (host) - 1);
+    if (snprintf (tmp, sizeof (tmp), "%s/.join.bell.tmp", pooldir) >= (int)sizeof (tmp)
+        || snprintf (path, sizeof (path), "%s/join.bell", pooldir) >= (int)sizeof (path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    FILE *f = fopen (tmp, "w");
+    if (!f)
+        return -1;
+    int bad = fprintf (f, "%s %d\n", host, doorbell_port (run_doorbell)) < 0;
+    if (fclose (f) != 0 || bad || rename (tmp, path) < 0) {
+        int e = errno;
+        unlink (tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
 
 int svc_join_start (service_t *svc, const char *pooldir)
 {
@@ -59,6 +106,9 @@ int svc_join_start (service_t *svc, const char *pooldir)
         fprintf (stderr, "mpibatch: cannot accept workers: %s\n", comm_error ());
         goto error;
     }
+    if (write_bell (pooldir) < 0)
+        fprintf (stderr, "mpibatch: cannot write %s/join.bell (joined workers will poll): %s\n",
+                 pooldir, strerror (errno));
     j->next_rank = svc->nranks;
     svc->join = j;
     return 0;
@@ -103,11 +153,12 @@ static int add_joined (service_t *svc, comm_ep_t *ep, const void *p, size_t n)
     struct svc_join *j = svc->join;
     unpack_t u;
     unpack_init (&u, p, n);
-    if (n < 12 || unpack_u32 (&u) != PROTO_VERSION)
+    if (n < 16 || unpack_u32 (&u) != PROTO_VERSION)
         return -2;
     double end = unpack_dbl (&u);
+    int bell = unpack_i32 (&u);
     hello_t h;
-    if (hello_unpack ((const char *)p + 12, n - 12, &h) < 0 || h.error[0]) {
+    if (hello_unpack ((const char *)p + 16, n - 16, &h) < 0 || h.error[0]) {
         fprintf (stderr, "%smpibatch: a joining worker is not usable: %s\n", svc_bar_nl (svc),
                  h.error[0] ? h.error : "malformed introduction");
         return -2;
@@ -120,6 +171,10 @@ static int add_joined (service_t *svc, comm_ep_t *ep, const void *p, size_t n)
     int wn = svc_add_worker (svc, rank, ep, &h);
     wstate_t *w = &svc->w[wn];
     w->joined = 1;
+    /* Its doorbell (by its rank here, after the run's own): without it the
+     * worker only polls, up to 20 ms between looks. */
+    if (bell > 0 && doorbell_peer (run_doorbell, rank, h.node, bell) == 0)
+        comm_ep_set_bell (ep, rank);
     sched_worker_add (svc->s, wn, w->node, w->slots, w->gpus, w->memory);
     if (svc->nodes[w->node].state != NODE_READY)
         sched_worker_enable (svc->s, wn, 0);
@@ -180,6 +235,85 @@ static void drop_pending (service_t *svc, int k, const char *why)
     j->pend[k] = j->pend[--j->npend];
 }
 
+/* Requeue, without using a retry, the attempts worker wn still holds:
+ * they end interrupted for `reason`. */
+static void requeue_held (service_t *svc, int wn, const char *reason)
+{
+    uint32_t tasks[LOST_CHUNK];
+    size_t n;
+    double now = mb_clock_real ();
+    while ((n = sched_worker_tasks (svc->s, wn, tasks, LOST_CHUNK)) > 0) {
+        if (n > LOST_CHUNK)
+            n = LOST_CHUNK;
+        for (size_t i = 0; i < n; i++) {
+            result_t res;
+            memset (&res, 0, sizeof (res));
+            res.task = tasks[i];
+            res.kind = LAUNCH_TASK;
+            res.attempt = svc->last_started ? svc->last_started[tasks[i]] : 0;
+            res.r.outcome = LAUNCH_INTERRUPTED;
+            res.r.exit_code = -1;
+            res.r.start_time = now;
+            res.r.end_time = now;
+            snprintf (res.r.reason, sizeof (res.r.reason), "%s", reason);
+            svc_attempt_end (svc, &res, wn);
+            sched_attempt_end (svc->s, tasks[i], SCHED_REQUEUE);
+            svc->running--;
+            svc->requeues++;
+        }
+    }
+}
+
+/* One step of a leaving worker: wait for its attempts (bounded), then run
+ * release on its node if it was prepared there and no other worker stays
+ * there (once the others leaving it have no attempts left), then let it
+ * go.  1 when it is gone. */
+static int leave_step (service_t *svc, leave_t *lv, double mono)
+{
+    int wn = lv->wn;
+    wstate_t *w = &svc->w[wn];
+    if (!w->alive)
+        return 1;   /* lost meanwhile: svc_lose_worker requeued what it held */
+    if (sched_worker_tasks (svc->s, wn, NULL, 0) > 0) {
+        if (mono < lv->until)
+            return 0;
+        char reason[sizeof (lv->reason) + 64];
+        snprintf (reason, sizeof (reason), "%s, its results not in after %.0f s", lv->reason,
+                  LEAVE_KILL_GRACE + svc->hb_timeout);
+        requeue_held (svc, wn, reason);
+        lv->stale = 1;
+    }
+    int nd = w->node;
+    node_t *node = &svc->nodes[nd];
+    if (svc_node_job (svc) && svc_node_job (svc)->job->release && !node->released
+        && (node->state == NODE_READY || node->state == NODE_FAILED || node->prep_attempts > 0)) {
+        int stays = 0, busy = 0;
+        for (int i = 0; i < svc->nworkers; i++) {
+            const wstate_t *o = &svc->w[i];
+            if (i == wn || !o->alive || o->node != nd)
+                continue;
+            stays |= !o->leaving;
+            busy |= o->leaving && sched_worker_tasks (svc->s, i, NULL, 0) > 0;
+        }
+        if (!stays) {
+            if (busy)
+                return 0;   /* release once the node's last attempts ended */
+            node->leader = wn;
+            svc_send_node_task (svc, nd, LAUNCH_RELEASE);
+            return 0;
+        }
+    }
+    if (node->released == 1)
+        return 0;
+    svc_send_ctrl (svc, wn, CTRL_SHUTDOWN, 0);
+    w->alive = 0;
+    sched_worker_remove (svc->s, wn);
+    if (svc->opts->verbose >= 0)
+        fprintf (stderr, "%smpibatch: worker rank %d on %s left\n", svc_bar_nl (svc), w->rank,
+                 svc->nodes[w->node].name);
+    return 1;
+}
+
 void svc_join_poll (service_t *svc)
 {
     struct svc_join *j = svc->join;
@@ -235,18 +369,11 @@ void svc_join_poll (service_t *svc)
         else if (mono - p->since > svc->hb_timeout)
             drop_pending (svc, k--, "no introduction from its group");
     }
-    /* Leaving workers go once their node's release (if any) ended. */
-    for (int i = 0; i < svc->nworkers; i++) {
-        wstate_t *w = &svc->w[i];
-        if (!w->joined || !w->leaving || !w->alive || svc->nodes[w->node].released == 1)
-            continue;
-        svc_send_ctrl (svc, i, CTRL_SHUTDOWN, 0);
-        w->alive = 0;
-        sched_worker_remove (svc->s, i);
-        if (svc->opts->verbose >= 0)
-            fprintf (stderr, "%smpibatch: worker rank %d on %s left\n", svc_bar_nl (svc),
-                     w->rank, svc->nodes[w->node].name);
-    }
+    /* Leaving workers go once their attempts ended (or the wait for them
+     * did) and their node's release (if any) ended. */
+    for (int k = 0; k < j->nleaves; k++)
+        if (leave_step (svc, &j->leaves[k], mono))
+            j->leaves[k--] = j->leaves[--j->nleaves];
     free_done_groups (svc);
     if (j->any_end)
         sched_set_now (svc->s, mb_clock_real ());
@@ -254,9 +381,14 @@ void svc_join_poll (service_t *svc)
 
 void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len)
 {
+    struct svc_join *j = svc->join;
     wstate_t *w = &svc->w[wn];
-    if (!w->joined || w->leaving || !w->alive)
+    if (!j || !w->joined || w->leaving || !w->alive)
         return;
+    leave_t *lv = realloc (j->leaves, (size_t)(j->nleaves + 1) * sizeof (*lv));
+    if (!lv)
+        return;   /* taken again on its next word (heartbeats lose it otherwise) */
+    j->leaves = lv;
     unpack_t u;
     unpack_init (&u, msg, len);
     unpack_u32 (&u);
@@ -264,51 +396,39 @@ void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len)
     const char *why = unpack_str (&u);
     w->leaving = 1;
     sched_worker_enable (svc->s, wn, 0);
-    char reason[sizeof (((launch_result_t *)0)->reason)];
-    snprintf (reason, sizeof (reason), "worker rank %d on %s left (%s)", w->rank,
+    lv = &j->leaves[j->nleaves++];
+    memset (lv, 0, sizeof (*lv));
+    lv->wn = wn;
+    lv->until = mb_clock_mono () + LEAVE_KILL_GRACE + svc->hb_timeout;
+    snprintf (lv->reason, sizeof (lv->reason), "worker rank %d on %s left (%s)", w->rank,
               svc->nodes[w->node].name, why ? why : "no reason given");
     if (svc->opts->verbose >= 0)
-        fprintf (stderr, "%smpibatch: %s%s\n", svc_bar_nl (svc), reason,
+        fprintf (stderr, "%smpibatch: %s%s\n", svc_bar_nl (svc), lv->reason,
                  idle ? "" : ": requeueing its tasks");
-    /* As for a lost worker (svc_lose_worker): its running attempts end
-     * interrupted and go back to the ready queue without using a retry;
-     * their results, when the worker sends them, are ignored. */
-    uint32_t tasks[LOST_CHUNK];
-    size_t n;
-    double now = mb_clock_real ();
-    while ((n = sched_worker_tasks (svc->s, wn, tasks, LOST_CHUNK)) > 0) {
-        if (n > LOST_CHUNK)
-            n = LOST_CHUNK;
-        for (size_t i = 0; i < n; i++) {
-            result_t res;
-            memset (&res, 0, sizeof (res));
-            res.task = tasks[i];
-            res.kind = LAUNCH_TASK;
-            res.attempt = svc->last_started ? svc->last_started[tasks[i]] : 0;
-            res.r.outcome = LAUNCH_INTERRUPTED;
-            res.r.exit_code = -1;
-            res.r.start_time = now;
-            res.r.end_time = now;
-            snprintf (res.r.reason, sizeof (res.r.reason), "%s", reason);
-            svc_attempt_end (svc, &res, wn);
-            sched_attempt_end (svc->s, tasks[i], SCHED_REQUEUE);
-            svc->running--;
-            svc->requeues++;
-        }
-    }
+    /* Its running attempts are interrupted; their results are awaited
+     * (svc_join_result): one that ended interrupted goes back to the
+     * ready queue without using a retry, one that succeeded just before
+     * counts.  Requeueing them at once would run such a task twice.  An
+     * ASSIGN that crossed the leave reaches the worker before this
+     * interrupt and is given back the same way. */
     svc_send_ctrl (svc, wn, CTRL_INTERRUPT, 0);
-    /* Release on its node when it was prepared there and no other worker
-     * stays on the node. */
-    int nd = w->node;
-    node_t *node = &svc->nodes[nd];
-    int others = 0;
-    for (int i = 0; i < svc->nworkers; i++)
-        others |= i != wn && svc->w[i].alive && !svc->w[i].leaving && svc->w[i].node == nd;
-    if (svc_node_job (svc) && svc_node_job (svc)->job->release && !others && !node->released
-        && (node->state == NODE_READY || node->state == NODE_FAILED || node->prep_attempts > 0)) {
-        node->leader = wn;
-        svc_send_node_task (svc, nd, LAUNCH_RELEASE);
+}
+
+int svc_join_result (service_t *svc, int wn, result_t *res)
+{
+    struct svc_join *j = svc->join;
+    for (int k = 0; j && k < j->nleaves; k++) {
+        leave_t *lv = &j->leaves[k];
+        if (lv->wn != wn)
+            continue;
+        if (lv->stale)
+            return res->kind == LAUNCH_TASK;
+        if (res->kind == LAUNCH_TASK && res->r.outcome == LAUNCH_INTERRUPTED)
+            snprintf (res->r.reason, sizeof (res->r.reason), "%s", lv->reason);
+        return 0;
     }
+    /* Let go already: nothing of it is awaited. */
+    return res->kind == LAUNCH_TASK;
 }
 
 void svc_join_stop (service_t *svc)
@@ -334,6 +454,7 @@ void svc_join_stop (service_t *svc)
         fprintf (stderr, "mpibatch: %s\n", comm_error ());
     free (j->pooldir);
     free (j->pend);
+    free (j->leaves);
     free (j->groups);
     buf_free (&j->msg);
     buf_free (&j->info);

@@ -287,8 +287,8 @@ static void handle_results (service_t *svc, const void *p, size_t n, int wn)
         result_t res;
         if (result_unpack (&u, &res) < 0)
             break;
-        if (svc->w[wn].leaving && res.kind == LAUNCH_TASK)
-            continue;   /* requeued when it said it leaves (svc_join_leave) */
+        if (svc->w[wn].leaving && svc_join_result (svc, wn, &res))
+            continue;   /* stale: requeued when its leave timed out (service_join.c) */
         svc_on_result (svc, &res, wn);
     }
 }

@@ -6,7 +6,8 @@ cluster_tests = \
 	tests/cluster/nodes.sh \
 	tests/cluster/multi.sh \
 	tests/cluster/lost.sh \
-	tests/cluster/multi-local.sh
+	tests/cluster/multi-local.sh \
+	tests/cluster/join.sh
 TESTS += $(cluster_tests)
 EXTRA_DIST += $(cluster_tests) \
 	tests/cluster/cluster.sh \

@@ -1,2 +1,4 @@
-TESTS += tests/join/join.sh
-EXTRA_DIST += tests/join/join.sh
+join_tests = tests/join/join.sh tests/join/leave-race.sh tests/join/leave-grace.sh \
+	tests/join/multi.sh
+TESTS += $(join_tests)
+EXTRA_DIST += $(join_tests)
