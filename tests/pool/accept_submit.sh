@@ -4,7 +4,9 @@
 # cancelled), `submit --open` returns at once and the job takes `add`
 # (lines and a fragment that depends on them) until `close`, and
 # `submit --open --wait` waits until the job is closed and its tasks have
-# ended.  A pool under `mpirun -n 3`.
+# ended; examples/adaptive.cfg (a driver task adds each generation to its own
+# job, the last closes it) given with `submit --wait`.  A pool under
+# `mpirun -n 3`.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/torture/torture-lib.sh"
 . "$top_srcdir/tests/pool/accept-lib.sh"
@@ -14,6 +16,11 @@ trap 'acc_cleanup; mb_cleanup' EXIT
 cd "$tmp" || die "cd"
 P=$tmp/pool
 
+# The drivers of examples/adaptive.cfg call `mpibatch`: the one under test.
+bindir=$(cd "$(dirname "$MPIBATCH")" && pwd)
+[ "$(basename "$MPIBATCH")" = mpibatch ] || die "MPIBATCH must be named mpibatch"
+PATH=$bindir:$PATH
+export PATH
 acc_start 3 "$P"
 check "the pool starts" acc_up "$P"
 
@@ -105,6 +112,17 @@ while [ $k -lt 150 ] && kill -0 "$ow" 2>/dev/null; do sleep 0.1; k=$((k + 1)); d
 wait $ow
 check_eq "submit --open --wait after close" "$(cat "$tmp/ow.st")" 0
 check_eq "it printed the job id" "$(head -n 1 "$tmp/ow.out")" ow
+
+# The job-manager pattern on a pool: examples/adaptive.cfg, submitted.
+cp -R "$top_srcdir/examples" "$tmp/" || die "cp"
+chmod -R u+w "$tmp/examples"
+(cd "$tmp/examples" && timeout -k 5 90 "$MPIBATCH" submit --wait "$P" adaptive.cfg \
+    >"$tmp/out" 2>"$tmp/err" </dev/null)
+st=$?
+check_status "submit --wait examples/adaptive.cfg" 0
+check_eq "the search found the peak" "$(cat "$tmp/examples/results/best.txt" 2>/dev/null)" "best 37 score 0"
+check_eq "adaptive: 13 tasks, all succeeded" \
+    "$(pool_json "$P" "(sum(jobs['adaptive']['counts'].values()), jobs['adaptive']['counts']['succeeded'])")" "(13, 13)"
 
 req shutdown "$P"
 check_status "shutdown" 0
