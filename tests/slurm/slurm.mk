@@ -5,7 +5,8 @@ slurm_tests = \
 	tests/slurm/run.sh \
 	tests/slurm/drain.sh \
 	tests/slurm/deadline.sh \
-	tests/slurm/open.sh
+	tests/slurm/open.sh \
+	tests/slurm/pool.sh
 TESTS += $(slurm_tests)
 EXTRA_DIST += $(slurm_tests) \
 	tests/slurm/cluster.sh \
