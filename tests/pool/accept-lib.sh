@@ -85,6 +85,19 @@ jobs = {j["id"]: j for j in s.get("jobs", [])}
 print(eval(sys.argv[2]))' "$tmp/pstatus.json" "$2" 2>/dev/null || echo "status-json-error"
 }
 
+# wait_json POOLDIR EXPR WANT SECS: pool_json until it prints WANT (the
+# pool rewrites status.json at most once a second); prints the last value.
+wait_json () {
+    k=0
+    while [ $k -lt $(($4 * 5)) ]; do
+        v=$(pool_json "$1" "$2")
+        [ "$v" = "$3" ] && break
+        sleep 0.2
+        k=$((k + 1))
+    done
+    echo "$v"
+}
+
 # job_state POOLDIR JOB: the job's state in the pool's status ("" if none).
 job_state () {
     pool_json "$1" "jobs['$2']['state'] if '$2' in jobs else ''"

@@ -87,7 +87,7 @@ check_status "add to a job that is not in the pool" 2
 check "the reason" grep -q "nosuch" "$tmp/err"
 req submit "$P" E.cfg
 check_status "submit of a job id already in the pool" 2
-check "the reason" grep -q "'E'" "$tmp/err"
+check "the reason names the job" grep -Eq "'E'|job E\b|\"E\"" "$tmp/err"
 wait
 
 for i in 1 2 3; do

@@ -53,7 +53,7 @@ req priority "$P" C 10
 check_status "priority C 10" 0
 req priority "$P" C 1001
 check_status "priority out of range" 2
-check_eq "pool status: C's priority" "$(pool_json "$P" "jobs['C']['priority']")" 10
+check_eq "pool status: C's priority" "$(wait_json "$P" "jobs['C']['priority']" 10 5)" 10
 check_eq "nothing of A, B, C started while the slots were held" "$(cat "$tmp/order" 2>/dev/null)" ""
 touch "$tmp/go"
 for j in blocker A B C; do

@@ -71,7 +71,7 @@ check_status "submit after shutdown" 2
 check "the reason" grep -q "shutting down" "$tmp/err"
 sleep 1
 check "the pool waits for M" kill -0 "$pool_bg"
-check_eq "the pool's status: shutting down" "$(pool_json "$P" "s['state']")" shutting_down
+check_eq "the pool's status: shutting down" "$(wait_json "$P" "s['state']" shutting_down 5)" shutting_down
 touch "$tmp/go2"
 acc_end 30
 check_status "the pool after shutdown, once M ended" 0

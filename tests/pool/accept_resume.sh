@@ -41,6 +41,7 @@ tasks () {
 # cjob NAME N [open]: a job of N such tasks with its own storage (its own
 # counter and results/) and its state in $tmp/jobs/NAME.
 cjob () {
+    mkdir -p "$tmp/st/$1"
     {
         echo "id = \"$1\";"
         echo "storage = \"$tmp/st/$1\";"
