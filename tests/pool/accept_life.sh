@@ -79,21 +79,31 @@ check "nothing of the pool survives" tor_gone 20
 check_eq "M succeeded" "$(job_state "$P" M)" succeeded
 check_eq "N was never taken" "$(job_state "$P" N)" ""
 
-# --idle-timeout.
+# --idle-timeout: a pool with no job ends by itself about that long after
+# its start; one whose job runs longer than that waits for the job, then
+# ends about that long after the job ended.
+Q=$tmp/idle0
+t0=$(date +%s.%N)
+acc_start 3 "$Q" --idle-timeout 2
+acc_end 40
+t1=$(date +%s.%N)
+check_status "a pool without a job, after its idle timeout" 0
+check_range "it ended about 2 s after its start (s)" "$(echo "$t1 - $t0" | bc)" 2 12
+check "nothing of it survives" tor_gone 20
 Q=$tmp/idle
 job I <<CFG
-tasks = ( { id = "i"; command = "sleep 4; date +%s.%N >$tmp/i.end"; } );
+tasks = ( { id = "i"; command = "sleep 9; date +%s.%N >$tmp/i.end"; } );
 CFG
-acc_start 3 "$Q" --idle-timeout 2
+acc_start 3 "$Q" --idle-timeout 6
 check "the idle pool starts" acc_up "$Q"
 req submit "$Q" I.cfg
-check_status "submit I" 0
-acc_end 40
+check_status "submit I (9 s) within the first 6 s" 0
+acc_end 60
 t_end=$(date +%s.%N)
 check_status "the pool after its idle timeout" 0
 check "the job ran to its end first" test -s "$tmp/i.end"
-check_range "it ended about 2 s after its last job (s)" \
-    "$(echo "$t_end - $(cat "$tmp/i.end" 2>/dev/null || echo 0)" | bc)" 1.5 8
+check_range "it ended about 6 s after its last job (s)" \
+    "$(echo "$t_end - $(cat "$tmp/i.end" 2>/dev/null || echo 0)" | bc)" 5.5 14
 check_eq "I succeeded" "$(job_state "$Q" I)" succeeded
 check "nothing of the idle pool survives" tor_gone 20
 mb_finish
