@@ -30,14 +30,24 @@ acc_start () {
     pool_bg=$!
 }
 
+# pool_locked POOLDIR: a process holds POOLDIR/pool.lock's write lock (a
+# pool runs there), asked with F_GETLK as a client asks, sending nothing.
+pool_locked () {
+    "$PYTHON" -c '
+import fcntl, os, struct, sys
+fmt = "hhxxxxqqixxxx"
+fd = os.open(sys.argv[1], os.O_RDONLY)
+got = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack(fmt, fcntl.F_WRLCK, 0, 0, 0, 0))
+sys.exit(0 if struct.unpack(fmt, got)[0] != fcntl.F_UNLCK else 1)' "$1/pool.lock" 2>/dev/null
+}
+
 # acc_up POOLDIR [SECS]: wait until the pool started last writes its
 # pool.info and holds its lock (a client finds it running); 0 when it does.
 acc_up () {
     k=0
     while [ $k -lt $((${2:-30} * 10)) ]; do
         if [ -n "$(find "$1" -maxdepth 1 -name pool.info -newer "$tmp/.pool-start" 2>/dev/null)" ] &&
-            "$MPIBATCH" status "$1" >"$tmp/up.out" 2>&1 &&
-            ! grep -q "no pool is running" "$tmp/up.out"; then
+            pool_locked "$1"; then
             return 0
         fi
         kill -0 "$pool_bg" 2>/dev/null || return 1
