@@ -39,19 +39,28 @@ ended () {
     echo "${s:-none}"
 }
 req () { timeout 60 "$M" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; st=$?; }
+# locked: a process holds POOLDIR/pool.lock's write lock (the pool runs).
+locked () {
+    "$PYTHON" -c '
+import fcntl, os, struct, sys
+fmt = "hhxxxxqqixxxx"
+fd = os.open(sys.argv[1], os.O_RDONLY)
+got = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack(fmt, fcntl.F_WRLCK, 0, 0, 0, 0))
+sys.exit(0 if struct.unpack(fmt, got)[0] != fcntl.F_UNLCK else 1)' "$P/pool.lock" 2>/dev/null
+}
 
 example pool.sbatch -e "s|^POOLDIR=.*|POOLDIR=$P|"
 id=$(submit "$tmp/pool.sbatch" --slots-per-worker 1)
 [ -n "$id" ] || die "sbatch refused pool.sbatch: $(cat "$tmp/sbatch.err")"
 k=0
 while [ $k -lt 600 ]; do
-    [ -f "$P/pool.info" ] && "$M" status "$P" >"$tmp/up" 2>&1 && ! grep -q "no pool is running" "$tmp/up" && break
-    [ -z "$(job_state "$id")" ] && break
+    [ -f "$P/pool.info" ] && locked && break
+    [ -n "$(job_state "$id")" ] || [ $k -lt 50 ] || break
     sleep 0.1
     k=$((k + 1))
 done
 check_eq "the Slurm job runs" "$(job_state "$id")" RUNNING
-check "the pool in the allocation is up" grep -q "^pool pool on" "$tmp/up"
+check "the pool in the allocation is up" locked
 check "its ompi-server wrote its contact into POOLDIR" test -s "$P/ompi-server.uri"
 check "the pool takes workers: join.port" test -s "$P/join.port"
 
