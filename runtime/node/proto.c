@@ -120,6 +120,26 @@ int jobinfo_pack (const jobfile_job_t *job, const char *pool_dir, int nworkers,
     return b->data ? 0 : -1;
 }
 
+int job_msg_pack (uint32_t num, const jobfile_job_t *job, const char *pool_dir, int nworkers,
+                  double kill_grace, buf_t *b)
+{
+    if (buf_pack_u32 (b, PROTO_VERSION) < 0 || buf_pack_u32 (b, num) < 0)
+        return -1;
+    return jobinfo_pack (job, pool_dir, nworkers, kill_grace, b);
+}
+
+int job_msg_unpack (const void *p, size_t n, uint32_t *num, jobinfo_t *ji)
+{
+    unpack_t u;
+    memset (ji, 0, sizeof (*ji));
+    unpack_init (&u, p, n);
+    uint32_t v = unpack_u32 (&u);
+    *num = unpack_u32 (&u);
+    if (u.err || v != PROTO_VERSION)
+        return -1;
+    return jobinfo_unpack (u.p, u.left, ji);
+}
+
 int jobinfo_unpack (const void *p, size_t n, jobinfo_t *ji)
 {
     unpack_t u;
@@ -227,10 +247,11 @@ int hello_unpack (const void *p, size_t n, hello_t *h)
     return u.err ? -1 : 0;
 }
 
-int assign_pack (const jobfile_task_t *t, uint64_t tag, int attempt, int kind,
+int assign_pack (const jobfile_task_t *t, uint32_t job, uint64_t tag, int attempt, int kind,
                  const assign_mi_t *mi, buf_t *b)
 {
     buf_pack_u64 (b, tag);
+    buf_pack_u32 (b, job);
     buf_pack_u32 (b, (uint32_t)t->index);
     buf_pack_i32 (b, attempt);
     buf_pack_i32 (b, kind);
@@ -267,6 +288,7 @@ int assign_unpack (unpack_t *u, assign_t *a)
 {
     memset (a, 0, sizeof (*a));
     a->tag = unpack_u64 (u);
+    a->job = unpack_u32 (u);
     a->task = unpack_u32 (u);
     a->attempt = unpack_i32 (u);
     a->kind = unpack_i32 (u);

@@ -11,8 +11,9 @@
 #include "io/jobfile.h"
 #include "runtime/launcher/launch.h"
 
-/* 2: strings carry their NUL (buf_pack_str, the one string packing). */
-#define PROTO_VERSION 2
+/* 2: strings carry their NUL (buf_pack_str, the one string packing).
+ * 3: every ASSIGN item names its job (TAG_JOB). */
+#define PROTO_VERSION 3
 
 enum proto_tag {
     TAG_HELLO = 101,    /* worker -> 0: who I am and what I have */
@@ -24,6 +25,8 @@ enum proto_tag {
     TAG_JOBINFO = 106,  /* 0 -> joined rank: the packed jobinfo_t */
     TAG_JOIN = 107,     /* joined rank -> 0: u32 version, f64 end (0: none), then a HELLO */
     TAG_LEAVE = 108,    /* joined rank -> 0: u32 version, i32 idle, str why */
+    /* a pool's jobs (the boot jobinfo is job 0: a run's job, a pool's sizing) */
+    TAG_JOB = 109,      /* 0 -> worker: u32 version, u32 job number, a packed jobinfo_t */
 };
 
 /* Seconds between heartbeats, and silence after which a peer is taken
@@ -76,6 +79,14 @@ int jobinfo_pack (const jobfile_job_t *job, const char *pool_dir, int nworkers,
 int jobinfo_unpack (const void *p, size_t n, jobinfo_t *ji);
 void jobinfo_free (jobinfo_t *ji);
 
+/* A JOB message: job number num (>= 1) and what the workers need of job
+ * (as jobinfo_pack).  0 or -1 (ENOMEM). */
+int job_msg_pack (uint32_t num, const jobfile_job_t *job, const char *pool_dir, int nworkers,
+                  double kill_grace, buf_t *b);
+/* Read a JOB message: *num and ji (malloc'd copies: jobinfo_free it
+ * whatever the result).  0 or -1 (malformed or another version). */
+int job_msg_unpack (const void *p, size_t n, uint32_t *num, jobinfo_t *ji);
+
 /* A worker's introduction. */
 typedef struct {
     int rank;
@@ -95,6 +106,7 @@ int hello_unpack (const void *p, size_t n, hello_t *h);
 /* One attempt to start.  kind is enum launch_kind. */
 typedef struct {
     uint64_t tag;
+    uint32_t job;              /* 0: the boot jobinfo's; else a TAG_JOB's number */
     uint32_t task;
     int attempt;
     int kind;
@@ -130,9 +142,10 @@ typedef struct {
     int part_slots;
 } assign_mi_t;
 
-/* Append one attempt of task t to an ASSIGN batch (the batch header is
- * written by proto_batch_begin and its count fixed by proto_batch_end). */
-int assign_pack (const jobfile_task_t *t, uint64_t tag, int attempt, int kind,
+/* Append one attempt of task t of job `job` (0: the boot jobinfo's) to
+ * an ASSIGN batch (the batch header is written by proto_batch_begin and
+ * its count fixed by proto_batch_end). */
+int assign_pack (const jobfile_task_t *t, uint32_t job, uint64_t tag, int attempt, int kind,
                  const assign_mi_t *mi, buf_t *b);
 int assign_unpack (unpack_t *u, assign_t *a);
 void assign_free (assign_t *a);

@@ -27,13 +27,23 @@ typedef struct {
     int *slots;
     char *cpus;
     char *spool;        /* logs = "report": node-local path prefix of the logs */
+    int64_t max_log;    /* its job's max_log_size */
     int ngpus;
     int *gpus;          /* positions in the share's GPU list */
 } running_t;
 
+/* A job the service told this worker of (TAG_JOB), beside the boot one. */
+typedef struct {
+    uint32_t num;
+    jobinfo_t ji;
+    char *job_dir;      /* <node_dir>/<job> */
+} wjob_t;
+
 struct worker {
     launcher_t *l;
-    const jobinfo_t *ji;
+    const jobinfo_t *ji;   /* job 0: the boot jobinfo (a run's job) */
+    wjob_t *jobs;          /* jobs 1.. (a pool's), in the order told */
+    int njobs;
     const topo_share_t *share;
     int fake;
     int rank;
@@ -155,6 +165,11 @@ void worker_destroy (worker_t *w)
     free (w->node_dir);
     free (w->shared_dir);
     free (w->job_dir);
+    for (int i = 0; i < w->njobs; i++) {
+        jobinfo_free (&w->jobs[i].ji);
+        free (w->jobs[i].job_dir);
+    }
+    free (w->jobs);
     buf_free (&w->pending);
     free (w);
     errno = saved;
@@ -375,11 +390,10 @@ static int mi_vals (const assign_t *a, const char *mi_dir, task_vals_t *v,
  * mi_dir is the multi-instance directory, or NULL.  0, or -1 with errno
  * (ENOMEM; EINVAL for a name envb_set refuses): then the attempt must
  * not start with a part of its environment missing. */
-static int build_env (worker_t *w, const assign_t *a, const char *task_dir,
-                      const char *wd, const char *cpus, const char *gpus,
-                      const char *mi_dir)
+static int build_env (worker_t *w, const jobinfo_t *ji, const char *job_dir, const assign_t *a,
+                      const char *task_dir, const char *wd, const char *cpus,
+                      const char *gpus, const char *mi_dir)
 {
-    const jobinfo_t *ji = w->ji;
     envb_t *e = w->env;
     task_vals_t v;
     char prep[4096], prepwd[4096], hostfile[4300], shared[4300];
@@ -403,8 +417,8 @@ static int build_env (worker_t *w, const assign_t *a, const char *task_dir,
     v.val[TV_TASK_DIR] = task_dir;
     v.val[TV_TASK_WORKING_DIR] = wd;
     if (ji->has_prep) {
-        snprintf (prep, sizeof (prep), "%s/prep", w->job_dir);
-        snprintf (prepwd, sizeof (prepwd), "%s/prep/wd", w->job_dir);
+        snprintf (prep, sizeof (prep), "%s/prep", job_dir);
+        snprintf (prepwd, sizeof (prepwd), "%s/prep/wd", job_dir);
         v.val[TV_JOB_PREP_DIR] = prep;
         v.val[TV_JOB_PREP_WORKING_DIR] = prepwd;
     }
@@ -454,10 +468,10 @@ static void release_parts (worker_t *w, running_t *r)
 /* Multi-instance: <job dir>/mi/<task>/ holds the Open MPI hostfile and a
  * directory shared by the coordination and application commands on this
  * node.  dir receives its path. */
-static int write_hostfile (worker_t *w, const assign_t *a, char *dir, size_t len)
+static int write_hostfile (const char *job_dir, const assign_t *a, char *dir, size_t len)
 {
     char path[4300], shared[4300];
-    if (pathf (dir, len, "%s/mi/%s", w->job_dir, a->id) < 0
+    if (pathf (dir, len, "%s/mi/%s", job_dir, a->id) < 0
         || pathf (shared, sizeof (shared), "%s/shared", dir) < 0
         || pathf (path, sizeof (path), "%s/hostfile", dir) < 0)
         return -1;
@@ -517,6 +531,64 @@ static int attempt_slots (const assign_t *a)
     return a->kind != LAUNCH_TASK ? 0 : a->host_list ? a->part_slots : a->slots;
 }
 
+static const wjob_t *find_job (const worker_t *w, uint32_t num)
+{
+    for (int i = 0; i < w->njobs; i++)
+        if (w->jobs[i].num == num)
+            return &w->jobs[i];
+    return NULL;
+}
+
+int worker_job (worker_t *w, const void *msg, size_t len, mb_error_t *err)
+{
+    wjob_t j;
+    memset (&j, 0, sizeof (j));
+    if (job_msg_unpack (msg, len, &j.num, &j.ji) < 0 || j.num == 0 || !j.ji.job_id
+        || !j.ji.node_root || !j.ji.state || !j.ji.storage) {
+        jobinfo_free (&j.ji);
+        errprintf (err, "a malformed job message");
+        errno = EINVAL;
+        return -1;
+    }
+    char *nd = joinpath (j.ji.node_root, w->node);
+    j.job_dir = nd ? joinpath (nd, j.ji.job_id) : NULL;
+    free (nd);
+    if (!j.job_dir) {
+        jobinfo_free (&j.ji);
+        errprintf (err, "out of memory");
+        return -1;
+    }
+    if (strlen (j.job_dir) >= JOB_DIR_ROOM) {
+        errprintf (err, "job %s: node_root is too deep: its job directory is %zu bytes long",
+                   j.ji.job_id, strlen (j.job_dir));
+        jobinfo_free (&j.ji);
+        free (j.job_dir);
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    /* A job told again (a resumed pool numbers jobs afresh) replaces the
+     * earlier one; attempts running keep what they started with. */
+    for (int i = 0; i < w->njobs; i++)
+        if (w->jobs[i].num == j.num) {
+            jobinfo_free (&w->jobs[i].ji);
+            free (w->jobs[i].job_dir);
+            w->jobs[i] = j;
+            return 0;
+        }
+    wjob_t *v = realloc (w->jobs, (size_t)(w->njobs + 1) * sizeof (*v));
+    if (!v) {
+        jobinfo_free (&j.ji);
+        free (j.job_dir);
+        errprintf (err, "out of memory");
+        return -1;
+    }
+    w->jobs = v;
+    w->jobs[w->njobs++] = j;
+    return 0;
+}
+
+int worker_njobs (const worker_t *w) { return w->njobs; }
+
 /* Whether an attempt may wait for a slot here: what the service sends
  * ahead (one-instance tasks without GPUs). */
 static int queueable (const assign_t *a)
@@ -530,7 +602,19 @@ static int queueable (const assign_t *a)
 static int start_one (worker_t *w, const assign_t *a)
 {
     const jobinfo_t *ji = w->ji;
+    const char *job_dir = w->job_dir;
     char task_dir[4096], wd[4200], dest[4200], lout[4200], lerr[4200];
+    if (a->job != 0) {
+        const wjob_t *j = find_job (w, a->job);
+        if (!j) {
+            /* The service sends a job before its first task: a worker
+             * that missed it gives the attempt back (no retry used). */
+            fail_now (w, a, LAUNCH_INTERRUPTED, "the worker was not told of the task's job");
+            return 0;
+        }
+        ji = &j->ji;
+        job_dir = j->job_dir;
+    }
     int nslots = attempt_slots (a);
     if (nslots > w->nfree && queueable (a) && nslots <= w->share->nslots)
         return 1;
@@ -581,13 +665,13 @@ static int start_one (worker_t *w, const assign_t *a)
      * fails before anything is made. */
     int cut = 0;
     if (a->kind == LAUNCH_PREP)
-        cut |= pathf (task_dir, sizeof (task_dir), "%s/prep", w->job_dir);
+        cut |= pathf (task_dir, sizeof (task_dir), "%s/prep", job_dir);
     else if (a->kind == LAUNCH_RELEASE)
-        cut |= pathf (task_dir, sizeof (task_dir), "%s/release", w->job_dir);
+        cut |= pathf (task_dir, sizeof (task_dir), "%s/release", job_dir);
     else if (a->kind == LAUNCH_COORD)
-        cut |= pathf (task_dir, sizeof (task_dir), "%s/coord/%s", w->job_dir, a->id);
+        cut |= pathf (task_dir, sizeof (task_dir), "%s/coord/%s", job_dir, a->id);
     else
-        cut |= pathf (task_dir, sizeof (task_dir), "%s/tasks/%s", w->job_dir, a->id);
+        cut |= pathf (task_dir, sizeof (task_dir), "%s/tasks/%s", job_dir, a->id);
     cut |= pathf (wd, sizeof (wd), "%s/wd", task_dir);
     cut |= pathf (dest, sizeof (dest), "%s/outputs/%s/", ji->state, a->id);
     if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_STORAGE) {
@@ -596,8 +680,8 @@ static int start_one (worker_t *w, const assign_t *a)
     }
     else if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_REPORT) {
         /* Kept on the node until the result carries them to rank 0. */
-        cut |= pathf (lout, sizeof (lout), "%s/spool/%s.%d.stdout", w->job_dir, a->id, a->attempt);
-        cut |= pathf (lerr, sizeof (lerr), "%s/spool/%s.%d.stderr", w->job_dir, a->id, a->attempt);
+        cut |= pathf (lout, sizeof (lout), "%s/spool/%s.%d.stdout", job_dir, a->id, a->attempt);
+        cut |= pathf (lerr, sizeof (lerr), "%s/spool/%s.%d.stderr", job_dir, a->id, a->attempt);
     }
     if (cut) {
         release_parts (w, r);
@@ -606,7 +690,7 @@ static int start_one (worker_t *w, const assign_t *a)
         return 0;
     }
     char mi_dir[4200] = "";
-    if (a->host_list && write_hostfile (w, a, mi_dir, sizeof (mi_dir)) < 0) {
+    if (a->host_list && write_hostfile (job_dir, a, mi_dir, sizeof (mi_dir)) < 0) {
         int e = errno;
         release_parts (w, r);
         fail_now (w, a, LAUNCH_FAILED, e == ENAMETOOLONG
@@ -619,7 +703,7 @@ static int start_one (worker_t *w, const assign_t *a)
     for (int i = 0, n = 0; i < r->ngpus; i++)
         n += snprintf (gpus + n, sizeof (gpus) - (size_t)n, "%s%d", i ? "," : "",
                        w->share->gpu_index[r->gpus[i]]);
-    if (build_env (w, a, task_dir, wd, bound ? r->cpus : "", gpus,
+    if (build_env (w, ji, job_dir, a, task_dir, wd, bound ? r->cpus : "", gpus,
                    a->host_list ? mi_dir : NULL) < 0) {
         /* Out of memory: requeue without using a retry, as above. */
         int saved = errno;
@@ -671,7 +755,7 @@ static int start_one (worker_t *w, const assign_t *a)
     else if (a->kind == LAUNCH_TASK && ji->logs == JOB_LOGS_REPORT) {
         req.log_stdout = lout;
         req.log_stderr = lerr;
-        if (asprintf (&r->spool, "%s/spool/%s.%d", w->job_dir, a->id, a->attempt) < 0)
+        if (asprintf (&r->spool, "%s/spool/%s.%d", job_dir, a->id, a->attempt) < 0)
             r->spool = NULL;
     }
     if (!req.envp || launcher_submit (w->l, &req) < 0) {
@@ -684,6 +768,7 @@ static int start_one (worker_t *w, const assign_t *a)
     r->task = a->task;
     r->attempt = a->attempt;
     r->kind = a->kind;
+    r->max_log = ji->max_log_size;
     w->nrunning++;
     return 0;
 }
@@ -824,8 +909,8 @@ int worker_collect (worker_t *w, buf_t *out)
             snprintf (res.cpus, sizeof (res.cpus), "%s", r->cpus ? r->cpus : "");
             buf_t lo = { 0 }, le = { 0 };
             if (r->spool) {
-                read_spool (r->spool, "stdout", &lo, w->ji->max_log_size);
-                read_spool (r->spool, "stderr", &le, w->ji->max_log_size);
+                read_spool (r->spool, "stdout", &lo, r->max_log);
+                read_spool (r->spool, "stderr", &le, r->max_log);
                 res.out = lo.data ? lo.data : "";
                 res.out_len = (uint32_t)lo.len;
                 res.err = le.data ? le.data : "";

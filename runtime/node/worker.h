@@ -29,6 +29,15 @@ void worker_destroy (worker_t *w);
  * (malformed batch). */
 int worker_assign (worker_t *w, const void *msg, size_t len);
 
+/* A JOB message (TAG_JOB): keep the job's information for its attempts
+ * (ASSIGN items that name it); a job number told again replaces the
+ * earlier one.  0, or -1 with err (malformed, ENOMEM, a node_root too
+ * deep): attempts of a job the worker does not know are given back
+ * interrupted. */
+int worker_job (worker_t *w, const void *msg, size_t len, mb_error_t *err);
+/* How many jobs the worker was told of (besides the boot one). */
+int worker_njobs (const worker_t *w);
+
 /* Answer every waiting attempt as interrupted, without starting it
  * (on_task_failure = stop).  Results are read by worker_collect. */
 void worker_unqueue (worker_t *w);

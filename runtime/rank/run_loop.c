@@ -247,6 +247,11 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                     inflight += batch_count (msg.data, msg.len);
                 worker_assign (w, msg.data, msg.len);
             }
+            else if (m.tag == TAG_JOB && w) {
+                mb_error_t jerr = { "" };
+                if (worker_job (w, msg.data, msg.len, &jerr) < 0)
+                    fprintf (stderr, "mpibatch: worker rank %d: %s\n", rank, jerr.text);
+            }
             else if (m.tag == TAG_HEARTBEAT)
                 ;
             else if (m.tag == TAG_CTRL) {

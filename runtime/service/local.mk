@@ -5,4 +5,5 @@ mpibatch_SOURCES += runtime/service/service.h runtime/service/service_int.h \
 	runtime/service/service_records.c runtime/service/service_report.c \
 	runtime/service/service_out.c runtime/service/service_mi.c \
 	runtime/service/service_exit.c runtime/service/service_tasks.c \
-	runtime/service/service_pool.c
+	runtime/service/service_pool.c runtime/service/service_job.c \
+	runtime/service/service_poolsvc.c

@@ -31,7 +31,9 @@ uint64_t svc_make_tag (uint32_t task, int attempt, int kind)
 
 static void dispatch (service_t *svc)
 {
-    if (svc->draining || svc->stop_on_failure)
+    /* A run stops starting tasks when its job stops; a pool holds that
+     * job only (sched_job_hold). */
+    if (svc->draining || (!svc->pool_mode && svc->jobs[0]->stop_on_failure))
         return;
     svc_maybe_prepare (svc);
     sched_assign_t a;
@@ -40,7 +42,8 @@ static void dispatch (service_t *svc)
     /* A task ahead of a full worker's next free slot hides the round trip
      * to here between two tasks, which short tasks notice; behind a long
      * task it would wait while another worker may be idle. */
-    sched_set_ahead (svc->s, svc->recent_n >= 4 && svc->recent_secs < AHEAD_BELOW);
+    sched_set_ahead (svc->s, !svc->pool_mode && svc->recent_n >= 4
+                                 && svc->recent_secs < AHEAD_BELOW);
     while (sched_next (svc->s, &a) == 1) {
         int wn = a.parts[0].worker;
         /* Attempt numbers continue across resumed runs, so a later run
@@ -59,8 +62,9 @@ static void dispatch (service_t *svc)
             svc_mi_start (svc, &a, &t, attempt, now);
             continue;
         }
-        svc_queue_assign (svc, wn, &t, svc_make_tag (a.task, attempt, LAUNCH_TASK), attempt, LAUNCH_TASK,
-                      NULL);
+        size_t local;
+        svc_queue_assign (svc, wn, svc_task_job (svc, a.task, &local), &t,
+                          svc_make_tag (a.task, attempt, LAUNCH_TASK), attempt, LAUNCH_TASK, NULL);
         if (svc->last_started)
             svc->last_started[a.task] = (uint16_t)attempt;
         svc_attempt_start (svc, a.task, attempt, wn, now);
@@ -74,10 +78,12 @@ static void dispatch (service_t *svc)
 void svc_report_skips (service_t *svc)
 {
     uint32_t t;
+    size_t l;
     while (sched_next_event (svc->s, &t))
         svc_task_end (svc, t, SCHED_SKIPPED,
-                      svc->stop_on_failure ? "not started: the run stopped after a failure"
-                                           : "a dependency failed");
+                      svc_task_job (svc, t, &l)->stop_on_failure
+                          ? "not started: the run stopped after a failure"
+                          : "a dependency failed");
 }
 
 void svc_on_result (service_t *svc, const result_t *res, int wn)
@@ -96,13 +102,15 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
      * attempt is recorded with the rule that did. */
     sched_verdict_t v;
     int st;
+    size_t local;
+    svc_job_t *J = svc_task_job (svc, res->task, &local);
     attempt_t *a = svc_exit_attempt_end (svc, res, wn, &v, &st);
-    if (svc->spool_fd >= 0 && (res->out || res->err)) {
+    if (J->spool_fd >= 0 && (res->out || res->err)) {
         char id[80];
         svc_task_id (svc, res->task, id, sizeof (id));
-        if ((res->out && logspool_append (svc->spool_fd, id, res->attempt, 1, res->out,
+        if ((res->out && logspool_append (J->spool_fd, id, res->attempt, 1, res->out,
                                           res->out_len) < 0)
-            || (res->err && logspool_append (svc->spool_fd, id, res->attempt, 2, res->err,
+            || (res->err && logspool_append (J->spool_fd, id, res->attempt, 2, res->err,
                                              res->err_len) < 0))
             fprintf (stderr, "mpibatch: cannot keep the logs of %s: %s\n", id, strerror (errno));
     }
@@ -120,26 +128,37 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
         /* Its running siblings are interrupted at once; their attempts
          * come back interrupted and the rest of the job is skipped. */
         if (svc->opts->verbose >= 0)
-            fprintf (stderr, "%smpibatch: job terminated by %s: interrupting its running "
-                             "tasks\n", svc_bar_nl (svc), svc->terminated_by);
-        svc->stop_on_failure = 1;
-        sched_hold (svc->s);
-        for (int i = 0; i < svc->nworkers; i++)
-            if (svc->w[i].alive)
-                svc_send_ctrl (svc, i, CTRL_INTERRUPT, 0);
+            fprintf (stderr, "%smpibatch: job %s terminated by %s: interrupting its running "
+                             "tasks\n", svc_bar_nl (svc), J->job->id, J->terminated_by);
+        J->stop_on_failure = 1;
+        if (!svc->pool_mode) {
+            sched_hold (svc->s);
+            for (int i = 0; i < svc->nworkers; i++)
+                if (svc->w[i].alive)
+                    svc_send_ctrl (svc, i, CTRL_INTERRUPT, 0);
+        }
+        else
+            svc_job_interrupt (svc, J);
     }
-    if (((st == SCHED_FAILED && svc->job->on_task_failure == JOB_ON_FAILURE_STOP)
-         || v.job == EXIT_JOB_STOP) && !svc->stop_on_failure) {
-        svc->stop_on_failure = 1;
-        sched_hold (svc->s);
-        /* Tasks sent ahead and not started yet come back, to be skipped. */
-        for (int i = 0; i < svc->nworkers; i++)
-            if (svc->w[i].alive)
-                svc_send_ctrl (svc, i, CTRL_UNQUEUE, 0);
+    if (((st == SCHED_FAILED && J->job->on_task_failure == JOB_ON_FAILURE_STOP)
+         || v.job == EXIT_JOB_STOP) && !J->stop_on_failure) {
+        J->stop_on_failure = 1;
+        if (!svc->pool_mode) {
+            sched_hold (svc->s);
+            /* Tasks sent ahead and not started yet come back, to be skipped. */
+            for (int i = 0; i < svc->nworkers; i++)
+                if (svc->w[i].alive)
+                    svc_send_ctrl (svc, i, CTRL_UNQUEUE, 0);
+        }
+        else
+            sched_job_hold (svc->s, J->sj);   /* nothing goes ahead in a pool */
         if (svc->opts->verbose >= 0)
-            fprintf (stderr, "mpibatch: %s: starting no more tasks\n",
-                     v.job == EXIT_JOB_STOP ? "an exit condition stops the job"
-                                            : "task failed and on_task_failure = \"stop\"");
+            fprintf (stderr, "%smpibatch: %s%s%s: starting no more tasks\n", svc_bar_nl (svc),
+                     svc->pool_mode ? "job " : "", svc->pool_mode ? J->job->id : "",
+                     v.job == EXIT_JOB_STOP ? (svc->pool_mode ? ": an exit condition stops it"
+                                                              : "an exit condition stops the job")
+                     : (svc->pool_mode ? ": task failed and on_task_failure = \"stop\""
+                                       : "task failed and on_task_failure = \"stop\""));
     }
     if (svc->opts->verbose > 0) {
         char id[80];
@@ -175,9 +194,14 @@ void svc_stop_now (service_t *svc)
     r.type = JREC_RUN_END;
     r.time = mb_clock_real ();
     r.status = 2;
-    journal_append (svc->j, &r);
-    journal_close (svc->j);
-    svc->j = NULL;
+    for (int k = 0; k < svc->njobs; k++) {
+        svc_job_t *J = svc->jobs[k];
+        if (!J->j || J->ended)
+            continue;
+        journal_append (J->j, &r);
+        journal_close (J->j);
+        J->j = NULL;
+    }
     fprintf (stderr, "\nmpibatch: second interrupt: stopping now (resume with --resume)\n");
     if (svc->local)
         worker_interrupt_all (svc->local);
@@ -202,7 +226,7 @@ static void check_signals_and_time (service_t *svc, double now)
 
 /* Tasks that need more slots than any worker has can never start: fail
  * them now, with the reason, instead of waiting forever. */
-static void fail_oversized (service_t *svc)
+void svc_fail_oversized (service_t *svc, size_t first, size_t n)
 {
     int maxslots = 0, maxgpus = 0;
     int64_t maxmem = 0;
@@ -217,7 +241,7 @@ static void fail_oversized (service_t *svc)
         unknown_mem |= svc->w[i].memory == 0;
     }
     char reason[200];
-    for (size_t i = 0; i < svc->ntasks; i++) {
+    for (size_t i = first; i < first + n && i < svc->ntasks; i++) {
         if (sched_state (svc->s, (uint32_t)i) >= SCHED_SUCCEEDED)
             continue;
         jobfile_reqs_t r;
@@ -227,7 +251,8 @@ static void fail_oversized (service_t *svc)
         reason[0] = '\0';
         if (need > cap)
             snprintf (reason, sizeof (reason), "needs %d slots but %s has %d", need,
-                      r.instances > 1 ? "the run" : "the largest worker", cap);
+                      r.instances > 1 ? (svc->pool_mode ? "the pool" : "the run")
+                                      : "the largest worker", cap);
         else if (r.gpus > maxgpus)
             snprintf (reason, sizeof (reason), "needs %d GPU%s but the largest worker has %d",
                       r.gpus, r.gpus == 1 ? "" : "s", maxgpus);
@@ -236,10 +261,120 @@ static void fail_oversized (service_t *svc)
                       "worker's share is %.1f GiB", (double)r.memory / 1073741824.0,
                       (double)maxmem / 1073741824.0);
         if (reason[0]) {
-            sched_preset (svc->s, (uint32_t)i, SCHED_FAILED, 0);
+            /* Before the start a preset; after it (a pool's new tasks), a
+             * failure of a waiting task. */
+            if (sched_state (svc->s, (uint32_t)i) == SCHED_READY)
+                sched_fail_ready (svc->s, (uint32_t)i);
+            else if (svc->pool_mode)
+                continue;   /* PENDING: sched_unplaceable finds it once ready */
+            else
+                sched_preset (svc->s, (uint32_t)i, SCHED_FAILED, 0);
             svc_task_end (svc, (uint32_t)i, SCHED_FAILED, reason);
         }
     }
+}
+
+/* Interrupt job J's running attempts (its termination in a pool, where
+ * the other jobs' go on): CANCEL of each to the worker that runs it. */
+void svc_job_interrupt (service_t *svc, svc_job_t *J)
+{
+    uint32_t buf[256];
+    size_t l;
+    for (int i = 0; i < svc->nworkers; i++) {
+        if (!svc->w[i].alive)
+            continue;
+        size_t n = sched_worker_tasks (svc->s, i, buf, 256);
+        for (size_t k = 0; k < n && k < 256; k++)
+            if (svc_task_job (svc, buf[k], &l) == J)
+                svc_send_ctrl (svc, i, CTRL_CANCEL, (int)buf[k]);
+    }
+}
+
+/* The state a job ends in and its exit code as a run's. */
+static const char *end_state (service_t *svc, svc_job_t *J, int *rc)
+{
+    size_t counts[6];
+    if (svc->pool_mode)
+        sched_job_counts (svc->s, J->sj, counts);
+    else
+        sched_counts (svc->s, counts);
+    if (svc->fatal) {
+        *rc = 3;
+        return "interrupted";
+    }
+    if (J->terminated) {
+        *rc = 1;
+        return "terminated";
+    }
+    if (svc->draining) {
+        *rc = 4;
+        return "interrupted";
+    }
+    if (J->cancelled) {
+        *rc = 1;
+        return "cancelled";
+    }
+    if (counts[SCHED_FAILED] || counts[SCHED_SKIPPED]) {
+        *rc = 1;
+        return "failed";
+    }
+    *rc = 0;
+    return "succeeded";
+}
+
+int svc_job_end (service_t *svc, svc_job_t *J)
+{
+    mb_error_t err = { "" };
+    int rc;
+    if (J->ended)
+        return J->status;
+    J->finished = mb_clock_real ();
+    const char *status = end_state (svc, J, &rc);
+    J->status = rc;
+    J->end_state = status;
+    journal_rec_t r;
+    memset (&r, 0, sizeof (r));
+    r.type = JREC_RUN_END;
+    r.time = J->finished;
+    r.status = J->terminated && rc == 1 ? 4 : rc == 0 ? 0 : rc == 1 ? 1 : rc == 4 ? 2 : 3;
+    journal_append (J->j, &r);
+    if (journal_flush (J->j, 1) < 0) {
+        fprintf (stderr, "mpibatch: cannot write the journal of job %s: %s\n", J->job->id,
+                 strerror (errno));
+        rc = 3;
+    }
+    if (svc_write_report (svc, J, status, &err) < 0)
+        fprintf (stderr, "mpibatch: cannot write the report of job %s: %s\n", J->job->id,
+                 err.text);
+    J->ended = 1;
+    return rc;
+}
+
+/* A run's end (its one job) and the loop's conditions to get there:
+ * 1 when the loop must stop. */
+static int run_done (service_t *svc, size_t held)
+{
+    svc_job_t *J = svc->jobs[0];
+    if (svc->running)
+        return 0;
+    /* An open job waits for tasks until it is closed. */
+    if ((sched_finished (svc->s) && !svc_job_open (svc, J)) || svc->draining)
+        return 1;
+    if (sched_finished (svc->s) && !J->stop_on_failure)
+        return 0;
+    if (held > 0 && !J->stop_on_failure) {
+        /* Nothing runs and what is left cannot finish in time: end now
+         * rather than idle until the deadline. */
+        svc->draining = 1;
+        svc->drain_reason = "the tasks left cannot finish before the deadline";
+        return 1;
+    }
+    if (J->stop_on_failure) {
+        sched_skip_remaining (svc->s);
+        svc_report_skips (svc);
+        return 1;
+    }
+    return -1;   /* look for unplaceable tasks */
 }
 
 int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji,
@@ -248,19 +383,23 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     mb_error_t err = { "" };
     buf_t msg = { 0 };
     svc->nranks = nranks;
-    svc->rank0_works = nranks == 1;
+    svc->rank0_works = nranks == 1 && !svc->opts->serve_only;
     svc->hb = proto_heartbeat_interval ();
     svc->hb_timeout = proto_heartbeat_timeout ();
     int rc = 3;
     /* Workers introduce themselves. */
     if (svc_workers_hello (svc, l, ji, share, fake, node, &msg) < 0)
         goto shutdown;
-    if (svc->nworkers == 0) {
+    if (svc->nworkers == 0 && !svc->opts->serve_only) {
         fprintf (stderr, "mpibatch: no usable worker: nothing can run\n");
         goto shutdown;
     }
-    svc->s = sched_create (svc->g, svc->task_reqs, svc->job->fill == JOB_FILL_PACK
-                                                        ? SCHED_FILL_PACK : SCHED_FILL_SPREAD);
+    if (svc->pool_mode)
+        svc->s = sched_create (NULL, NULL, svc->opts->fill == JOB_FILL_PACK ? SCHED_FILL_PACK
+                                                                            : SCHED_FILL_SPREAD);
+    else
+        svc->s = sched_create (svc->g, svc->task_reqs, svc->jobs[0]->job->fill == JOB_FILL_PACK
+                                                           ? SCHED_FILL_PACK : SCHED_FILL_SPREAD);
     free (svc->task_reqs);
     svc->task_reqs = NULL;
     if (!svc->s) {
@@ -273,31 +412,36 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         if (svc->nodes[svc->w[i].node].state != NODE_READY)
             sched_worker_enable (svc->s, i, 0);
     }
-    if (svc_journal_run_start (svc) < 0) {
-        fprintf (stderr, "mpibatch: cannot write the journal: %s\n", strerror (errno));
-        goto shutdown;
+    svc->started = mb_clock_real ();
+    if (!svc->pool_mode) {
+        svc_job_t *J = svc->jobs[0];
+        J->sj = 0;
+        J->submitted = J->started = svc->started;
+        if (svc_journal_run_start (svc, J) < 0) {
+            fprintf (stderr, "mpibatch: cannot write the journal: %s\n", strerror (errno));
+            goto shutdown;
+        }
+        svc_fail_oversized (svc, 0, svc->ntasks);
     }
-    fail_oversized (svc);
     sched_start (svc->s);
-    if (svc->terminated) {
+    if (!svc->pool_mode && svc->jobs[0]->terminated) {
         /* --resume of a terminated job: nothing more runs. */
         sched_hold (svc->s);
         sched_skip_remaining (svc->s);
-        svc->stop_on_failure = 1;
+        svc->jobs[0]->stop_on_failure = 1;
     }
     svc_report_skips (svc);
-    svc->started = mb_clock_real ();
     svc->last_fsync = svc->last_progress = svc->last_report = svc->started;
-    if (svc->job->max_wall_clock > 0) {
-        double d = svc->started + svc->job->max_wall_clock;
+    if (!svc->pool_mode && svc->jobs[0]->job->max_wall_clock > 0) {
+        double d = svc->started + svc->jobs[0]->job->max_wall_clock;
         if (!svc->deadline || d < svc->deadline)
             svc->deadline = d;
     }
     svc_print_start (svc);
+    if (svc->pool_mode && svc_pool_start (svc) < 0)
+        goto shutdown;
     if (svc->opts->accept_workers) {
-        char pooldir[4096];
-        snprintf (pooldir, sizeof (pooldir), "%s/pool", svc->job->state);
-        if (svc_join_start (svc, pooldir) < 0)
+        if (svc_join_start (svc, svc->pool_dir) < 0)
             goto shutdown;
     }
 
@@ -309,7 +453,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         svc_join_poll (svc);
         if (svc->fatal)
             break;
-        if (svc_alive_workers (svc) == 0) {
+        if (svc_alive_workers (svc) == 0 && !(svc->pool_mode && svc->opts->serve_only)) {
             fprintf (stderr, "mpibatch: every worker is lost: stopping (the journal is "
                              "consistent: --resume continues)\n");
             svc->drain_reason = "every worker lost";
@@ -335,24 +479,15 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             svc_report_skips (svc);
             continue;
         }
-        if (svc->running == 0) {
-            /* An open job waits for tasks until it is closed. */
-            if ((sched_finished (svc->s) && !svc_job_open (svc)) || svc->draining)
+        if (svc->pool_mode) {
+            if (svc_pool_jobs (svc, now, held))
                 break;
-            if (sched_finished (svc->s) && !svc->stop_on_failure)
-                goto idle;
-            if (held > 0 && !svc->stop_on_failure) {
-                /* Nothing runs and what is left cannot finish in time:
-                 * end now rather than idle until the deadline. */
-                svc->draining = 1;
-                svc->drain_reason = "the tasks left cannot finish before the deadline";
-                break;
-            }
-            if (svc->stop_on_failure) {
-                sched_skip_remaining (svc->s);
-                svc_report_skips (svc);
-                break;
-            }
+            goto idle;
+        }
+        int done = run_done (svc, held);
+        if (done > 0)
+            break;
+        if (done < 0) {
             /* Ready tasks that no worker could ever hold (gpus, memory,
              * slots): fail them with the reason instead of waiting. */
             uint32_t ut;
@@ -380,11 +515,15 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         }
     idle:
         if (now - svc->last_fsync >= 1.0) {
-            journal_flush (svc->j, 1);
+            for (int k = 0; k < svc->njobs; k++)
+                if (!svc->jobs[k]->ended)
+                    journal_flush (svc->jobs[k]->j, 1);
             svc->last_fsync = now;
         }
         if (now - svc->last_report >= 300.0) {
-            svc_write_report (svc, "running", &err);
+            for (int k = 0; k < svc->njobs; k++)
+                if (!svc->jobs[k]->ended)
+                    svc_write_report (svc, svc->jobs[k], "running", &err);
             svc->last_report = now;
         }
         svc_progress (svc, now, 0);
@@ -400,60 +539,28 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     }
     svc_release_nodes (svc, &msg);
     svc->finished = mb_clock_real ();
-    {
-        size_t counts[6];
-        sched_counts (svc->s, counts);
-        const char *status;
-        if (svc->fatal) {
-            status = "interrupted";
-            rc = 3;
-        }
-        else if (svc->terminated) {
-            status = "terminated";
-            rc = 1;
-        }
-        else if (svc->draining) {
-            status = "interrupted";
-            rc = 4;
-        }
-        else if (svc->job_cancelled) {
-            status = "cancelled";
-            rc = 1;
-        }
-        else if (counts[SCHED_FAILED] || counts[SCHED_SKIPPED]) {
-            status = "failed";
-            rc = 1;
-        }
-        else {
-            status = "succeeded";
-            rc = 0;
-        }
+    if (svc->pool_mode)
+        rc = svc_pool_end (svc);
+    else {
+        svc_job_t *J = svc->jobs[0];
+        rc = svc_job_end (svc, J);
         svc->status = rc;
-        journal_rec_t r;
-        memset (&r, 0, sizeof (r));
-        r.type = JREC_RUN_END;
-        r.time = svc->finished;
-        r.status = svc->terminated && rc == 1 ? 4 : rc == 0 ? 0 : rc == 1 ? 1 : rc == 4 ? 2 : 3;
-        journal_append (svc->j, &r);
-        if (journal_flush (svc->j, 1) < 0) {
-            fprintf (stderr, "mpibatch: cannot write the journal: %s\n", strerror (errno));
-            rc = 3;
-        }
-        if (svc_write_report (svc, status, &err) < 0)
-            fprintf (stderr, "mpibatch: cannot write the report: %s\n", err.text);
         svc_progress (svc, svc->finished, 1);
-        svc_print_summary (svc);
-        svc_pool_status (svc, svc->finished, status);
+        svc_print_summary (svc, J);
+        svc_pool_status (svc, svc->finished, J->end_state);
         svc_pool_close (svc);
     }
 shutdown:
     svc_join_stop (svc);
     svc_workers_shutdown (svc, rc);
-    journal_close (svc->j);
-    svc->j = NULL;
-    if (svc->spool_fd >= 0)
-        close (svc->spool_fd);
-    svc->spool_fd = -1;
+    for (int k = 0; k < svc->njobs; k++) {
+        svc_job_t *J = svc->jobs[k];
+        journal_close (J->j);
+        J->j = NULL;
+        if (J->spool_fd >= 0)
+            close (J->spool_fd);
+        J->spool_fd = -1;
+    }
     worker_destroy (svc->local);
     svc->local = NULL;
     buf_free (&msg);
@@ -466,7 +573,7 @@ service_t *service_create (run_opts_t *opts)
     if (!svc)
         return NULL;
     svc->opts = opts;
-    svc->spool_fd = -1;
+    svc->pool_mode = opts->pool_dir != NULL;
     if (!(svc->mi = svc_mi_create ())) {
         service_destroy (svc);
         return NULL;
@@ -486,10 +593,11 @@ void service_destroy (service_t *svc)
     free (svc->xdeps);
     free (svc->cancelled);
     svc_pool_forget (svc);
-    for (int k = 0; k < svc->ncancel_pats; k++)
-        free (svc->cancel_pats[k]);
-    free (svc->cancel_pats);
     svc_parts_free (svc);
+    for (int k = 0; k < svc->njobs; k++)
+        svc_job_free (svc->jobs[k]);
+    free (svc->jobs);
+    jobfile_destroy (svc->pool_jf);
     svc_records_free (svc);
     svc_workers_free (svc);
     free (svc->ready_time);
@@ -498,24 +606,22 @@ void service_destroy (service_t *svc)
     free (svc->prev_counted);
     free (svc->prev_requeues);
     free (svc->prev_deps);
-    free (svc->terminated_by);
     free (svc->prev_state);
     free (svc->last_started);
     free (svc->task_reqs);
     sched_destroy (svc->s);
     graph_destroy (svc->g);
-    journal_close (svc->j);
-    if (svc->spool_fd >= 0)
-        close (svc->spool_fd);
     worker_destroy (svc->local);
-    jobfile_destroy (svc->jf);
     free (svc);
     errno = saved;
 }
 
 int service_jobinfo (service_t *svc, int nworkers, buf_t *b)
 {
-    return jobinfo_pack (svc->job, svc->pool_dir, nworkers, 10.0, b);
+    /* A pool's workers get the pool's sizing (job 0); each job's own
+     * settings follow in a JOB message. */
+    const jobfile_job_t *job = svc->pool_mode ? jobfile_job (svc->pool_jf) : svc->jobs[0]->job;
+    return jobinfo_pack (job, svc->pool_dir, nworkers, 10.0, b);
 }
 
 int service_lost_workers (const service_t *svc)

@@ -26,6 +26,14 @@ typedef struct {
     double deadline;        /* absolute UNIX time, 0 = none */
     int verbose;            /* -1 quiet, 0 normal, 1 verbose */
     int accept_workers;     /* --accept-workers: workers may join (service_join.c) */
+    /* `mpibatch pool POOLDIR` (pool_dir NULL: a run of the job file) */
+    const char *pool_dir;
+    const char *pool_id;
+    double idle_timeout;    /* seconds with no active job before the pool ends, 0 never */
+    int serve_only;         /* rank 0 runs no task (only joined workers do) */
+    const char *slots_per_worker;  /* "cores", "pus" or a number (NULL: the default) */
+    const char *gpus_per_worker;   /* "auto" or a number (NULL: the default) */
+    int fill;               /* JOB_FILL_* */
 } run_opts_t;
 
 typedef struct service service_t;
@@ -40,6 +48,10 @@ void service_destroy (service_t *svc);
  * on resume).  Returns 0 to go on, else the exit code (2 bad input, 3
  * runtime failure) after printing why on stderr. */
 int service_open_state (service_t *svc, mb_error_t *err);
+/* `mpibatch pool`: make the pool's settings and open POOLDIR (its lock;
+ * on --resume its accepted.jnl is read later).  0, or the exit code (2
+ * bad input, 3 runtime failure) after printing why. */
+int service_open_pool (service_t *svc);
 /* Pack what the workers need of the job (for `nworkers` workers) into b.
  * 0 or -1 (ENOMEM).  After service_open_state returned 0. */
 int service_jobinfo (service_t *svc, int nworkers, buf_t *b);

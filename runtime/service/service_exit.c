@@ -70,6 +70,8 @@ attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
         svc_task_end (svc, res->task, MB_STATE_CANCELLED, "cancelled");
         return a;
     }
+    size_t local;
+    svc_job_t *J = svc_task_job (svc, res->task, &local);
     svc_task_reqs (svc, res->task, &rq);
     int code;
     int end = end_of (&res->r, &code);
@@ -81,10 +83,10 @@ attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
     const char *why = NULL;
     if (v->rule >= 0)
         jobfile_exit_rule_text (rq.exit, v->rule, rule, sizeof (rule));
-    int decision = decision_of (v, st, svc->terminated);
+    int decision = decision_of (v, st, J->terminated);
     if (decision == JDEC_TERMINATED) {
         snprintf (reason, sizeof (reason), "interrupted: the job was terminated by %s",
-                  svc->terminated_by ? svc->terminated_by : "an exit condition");
+                  J->terminated_by ? J->terminated_by : "an exit condition");
         why = reason;
     }
     else if (st == SCHED_FAILED && v->rule >= 0) {
@@ -110,13 +112,13 @@ attempt_t *svc_exit_attempt_end (service_t *svc, const result_t *res, int wn,
                            st == SCHED_FAILED ? (why ? why : res->r.reason) : NULL,
                            rule[0] ? rule : NULL, deps, v->job);
     }
-    if (v->job == EXIT_JOB_TERMINATE && !svc->terminated) {
+    if (v->job == EXIT_JOB_TERMINATE && !J->terminated) {
         char id[80];
-        svc->terminated = 1;
-        free (svc->terminated_by);
-        if (asprintf (&svc->terminated_by, "task %s, %s",
+        J->terminated = 1;
+        free (J->terminated_by);
+        if (asprintf (&J->terminated_by, "task %s, %s",
                       svc_task_id (svc, res->task, id, sizeof (id)), rule) < 0)
-            svc->terminated_by = NULL;
+            J->terminated_by = NULL;
     }
     return a;
 }

@@ -10,7 +10,8 @@
  *   service_exit.c     exit conditions: what an attempt's end means
  *   service_tasks.c    the job's tasks: the job file's, then each batch
  *                      `mpibatch add` brought (parts), by global index
- *   service_pool.c     the pool directory the service answers requests in */
+ *   service_pool.c     the pool directory the service answers requests in
+ *   service_job.c      the jobs: what belongs to one job (svc_job_t) */
 #ifndef MB_SERVICE_INT_H
 #define MB_SERVICE_INT_H
 
@@ -85,18 +86,58 @@ typedef struct {
 struct svc_mi;
 struct pooldir;
 struct svc_join;
+struct svc_done;
+
+/* One job of the service (a run has one; a pool one per submission):
+ * its job file and settings, its records (journal, logs spool, report
+ * in its own state directory, as a run's) and what was asked of it.  Its
+ * tasks have LOCAL indices 0..ntasks-1 in its journal and report; the
+ * service's per-task arrays and the scheduler use GLOBAL indices. */
+typedef struct svc_job {
+    int num;               /* on the wire: 0 under run, 1.. in a pool */
+    int sj;                /* the scheduler's job index */
+    jobfile_t *jf;         /* the job file (the job's part 0) */
+    const jobfile_job_t *job;  /* its settings (in jf) */
+    journal_t *j;
+    int spool_fd;          /* logs = "report": <state>/logs.spool, else -1 */
+    size_t ntasks;         /* its tasks so far */
+    uint32_t *gidx;        /* local -> global index (NULL: the same, a run's job) */
+    size_t gidx_cap;
+    int nadds;             /* batches added (names --lines ids: add<N>-line-) */
+    int open;              /* open = true or submit --open: takes `add` until closed */
+    int closed;            /* `close` (or shutdown): an open job ends when its tasks have */
+    int cancelled;         /* the whole job was cancelled */
+    int priority;          /* as `priority` last set it */
+    int stop_on_failure;   /* on_task_failure = stop (or an exit condition) stopped it */
+    int terminated;        /* a rule with job = "terminate" ended the job */
+    char *terminated_by;   /* "task ID, RULE" */
+    int ended;             /* its end is recorded (journal, report) */
+    int status;            /* its exit code as a run's (0, 1, 3, 4) once ended */
+    const char *end_state; /* succeeded, failed, ... once ended (static) */
+    double submitted, started, finished;
+    char **cancel_pats;    /* resume: the CANCEL records' ids and patterns */
+    int ncancel_pats;
+    uint8_t *node_state;   /* per node: NODE_* of this job's preparation (NULL: none) */
+    uint8_t *node_released;/* per node: 0, 1 running, 2 done */
+    int *node_prep_attempts;
+    int nodes_cap;
+    uint8_t *told;         /* per worker: it has the job's JOB message (pool jobs) */
+    int told_cap;
+} svc_job_t;
 
 struct service {
     run_opts_t *opts;
-    jobfile_t *jf;
-    const jobfile_job_t *job;
+    /* The jobs, in the order they came (a run: the one of its job file). */
+    svc_job_t **jobs;
+    int njobs, jobs_cap;
+    int pool_mode;         /* `mpibatch pool`: jobs come and go; else a run of jobs[0] */
+    jobfile_t *pool_jf;    /* a pool's own settings (worker sizing), as a job file */
+    double idle_since;     /* a pool: real time since which no job is active, 0 some is */
     int rank0_works;       /* singleton: rank 0 runs the tasks itself */
     worker_t *local;       /* the local worker in singleton mode */
     graph_t *g;
     sched_t *s;
     sched_task_t *task_reqs; /* until the scheduler is created */
-    journal_t *j;
-    int spool_fd;          /* logs = "report": <state>/logs.spool, else -1 */
     /* resume: what the journal said of each task */
     uint8_t *prev_state;   /* PREV_UNKNOWN, PREV_CHANGED or the SCHED_* final state seen */
     size_t ntasks;
@@ -122,7 +163,6 @@ struct service {
     int draining;          /* 1: starting nothing new, interrupting */
     int fatal;             /* the run cannot go on (no worker, no node prepared): exit 3 */
     const char *drain_reason;
-    int stop_on_failure;   /* on_task_failure = stop triggered */
     int status;            /* final exit code */
     int running;           /* attempts in flight */
     double recent_secs;    /* moving average of the tasks' attempt times */
@@ -146,30 +186,25 @@ struct service {
     /* exit conditions (service_exit.c) */
     uint16_t *prev_requeues; /* resume: requeues by rule used in earlier runs */
     int8_t *prev_deps;     /* resume: 0, or a failed task's dependents by rule + 1 */
-    int terminated;        /* a rule with job = "terminate" ended the job */
-    char *terminated_by;   /* "task ID, RULE" */
     /* The job's tasks: parts[0] is the job file (jf), parts[1..] the
      * batches added while it runs; part p holds the global indices
      * part_first[p] .. part_first[p+1]-1 (part_first has nparts+1 entries). */
     jobfile_t **parts;
     uint32_t *part_first;
+    svc_job_t **part_job;  /* the job of each part */
+    uint32_t *part_local;  /* the job's local index of the part's first task */
     int nparts, parts_cap;
     /* The pool directory (<state>/pool under run) and what it was told. */
     struct pooldir *pd;
     char *pool_dir;        /* absolute */
     double pool_next;      /* monotonic time of the next look */
-    int closed;            /* `close` (or shutdown): an open job ends when its tasks have */
     int shutdown;          /* `shutdown` accepted: no more submissions or additions */
     uint8_t *cancelled;    /* per task: `mpibatch cancel` named it (NULL: none yet) */
     size_t ncancelled;
-    int job_cancelled;     /* the whole job was cancelled */
-    int priority;          /* the job's, as `priority` last set it */
     double status_time;    /* real time status.json was last written */
     uint64_t status_sig;   /* what it said, in short */
     struct svc_done *done; /* resume: the ADD records' requests (service_pool.c) */
     int ndone;
-    char **cancel_pats;    /* resume: the CANCEL records' ids and patterns */
-    int ncancel_pats;
     uint32_t *xoff, *xdeps;/* resume: prerequisites of the tasks added in earlier runs
                             * (CSR over tasks part_first[1].., global indices), until
                             * the graph is made */
@@ -181,6 +216,13 @@ struct service {
 };
 
 /* service.c */
+/* Fail the tasks first..first+n-1 that no worker could ever hold. */
+void svc_fail_oversized (service_t *svc, size_t first, size_t n);
+/* Interrupt job J's running attempts (a pool's job terminated). */
+void svc_job_interrupt (service_t *svc, svc_job_t *J);
+/* Record job J's end (journal RUN_END, report.h5) once; returns its
+ * exit code as a run's (J->status), J->end_state its state name. */
+int svc_job_end (service_t *svc, svc_job_t *J);
 /* Tags name an attempt: task, attempt and kind. */
 uint64_t svc_make_tag (uint32_t task, int attempt, int kind);
 /* An attempt (or preparation/release, multi-instance part) ended on
@@ -196,9 +238,10 @@ void svc_stop_now (service_t *svc) __attribute__ ((noreturn));
  * rank order.  0 or -1 (printed).  msg is a scratch buffer. */
 int svc_workers_hello (service_t *svc, launcher_t *l, const jobinfo_t *ji,
                        const topo_share_t *share, int fake, const char *node, buf_t *msg);
-/* Add an attempt of t to worker wn's next ASSIGN batch. */
-void svc_queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t tag,
-                       int attempt, int kind, const assign_mi_t *mi);
+/* Add an attempt of t (of job J; NULL: the boot job) to worker wn's next
+ * ASSIGN batch; a pool's job is told to the worker first (TAG_JOB). */
+void svc_queue_assign (service_t *svc, int wn, svc_job_t *J, const jobfile_task_t *t,
+                       uint64_t tag, int attempt, int kind, const assign_mi_t *mi);
 /* Send every worker its batch (the journal is flushed first). */
 void svc_flush_batches (service_t *svc);
 void svc_send_ctrl (service_t *svc, int wn, int op, int arg);
@@ -259,7 +302,8 @@ char *svc_join_command (char *buf, size_t len, const char *urifile, const char *
 /* The one copy of s kept by the service (NULL on ENOMEM); valid until
  * service_destroy. */
 const char *svc_intern (service_t *svc, const char *s);
-int svc_journal_run_start (service_t *svc);
+/* Job J's RUN_START (and the workers, the presets of resume) in its journal. */
+int svc_journal_run_start (service_t *svc, svc_job_t *J);
 int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, double now);
 attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum);
 void svc_task_end (service_t *svc, uint32_t task, int state, const char *reason);
@@ -287,14 +331,42 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
  * (MPIBATCH_DEADLINE_MARGIN, default 15). */
 double svc_deadline_margin (void);
 
+/* service_job.c: the jobs. */
+/* A new job of the service for job file jf (the job takes it), numbered
+ * `num` on the wire, appended to svc->jobs.  With `mapped` its tasks get
+ * a local -> global table (a pool's; a run's job has local == global).
+ * NULL (ENOMEM, jf not taken) on failure. */
+svc_job_t *svc_job_new (service_t *svc, jobfile_t *jf, int num, int mapped);
+/* Free a job and what it holds (journal closed, spool closed).  NULL ok. */
+void svc_job_free (svc_job_t *J);
+/* The job with this id (exact), or NULL. */
+svc_job_t *svc_job_find (const service_t *svc, const char *id);
+/* The global index of job J's local task l. */
+static inline uint32_t svc_job_global (const svc_job_t *J, size_t l)
+{
+    return J->gidx ? J->gidx[l] : (uint32_t)l;
+}
+/* The job's per-node preparation arrays hold svc->nnodes entries.  0 or
+ * -1 (ENOMEM). */
+int svc_job_nodes (service_t *svc, svc_job_t *J);
+
+/* The job whose preparation and release the nodes' state (node_t) is
+ * about: a run's one job; NULL in a pool, whose jobs keep their own. */
+static inline svc_job_t *svc_node_job (const service_t *svc)
+{
+    return svc->pool_mode || svc->njobs < 1 ? NULL : svc->jobs[0];
+}
+
 /* service_tasks.c: tasks by global index, whatever part holds them. */
+/* The job of global task g, and g's local index in it (*local). */
+svc_job_t *svc_task_job (const service_t *svc, size_t g, size_t *local);
 int svc_task_get (service_t *svc, size_t g, jobfile_task_t *t);
 const char *svc_task_id (service_t *svc, size_t g, char *buf, size_t len);
 void svc_task_reqs (service_t *svc, size_t g, jobfile_reqs_t *r);
 uint64_t svc_task_digest (service_t *svc, size_t g);
-/* The task with this id (ignoring case) in any part, or -1. */
-long svc_task_find (service_t *svc, const char *id);
-/* Make the job file part 0.  0 or -1 (ENOMEM). */
+/* The global index of the task of job J with this id (ignoring case), or -1. */
+long svc_task_find (service_t *svc, const svc_job_t *J, const char *id);
+/* Make the run's job file (jobs[0]) part 0.  0 or -1 (ENOMEM). */
 int svc_parts_init (service_t *svc);
 /* Load the tasks an ADD request brings (r: as the pool received it;
  * prefix: the default id prefix for --lines) against the job's tasks so
@@ -304,12 +376,37 @@ int svc_parts_init (service_t *svc);
  * until svc_parts_append) and *off / *deps the prerequisites in CSR form
  * with global indices, the batch numbered from svc->ntasks (malloc'd:
  * caller frees).  -1 with the reasons in `reason` otherwise. */
-int svc_part_load (service_t *svc, const pool_req_t *r, const char *prefix, jobfile_t **part,
-                   uint32_t **off, uint32_t **deps, char *reason, size_t rlen);
-/* Take part (from svc_part_load) as the tasks svc->ntasks.. and grow
- * every per-task array.  0 or -1 (ENOMEM: nothing changed). */
-int svc_parts_append (service_t *svc, jobfile_t *part);
+int svc_part_load (service_t *svc, svc_job_t *J, const pool_req_t *r, const char *prefix,
+                   jobfile_t **part, uint32_t **off, uint32_t **deps, char *reason,
+                   size_t rlen);
+/* Take part (from svc_part_load, or a submitted job's file) as job J's
+ * tasks J->ntasks.. with global indices svc->ntasks.., and grow every
+ * per-task array.  0 or -1 (ENOMEM: nothing changed; part not taken). */
+int svc_parts_append (service_t *svc, svc_job_t *J, jobfile_t *part);
 void svc_parts_free (service_t *svc);
+
+/* service_poolsvc.c: `mpibatch pool`: jobs submitted while it runs. */
+/* Once the scheduler started: replay accepted.jnl on --resume.  0 or -1
+ * (printed). */
+int svc_pool_start (service_t *svc);
+/* A submit request: 0 accepted (ans filled, the job made and scheduled),
+ * -1 refused (reason). */
+int svc_pool_submit (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *reason,
+                     size_t rlen);
+/* Once a pass: end the jobs that are over (records, report, release),
+ * fail what can never be placed; 1 when the pool itself must stop. */
+int svc_pool_jobs (service_t *svc, double now, size_t held);
+/* The pool's end: every job still active ends (interrupted); returns the
+ * exit code (0, 3 or 4). */
+int svc_pool_end (service_t *svc);
+/* Job J's records in its state directory: the journal (a recorded run
+ * refused unless resumed), a restart's cleanup, the logs spool and
+ * job.cfg.  `file` names the job file in messages.  0, or the exit code
+ * (2 bad input, 3 runtime failure) with the reason in why. */
+int svc_job_records_open (service_t *svc, svc_job_t *J, int resume, const char *file,
+                          char *why, size_t wlen);
+/* The scheduler's requirements of every task of jf (malloc'd), NULL: ENOMEM. */
+sched_task_t *svc_sched_reqs (const jobfile_t *jf);
 
 /* service_pool.c */
 /* Open <state>/pool for the run (after the journal).  0, or the exit
@@ -319,7 +416,7 @@ int svc_pool_open (service_t *svc);
  * when inotify gives nothing).  Returns 1 if any came. */
 int svc_pool_serve (service_t *svc, double now);
 /* Is the job still taking tasks (open, neither closed nor shut down)? */
-int svc_job_open (const service_t *svc);
+int svc_job_open (const service_t *svc, const svc_job_t *J);
 void svc_pool_close (service_t *svc);
 /* Write POOLDIR/status.json (the workers, the job, its counts): at most
  * once a second when something changed, or now with `ended` (the job's
@@ -327,26 +424,27 @@ void svc_pool_close (service_t *svc);
 void svc_pool_status (service_t *svc, double now, const char *ended);
 /* Replay the journal's ADD/CLOSE/PRIORITY records (resume), before the
  * scheduler exists.  0 or -1 (printed). */
-int svc_pool_replay (service_t *svc, const char *journal_path);
+int svc_pool_replay (service_t *svc, svc_job_t *J, const char *journal_path);
 /* Resume: remember that request `name` (r) was recorded as an ADD of
  * count tasks (ids prefix for --lines), so that if it still waits in the
  * pool directory it is answered again instead of acted on.  0 or -1. */
-int svc_pool_remember (service_t *svc, const char *name, const pool_req_t *r,
+int svc_pool_remember (service_t *svc, svc_job_t *J, const char *name, const pool_req_t *r,
                        const char *prefix, int64_t count);
 void svc_pool_forget (service_t *svc);
 /* Resume: tasks the journal's CANCEL records name that had not ended
  * end cancelled now (unless --resume-failed).  After the presets. */
-void svc_pool_resume_cancels (service_t *svc);
+void svc_pool_resume_cancels (service_t *svc, svc_job_t *J);
 /* Journal the tasks that became SKIPPED (sched_next_event). */
 void svc_report_skips (service_t *svc);
 
 /* service_report.c */
-int svc_write_report (service_t *svc, const char *status, mb_error_t *err);
+/* Job J's report.h5 in its state directory (its tasks by local index). */
+int svc_write_report (service_t *svc, svc_job_t *J, const char *status, mb_error_t *err);
 
 /* service_out.c */
 void svc_print_start (service_t *svc);
 void svc_progress (service_t *svc, double now, int force);
-void svc_print_summary (service_t *svc);
+void svc_print_summary (service_t *svc, svc_job_t *J);
 const char *svc_bar_nl (service_t *svc);
 
 /* service_mi.c: the multi-instance part.  create: NULL on ENOMEM;

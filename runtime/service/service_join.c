@@ -145,7 +145,9 @@ static int add_joined (service_t *svc, comm_ep_t *ep, const void *p, size_t n)
     r.node = svc->nodes[w->node].name;
     r.slots = w->slots;
     r.cpus = w->cpus;
-    journal_append (svc->j, &r);
+    for (int k = 0; k < svc->njobs; k++)   /* every job running sees the worker */
+        if (svc->jobs[k]->j && !svc->jobs[k]->ended)
+            journal_append (svc->jobs[k]->j, &r);
     if (svc->opts->verbose >= 0)
         fprintf (stderr, "%smpibatch: worker rank %d joined on %s (%d slot%s)\n",
                  svc_bar_nl (svc), rank, h.node, w->slots, w->slots == 1 ? "" : "s");
@@ -305,7 +307,7 @@ void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len)
     int others = 0;
     for (int i = 0; i < svc->nworkers; i++)
         others |= i != wn && svc->w[i].alive && !svc->w[i].leaving && svc->w[i].node == nd;
-    if (svc->job->release && !others && !node->released
+    if (svc_node_job (svc) && svc_node_job (svc)->job->release && !others && !node->released
         && (node->state == NODE_READY || node->state == NODE_FAILED || node->prep_attempts > 0)) {
         node->leader = wn;
         svc_send_node_task (svc, nd, LAUNCH_RELEASE);

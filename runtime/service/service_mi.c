@@ -95,7 +95,9 @@ static void send_primary (service_t *svc, mi_t *m)
     if (svc_task_get (svc, m->task, &t) < 0)
         return;
     assign_mi_t x = { m->host_list, m->instances, 1, m->part_slots[0] };
-    svc_queue_assign (svc, m->part_worker[0], &t, svc_make_tag (m->task, m->attempt, LAUNCH_TASK),
+    size_t l;
+    svc_queue_assign (svc, m->part_worker[0], svc_task_job (svc, m->task, &l), &t,
+                      svc_make_tag (m->task, m->attempt, LAUNCH_TASK),
                       m->attempt, LAUNCH_TASK, &x);
     svc->running++;
     jobfile_task_clear (&t);
@@ -136,7 +138,8 @@ void svc_mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t
         if (seen)
             continue;
         assign_mi_t x = { m->host_list, m->instances, nd == primary_node, a->parts[i].slots };
-        svc_queue_assign (svc, a->parts[i].worker, &c,
+        size_t l;
+        svc_queue_assign (svc, a->parts[i].worker, svc_task_job (svc, a->task, &l), &c,
                           svc_make_tag (a->task, attempt, LAUNCH_COORD), attempt, LAUNCH_COORD,
                           &x);
         svc->running++;

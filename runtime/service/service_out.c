@@ -23,10 +23,18 @@ void svc_print_start (service_t *svc)
 {
     if (svc->opts->verbose < 0)
         return;
-    fprintf (stderr, "mpibatch: job %s: %zu tasks, %d worker%s, %d slot%s, %d node%s, state %s\n",
-             svc->job->id, svc->ntasks, svc->nworkers, svc->nworkers == 1 ? "" : "s",
-             svc->total_slots, svc->total_slots == 1 ? "" : "s", svc->nnodes,
-             svc->nnodes == 1 ? "" : "s", svc->job->state);
+    if (svc->pool_mode)
+        fprintf (stderr, "mpibatch: pool %s: %d worker%s, %d slot%s, %d node%s, directory %s\n",
+                 svc->opts->pool_id, svc->nworkers, svc->nworkers == 1 ? "" : "s",
+                 svc->total_slots, svc->total_slots == 1 ? "" : "s", svc->nnodes,
+                 svc->nnodes == 1 ? "" : "s", svc->pool_dir);
+    else
+        fprintf (stderr, "mpibatch: job %s: %zu tasks, %d worker%s, %d slot%s, %d node%s, "
+                         "state %s\n",
+                 svc->jobs[0]->job->id, svc->ntasks, svc->nworkers,
+                 svc->nworkers == 1 ? "" : "s", svc->total_slots,
+                 svc->total_slots == 1 ? "" : "s", svc->nnodes, svc->nnodes == 1 ? "" : "s",
+                 svc->jobs[0]->job->state);
     if (svc->resumed_done)
         fprintf (stderr, "mpibatch: resuming: %zu tasks already ended in earlier runs\n",
                  svc->resumed_done);
@@ -90,37 +98,43 @@ void svc_progress (service_t *svc, double now, int force)
     fflush (stderr);
 }
 
-void svc_print_summary (service_t *svc)
+void svc_print_summary (service_t *svc, svc_job_t *J)
 {
     size_t c[6];
-    sched_counts (svc->s, c);
+    if (svc->pool_mode)
+        sched_job_counts (svc->s, J->sj, c);
+    else
+        sched_counts (svc->s, c);
+    double t0 = J->started ? J->started : svc->started;
+    double t1 = J->finished ? J->finished : svc->finished;
     char wall[32];
-    fmt_duration (svc->finished - svc->started, wall, sizeof (wall));
-    const char *how = svc->status == 0 ? "succeeded" : svc->status == 1 ? "finished with failures"
-                      : svc->status == 4 ? "interrupted" : "stopped";
+    fmt_duration (t1 - t0, wall, sizeof (wall));
+    const char *how = J->status == 0 ? "succeeded" : J->status == 1 ? "finished with failures"
+                      : J->status == 4 ? "interrupted" : "stopped";
     /* The summary is printed even with -q when something went wrong. */
-    if (svc->opts->verbose < 0 && svc->status == 0)
+    if (svc->opts->verbose < 0 && J->status == 0)
         return;
     /* Cancelled tasks are failures to the scheduler; said apart here. */
     size_t ncancel = 0;
-    for (size_t g = 0; svc->cancelled && g < svc->ntasks; g++)
-        ncancel += svc->cancelled[g] && sched_state (svc->s, (uint32_t)g) == SCHED_FAILED;
+    for (size_t l = 0; svc->cancelled && l < J->ntasks; l++) {
+        uint32_t g = svc_job_global (J, l);
+        ncancel += svc->cancelled[g] && sched_state (svc->s, g) == SCHED_FAILED;
+    }
     char cancelled[48] = "";
     if (ncancel)
         snprintf (cancelled, sizeof (cancelled), ", %zu cancelled", ncancel);
-    if (svc->job_cancelled && svc->status == 1)
+    if (J->cancelled && J->status == 1)
         how = "cancelled";
-    fprintf (stderr, "mpibatch: job %s %s: %zu succeeded, %zu failed, %zu skipped%s, %zu not run; "
-                     "wall %s (%.1f s)\n",
-             svc->job->id, how, c[SCHED_SUCCEEDED], c[SCHED_FAILED] - ncancel, c[SCHED_SKIPPED],
-             cancelled, c[SCHED_PENDING] + c[SCHED_READY] + c[SCHED_RUNNING], wall,
-             svc->finished - svc->started);
-    if (svc->terminated)
+    fprintf (stderr, "%smpibatch: job %s %s: %zu succeeded, %zu failed, %zu skipped%s, %zu not "
+                     "run; wall %s (%.1f s)\n", svc->pool_mode ? svc_bar_nl (svc) : "",
+             J->job->id, how, c[SCHED_SUCCEEDED], c[SCHED_FAILED] - ncancel, c[SCHED_SKIPPED],
+             cancelled, c[SCHED_PENDING] + c[SCHED_READY] + c[SCHED_RUNNING], wall, t1 - t0);
+    if (J->terminated)
         fprintf (stderr, "mpibatch: the job was terminated by %s\n",
-                 svc->terminated_by ? svc->terminated_by : "an exit condition");
-    if (svc->status == 4)
+                 J->terminated_by ? J->terminated_by : "an exit condition");
+    if (J->status == 4 && !svc->pool_mode)
         fprintf (stderr, "mpibatch: %s; continue with: mpibatch run --resume %s\n",
                  svc->drain_reason ? svc->drain_reason : "interrupted", svc->opts->jobfile);
-    fprintf (stderr, "mpibatch: report %s/report.h5, journal %s/journal\n", svc->job->state,
-             svc->job->state);
+    fprintf (stderr, "mpibatch: report %s/report.h5, journal %s/journal\n", J->job->state,
+             J->job->state);
 }

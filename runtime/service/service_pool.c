@@ -32,17 +32,18 @@ static void pool_log (void *arg, const char *msg)
         fprintf (stderr, "%smpibatch: pool: %s\n", svc_bar_nl (svc), msg);
 }
 
-int svc_job_open (const service_t *svc)
+int svc_job_open (const service_t *svc, const svc_job_t *J)
 {
-    return svc->job->open && !svc->closed && !svc->shutdown;
+    return J->open && !J->closed && !svc->shutdown && !J->ended;
 }
 
 int svc_pool_open (service_t *svc)
 {
     mb_error_t err = { "" };
     char real[PATH_MAX], path[PATH_MAX + 16];
-    if (!realpath (svc->job->state, real)) {
-        fprintf (stderr, "mpibatch: %s: %s\n", svc->job->state, strerror (errno));
+    const char *state = svc->jobs[0]->job->state;
+    if (!realpath (state, real)) {
+        fprintf (stderr, "mpibatch: %s: %s\n", state, strerror (errno));
         return 3;
     }
     snprintf (path, sizeof (path), "%s/pool", real);
@@ -70,50 +71,74 @@ void svc_pool_close (service_t *svc)
 }
 
 /* Record r in the job's journal and put it on disk: before the answer. */
-static int record (service_t *svc, journal_rec_t *r)
+static int record (svc_job_t *J, journal_rec_t *r)
 {
     r->time = mb_clock_real ();
-    if (journal_append (svc->j, r) < 0 || journal_flush (svc->j, 1) < 0)
+    if (journal_append (J->j, r) < 0 || journal_flush (J->j, 1) < 0)
         return -1;
     return 0;
 }
 
-static int same_job (const service_t *svc, const pool_req_t *r, char *reason, size_t len)
+/* The job a request names: in a pool any of its jobs (ended ones too, for
+ * the answer's sake), under run only the run's. */
+static svc_job_t *job_of (const service_t *svc, const pool_req_t *r, char *reason, size_t len)
 {
-    if (r->job && !strcmp (r->job, svc->job->id))
-        return 1;
-    snprintf (reason, len, "no job '%s' in the pool (this is the run of job '%s')",
-              r->job ? r->job : "", svc->job->id);
-    return 0;
+    svc_job_t *J = svc_job_find (svc, r->job);
+    if (J && (svc->pool_mode || J == svc->jobs[0]))
+        return J;
+    if (svc->pool_mode)
+        snprintf (reason, len, "no job '%s' in the pool", r->job ? r->job : "");
+    else
+        snprintf (reason, len, "no job '%s' in the pool (this is the run of job '%s')",
+                  r->job ? r->job : "", svc->jobs[0]->job->id);
+    return NULL;
+}
+
+/* The scheduler's requirements of tasks 0..n-1 of jf.  NULL: ENOMEM. */
+sched_task_t *svc_sched_reqs (const jobfile_t *jf)
+{
+    size_t n = jobfile_ntasks (jf);
+    sched_task_t *reqs = calloc (n + 1, sizeof (*reqs));
+    if (!reqs)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        jobfile_reqs_t q;
+        jobfile_task_reqs (jf, i, &q);
+        reqs[i] = (sched_task_t){ q.slots, q.gpus, q.memory, q.priority, q.max_retries,
+                                  q.max_requeues, q.on_failure, q.instances,
+                                  q.time_request > 0 ? q.time_request : 0 };
+    }
+    return reqs;
 }
 
 /* Add: 0 accepted (ans filled), -1 refused (reason). */
 static int do_add (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *prefix,
                    char *reason, size_t rlen)
 {
-    if (!same_job (svc, r, reason, rlen))
+    svc_job_t *J = job_of (svc, r, reason, rlen);
+    if (!J)
         return -1;
     if (svc->shutdown) {
         snprintf (reason, rlen, "the pool is shutting down: no tasks can be added");
         return -1;
     }
-    if (svc->draining || svc->stop_on_failure) {
-        snprintf (reason, rlen, "job '%s' is stopping: no tasks can be added", svc->job->id);
+    if (svc->draining || J->stop_on_failure) {
+        snprintf (reason, rlen, "job '%s' is stopping: no tasks can be added", J->job->id);
         return -1;
     }
-    if (!svc_job_open (svc)) {
+    if (!svc_job_open (svc, J)) {
         snprintf (reason, rlen, "job '%s' is %s: tasks can be added to an open job only",
-                  svc->job->id, svc->closed ? "closed" : "not open");
+                  J->job->id, J->ended ? "over" : J->closed ? "closed" : "not open");
         return -1;
     }
-    snprintf (prefix, 64, "add%d-line-", svc->nparts);
+    snprintf (prefix, 64, "add%d-line-", J->nadds + 1);
     jobfile_t *part;
     uint32_t *off, *deps;
-    if (svc_part_load (svc, r, prefix, &part, &off, &deps, reason, rlen) < 0)
+    if (svc_part_load (svc, J, r, prefix, &part, &off, &deps, reason, rlen) < 0)
         return -1;
     size_t n = jobfile_ntasks (part);
     uint32_t first = (uint32_t)svc->ntasks;
-    sched_task_t *reqs = calloc (n + 1, sizeof (*reqs));
+    sched_task_t *reqs = svc_sched_reqs (part);
     buf_t enc = { 0 };
     int rc = -1;
     if (!reqs || pool_req_encode (r, &enc) < 0) {
@@ -126,44 +151,40 @@ static int do_add (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
                   "send it in smaller parts", enc.len);
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        jobfile_reqs_t q;
-        jobfile_task_reqs (part, i, &q);
-        reqs[i] = (sched_task_t){ q.slots, q.gpus, q.memory, q.priority, q.max_retries,
-                                  q.max_requeues, q.on_failure, q.instances,
-                                  q.time_request > 0 ? q.time_request : 0 };
-    }
     journal_rec_t jr;
     memset (&jr, 0, sizeof (jr));
     jr.type = JREC_ADD;
-    jr.task_index = first;
+    jr.task_index = (uint32_t)J->ntasks;   /* the job's own numbering */
     jr.ntasks = n;
     jr.text = prefix;
     jr.data = enc.data;
     jr.data_len = (uint32_t)enc.len;
     jr.req_name = r->name;
-    if (record (svc, &jr) < 0) {
+    if (record (J, &jr) < 0) {
         snprintf (reason, rlen, "cannot record the tasks in the journal: %s", strerror (errno));
         goto out;
     }
     /* Recorded: from here on the batch is the job's (a resume loads it). */
-    if (svc_parts_append (svc, part) < 0) {
+    if (svc_parts_append (svc, J, part) < 0) {
         snprintf (reason, rlen, "out of memory");
         goto out;
     }
     part = NULL;
-    if (sched_add_tasks (svc->s, 0, n, reqs, off, deps, NULL) < 0) {
+    J->nadds++;
+    if (sched_add_tasks (svc->s, J->sj, n, reqs, off, deps, NULL) < 0) {
         fprintf (stderr, "mpibatch: cannot schedule the %zu tasks added: %s\n", n,
                  strerror (errno));
         snprintf (reason, rlen, "cannot schedule the tasks: %s", strerror (errno));
         goto out;
     }
-    ans->job = svc->job->id;
+    if (svc->pool_mode)
+        svc_fail_oversized (svc, first, n);
+    ans->job = J->job->id;
     ans->count = (int64_t)n;
     ans->prefix = r->lines ? (r->prefix ? r->prefix : prefix) : NULL;
     if (svc->opts->verbose > 0)
         fprintf (stderr, "%smpibatch: %zu task%s added to job %s\n", svc_bar_nl (svc), n,
-                 n == 1 ? "" : "s", svc->job->id);
+                 n == 1 ? "" : "s", J->job->id);
     rc = 0;
 out:
     jobfile_destroy (part);
@@ -213,11 +234,16 @@ static int ensure_cancelled (service_t *svc)
 static int do_cancel (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *reason,
                       size_t rlen)
 {
-    if (!same_job (svc, r, reason, rlen))
+    svc_job_t *J = job_of (svc, r, reason, rlen);
+    if (!J)
         return -1;
+    if (J->ended) {
+        snprintf (reason, rlen, "job '%s' is over (%s)", J->job->id, J->end_state);
+        return -1;
+    }
     for (int k = 0; k < r->ntasks; k++)
-        if (!is_pattern (r->tasks[k]) && svc_task_find (svc, r->tasks[k]) < 0) {
-            snprintf (reason, rlen, "no task '%s' in job '%s'", r->tasks[k], svc->job->id);
+        if (!is_pattern (r->tasks[k]) && svc_task_find (svc, J, r->tasks[k]) < 0) {
+            snprintf (reason, rlen, "no task '%s' in job '%s'", r->tasks[k], J->job->id);
             return -1;
         }
     if (ensure_cancelled (svc) < 0) {
@@ -230,9 +256,9 @@ static int do_cancel (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *r
         jr.type = JREC_CANCEL;
         jr.time = mb_clock_real ();
         jr.text = r->ntasks ? r->tasks[k] : NULL;
-        journal_append (svc->j, &jr);
+        journal_append (J->j, &jr);
     }
-    if (journal_flush (svc->j, 1) < 0) {
+    if (journal_flush (J->j, 1) < 0) {
         snprintf (reason, rlen, "cannot record the request in the journal: %s",
                   strerror (errno));
         return -1;
@@ -240,41 +266,46 @@ static int do_cancel (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *r
     int64_t count = 0;
     if (!r->ntasks) {
         /* The whole job: nothing more is added or starts. */
-        svc->job_cancelled = 1;
-        svc->closed = 1;
-        for (size_t g = 0; g < svc->ntasks; g++)
-            count += cancel_task (svc, (uint32_t)g);
+        J->cancelled = 1;
+        J->closed = 1;
+        if (svc->pool_mode)
+            sched_job_hold (svc->s, J->sj);
+        for (size_t l = 0; l < J->ntasks; l++)
+            count += cancel_task (svc, svc_job_global (J, l));
     }
     else
-        for (size_t g = 0; g < svc->ntasks; g++)
+        for (size_t l = 0; l < J->ntasks; l++) {
+            uint32_t g = svc_job_global (J, l);
             for (int k = 0; k < r->ntasks; k++)
                 if (matches (svc, g, r->tasks[k])) {
-                    count += cancel_task (svc, (uint32_t)g);
+                    count += cancel_task (svc, g);
                     break;
                 }
+        }
     if (svc->opts->verbose >= 0)
         fprintf (stderr, "%smpibatch: cancel: %lld task%s of job %s cancelled\n",
-                 svc_bar_nl (svc), (long long)count, count == 1 ? "" : "s", svc->job->id);
+                 svc_bar_nl (svc), (long long)count, count == 1 ? "" : "s", J->job->id);
     /* The answer is written before the next request is read. */
     static char text[128];
     snprintf (text, sizeof (text), "%lld task%s cancelled", (long long)count,
               count == 1 ? "" : "s");
-    ans->job = svc->job->id;
+    ans->job = J->job->id;
     ans->count = count;
     ans->text = text;
     return 0;
 }
 
-void svc_pool_resume_cancels (service_t *svc)
+void svc_pool_resume_cancels (service_t *svc, svc_job_t *J)
 {
-    if (!svc->job_cancelled && !svc->ncancel_pats)
+    if (!J->cancelled && !J->ncancel_pats)
         return;
     if (svc->opts->resume == RESUME_FAILED || ensure_cancelled (svc) < 0)
         return;   /* --resume-failed runs cancelled tasks again */
-    for (size_t g = 0; g < svc->ntasks; g++) {
-        int hit = svc->job_cancelled;
-        for (int k = 0; !hit && k < svc->ncancel_pats; k++)
-            hit = matches (svc, g, svc->cancel_pats[k]);
+    for (size_t l = 0; l < J->ntasks; l++) {
+        uint32_t g = svc_job_global (J, l);
+        int hit = J->cancelled;
+        for (int k = 0; !hit && k < J->ncancel_pats; k++)
+            hit = matches (svc, g, J->cancel_pats[k]);
         int prev = svc->prev_state ? svc->prev_state[g] : PREV_UNKNOWN;
         if (!hit || prev == SCHED_SUCCEEDED || prev == SCHED_SKIPPED
             || (prev == SCHED_FAILED && !svc->cancelled[g]))
@@ -284,8 +315,11 @@ void svc_pool_resume_cancels (service_t *svc)
         if (prev == MB_STATE_CANCELLED)
             continue;   /* preset already, as a failure */
         /* Cancelled while it ran when the last run died: it ends now. */
-        sched_preset (svc->s, (uint32_t)g, SCHED_FAILED, 0);
-        svc_task_end (svc, (uint32_t)g, MB_STATE_CANCELLED, "cancelled");
+        if (svc->pool_mode)
+            sched_cancel (svc->s, g);
+        else
+            sched_preset (svc->s, g, SCHED_FAILED, 0);
+        svc_task_end (svc, g, MB_STATE_CANCELLED, "cancelled");
     }
 }
 
@@ -296,20 +330,23 @@ static int handle (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
     journal_rec_t jr;
     memset (&jr, 0, sizeof (jr));
     ans->count = -1;
+    svc_job_t *J = NULL;
     switch (r->op) {
     case POOL_OP_SUBMIT:
+        if (svc->pool_mode)
+            return svc_pool_submit (svc, r, ans, reason, rlen);
         snprintf (reason, rlen, "this is the run of job '%s', not a pool: submit to a pool "
-                  "started with `mpibatch pool POOLDIR`", svc->job->id);
+                  "started with `mpibatch pool POOLDIR`", svc->jobs[0]->job->id);
         return -1;
     case POOL_OP_ADD:
         return do_add (svc, r, ans, prefix, reason, rlen);
     case POOL_OP_CLOSE:
-        if (!same_job (svc, r, reason, rlen))
+        if (!(J = job_of (svc, r, reason, rlen)))
             return -1;
         jr.type = JREC_CLOSE;
         break;
     case POOL_OP_PRIORITY:
-        if (!same_job (svc, r, reason, rlen))
+        if (!(J = job_of (svc, r, reason, rlen)))
             return -1;
         jr.type = JREC_PRIORITY;
         jr.status = r->priority;
@@ -317,36 +354,46 @@ static int handle (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *pref
     case POOL_OP_CANCEL:
         return do_cancel (svc, r, ans, reason, rlen);
     case POOL_OP_SHUTDOWN:
-        ans->text = r->drain ? "the run drains and stops (resume with --resume)"
-                             : "the run takes no more tasks and ends when its tasks have";
+        if (svc->pool_mode)
+            ans->text = r->drain ? "the pool drains and stops (resume with --resume)"
+                                 : "the pool takes no more jobs or tasks and ends when its "
+                                   "jobs have";
+        else
+            ans->text = r->drain ? "the run drains and stops (resume with --resume)"
+                                 : "the run takes no more tasks and ends when its tasks have";
         return 0;
     default:
         snprintf (reason, rlen, "unknown request");
         return -1;
     }
-    if (record (svc, &jr) < 0) {
+    if (J->ended) {
+        snprintf (reason, rlen, "job '%s' is over (%s)", J->job->id, J->end_state);
+        return -1;
+    }
+    if (record (J, &jr) < 0) {
         snprintf (reason, rlen, "cannot record the request in the journal: %s",
                   strerror (errno));
         return -1;
     }
     if (r->op == POOL_OP_CLOSE)
-        svc->closed = 1;
+        J->closed = 1;
     else {
-        sched_job_set_priority (svc->s, 0, r->priority);
-        svc->priority = r->priority;
+        sched_job_set_priority (svc->s, svc->pool_mode ? J->sj : 0, r->priority);
+        J->priority = r->priority;
     }
-    ans->job = svc->job->id;
+    ans->job = J->job->id;
     return 0;
 }
 
 /* Batches the journal holds, by request file name, with their answer. */
 struct svc_done {
+    svc_job_t *J;
     char *name;
     char *prefix;     /* the ids' prefix of a --lines batch, or NULL */
     int64_t count;
 };
 
-int svc_pool_remember (service_t *svc, const char *name, const pool_req_t *r,
+int svc_pool_remember (service_t *svc, svc_job_t *J, const char *name, const pool_req_t *r,
                        const char *prefix, int64_t count)
 {
     struct svc_done *v = realloc (svc->done, (size_t)(svc->ndone + 1) * sizeof (*v));
@@ -354,6 +401,7 @@ int svc_pool_remember (service_t *svc, const char *name, const pool_req_t *r,
         return -1;
     svc->done = v;
     struct svc_done *d = &v[svc->ndone];
+    d->J = J;
     d->name = strdup (name);
     d->prefix = r->lines ? strdup (r->prefix ? r->prefix : prefix ? prefix : "") : NULL;
     d->count = count;
@@ -386,7 +434,7 @@ static int answer_again (service_t *svc, pool_req_t *r)
             continue;
         pool_answer_t ans = { 0 };
         mb_error_t err = { "" };
-        ans.job = svc->job->id;
+        ans.job = svc->done[k].J->job->id;
         ans.count = svc->done[k].count;
         ans.prefix = svc->done[k].prefix;
         if (pooldir_accept (svc->pd, r, &ans, &err) < 0)
@@ -441,63 +489,82 @@ int svc_pool_serve (service_t *svc, double now)
 /* ---------------------------------------------------------------- */
 /* POOLDIR/status.json: the pool's summary, for `mpibatch status POOLDIR`. */
 
+/* Job J's counts for status.json, cancelled told apart. */
+static void job_counts (service_t *svc, svc_job_t *J, uint64_t counts[PS_NCOUNTS])
+{
+    size_t c[6];
+    if (svc->pool_mode)
+        sched_job_counts (svc->s, J->sj, c);
+    else
+        sched_counts (svc->s, c);
+    uint64_t v[PS_NCOUNTS] = { c[SCHED_PENDING], c[SCHED_READY], c[SCHED_RUNNING],
+                               c[SCHED_SUCCEEDED], c[SCHED_FAILED], c[SCHED_SKIPPED], 0 };
+    for (size_t l = 0; svc->cancelled && l < J->ntasks; l++) {
+        uint32_t g = svc_job_global (J, l);
+        if (svc->cancelled[g] && sched_state (svc->s, g) == SCHED_FAILED) {
+            v[PS_FAILED]--;
+            v[PS_CANCELLED]++;
+        }
+    }
+    memcpy (counts, v, sizeof (v));
+}
+
 void svc_pool_status (service_t *svc, double now, const char *ended)
 {
     if (!svc->pd || !svc->s)
         return;
-    size_t c[6];
-    sched_counts (svc->s, c);
-    uint64_t counts[PS_NCOUNTS] = { c[SCHED_PENDING], c[SCHED_READY], c[SCHED_RUNNING],
-                                    c[SCHED_SUCCEEDED], c[SCHED_FAILED], c[SCHED_SKIPPED], 0 };
-    for (size_t g = 0; svc->cancelled && g < svc->ntasks; g++)
-        if (svc->cancelled[g] && sched_state (svc->s, (uint32_t)g) == SCHED_FAILED) {
-            counts[PS_FAILED]--;
-            counts[PS_CANCELLED]++;
-        }
     const char *state = ended ? "ended" : svc->draining ? "draining"
                       : svc->shutdown ? "shutting_down" : "running";
-    /* Rewritten at most once a second, and only when something changed. */
-    uint64_t sig = (uint64_t)svc->priority * 1000003u + (uint64_t)svc_job_open (svc) * 7919u
-                   + (uint64_t)(state[0] + state[1]) * 104729u;
-    for (int k = 0; k < PS_NCOUNTS; k++)
-        sig = sig * 31 + counts[k];
-    if (!ended && (now - svc->status_time < 1.0 || sig == svc->status_sig))
+    int nj = svc->njobs;
+    poolstatus_job_t *jobs = calloc ((size_t)nj + 1, sizeof (*jobs));
+    if (!jobs)
         return;
+    /* Rewritten at most once a second, and only when something changed. */
+    uint64_t sig = (uint64_t)(state[0] + state[1]) * 104729u + (uint64_t)nj;
+    for (int k = 0; k < nj; k++) {
+        svc_job_t *J = svc->jobs[k];
+        poolstatus_job_t *x = &jobs[k];
+        job_counts (svc, J, x->counts);
+        x->id = (char *)J->job->id;
+        x->state = (char *)(J->ended ? J->end_state : !svc->pool_mode && ended ? ended
+                                                                             : "active");
+        x->priority = J->priority;
+        x->open = svc_job_open (svc, J);
+        x->state_dir = J->job->state;
+        x->submitted = J->submitted;
+        x->started = J->started ? J->started : NAN;
+        x->ended = J->ended ? J->finished : !svc->pool_mode && ended ? now : NAN;
+        sig = sig * 1000003u + (uint64_t)J->priority * 7u + (uint64_t)x->open * 7919u
+              + (uint64_t)J->ended * 31337u;
+        for (int c = 0; c < PS_NCOUNTS; c++)
+            sig = sig * 31 + x->counts[c];
+    }
+    if (!ended && (now - svc->status_time < 1.0 || sig == svc->status_sig)) {
+        free (jobs);
+        return;
+    }
     svc->status_time = now;
     svc->status_sig = sig;
 
     poolstatus_worker_t *ws = calloc ((size_t)svc->nworkers + 1, sizeof (*ws));
-    if (!ws)
+    if (!ws) {
+        free (jobs);
         return;
+    }
     for (int i = 0; i < svc->nworkers; i++) {
         ws[i].worker = svc->w[i].rank;
         ws[i].node = svc->nodes[svc->w[i].node].name;
         ws[i].slots = svc->w[i].slots;
         ws[i].busy = (int)sched_worker_tasks (svc->s, i, NULL, 0);
         ws[i].alive = svc->w[i].alive;
+        ws[i].joined = svc->w[i].joined;
     }
     char host[256] = "";
     gethostname (host, sizeof (host) - 1);
-    /* The job's state directory: the pool directory's parent. */
-    char dir[4200];
-    snprintf (dir, sizeof (dir), "%s", svc->pool_dir);
-    char *slash = strrchr (dir, '/');
-    if (slash)
-        *slash = '\0';
-    poolstatus_job_t job;
-    memset (&job, 0, sizeof (job));
-    job.id = (char *)svc->job->id;
-    job.state = (char *)(ended ? ended : "active");
-    job.priority = svc->priority;
-    job.open = svc_job_open (svc);
-    job.state_dir = dir;
-    memcpy (job.counts, counts, sizeof (counts));
-    job.submitted = svc->started;
-    job.started = svc->started;
-    job.ended = ended ? now : NAN;
     poolstatus_t st;
     memset (&st, 0, sizeof (st));
-    st.pool = (char *)svc->job->id;   /* under run, the pool is its job's */
+    /* under run, the pool is its job's */
+    st.pool = (char *)(svc->pool_mode ? svc->opts->pool_id : svc->jobs[0]->job->id);
     st.host = host;
     st.pid = (long)getpid ();
     st.started = svc->started;
@@ -505,12 +572,13 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
     st.state = (char *)state;
     st.nworkers = (size_t)svc->nworkers;
     st.workers = ws;
-    st.njobs = 1;
-    st.jobs = &job;
+    st.njobs = (size_t)nj;
+    st.jobs = jobs;
     mb_error_t err = { "" };
     if (poolstatus_write (svc->pool_dir, &st, &err) < 0)
         pool_log (svc, err.text);
     free (ws);
+    free (jobs);
 }
 
 /* ---------------------------------------------------------------- */
@@ -518,6 +586,7 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
 
 typedef struct {
     service_t *svc;
+    svc_job_t *J;
     int failed;
     uint32_t *xoff, *xdeps;   /* prerequisites of the added tasks (CSR, global) */
     size_t xn, xnd, xcap;
@@ -527,38 +596,39 @@ static int preplay_cb (const journal_rec_t *jr, void *arg)
 {
     preplay_t *p = arg;
     service_t *svc = p->svc;
+    svc_job_t *J = p->J;
     if (jr->type == JREC_CLOSE) {
-        svc->closed = 1;
+        J->closed = 1;
         return 0;
     }
     if (jr->type == JREC_PRIORITY) {
-        svc->priority = jr->status;
+        J->priority = jr->status;
         return 0;
     }
     if (jr->type == JREC_CANCEL) {
         if (!jr->text) {
-            svc->job_cancelled = 1;
-            svc->closed = 1;
+            J->cancelled = 1;
+            J->closed = 1;
             return 0;
         }
-        char **v = realloc (svc->cancel_pats, (size_t)(svc->ncancel_pats + 1) * sizeof (*v));
-        if (!v || !(v[svc->ncancel_pats] = strdup (jr->text))) {
+        char **v = realloc (J->cancel_pats, (size_t)(J->ncancel_pats + 1) * sizeof (*v));
+        if (!v || !(v[J->ncancel_pats] = strdup (jr->text))) {
             if (v)
-                svc->cancel_pats = v;
+                J->cancel_pats = v;
             p->failed = 1;
             return -1;
         }
-        svc->cancel_pats = v;
-        svc->ncancel_pats++;
+        J->cancel_pats = v;
+        J->ncancel_pats++;
         return 0;
     }
     if (jr->type != JREC_ADD)
         return 0;
     /* Batches are numbered in order: one whose tasks the journal places
      * elsewhere than the next index was not written by this job. */
-    if (jr->task_index != svc->ntasks) {
+    if (jr->task_index != J->ntasks) {
         fprintf (stderr, "mpibatch: journal: added tasks at %u, expected %zu: ignored\n",
-                 jr->task_index, svc->ntasks);
+                 jr->task_index, J->ntasks);
         return 0;
     }
     errlist_t *errs = errlist_create (10);
@@ -567,7 +637,7 @@ static int preplay_cb (const journal_rec_t *jr, void *arg)
     char reason[4096];
     jobfile_t *part;
     uint32_t *off, *deps;
-    if (!r || svc_part_load (svc, r, jr->text ? jr->text : "add-line-", &part, &off, &deps,
+    if (!r || svc_part_load (svc, J, r, jr->text ? jr->text : "add-line-", &part, &off, &deps,
                              reason, sizeof (reason)) < 0) {
         fprintf (stderr, "mpibatch: journal: the tasks added at %u cannot be loaded again%s%s\n",
                  jr->task_index, r ? ": " : "", r ? reason : "");
@@ -579,7 +649,7 @@ static int preplay_cb (const journal_rec_t *jr, void *arg)
     /* Its request may still wait in the pool directory (the run died
      * between this record and the answer): it is answered again, not
      * acted on twice. */
-    if (jr->req_name && svc_pool_remember (svc, jr->req_name, r, jr->text, (int64_t)n) < 0) {
+    if (jr->req_name && svc_pool_remember (svc, J, jr->req_name, r, jr->text, (int64_t)n) < 0) {
         pool_req_destroy (r);
         goto oom;
     }
@@ -601,8 +671,9 @@ static int preplay_cb (const journal_rec_t *jr, void *arg)
         p->xoff[p->xn + i + 1] = (uint32_t)p->xnd + off[i + 1];
     if (off[n])   /* no edges yet: xdeps may still be NULL */
         memcpy (p->xdeps + p->xnd, deps, off[n] * sizeof (uint32_t));
-    if (svc_parts_append (svc, part) < 0)
+    if (svc_parts_append (svc, J, part) < 0)
         goto oom;
+    J->nadds++;
     p->xn += n;
     p->xnd += off[n];
     free (off);
@@ -617,9 +688,9 @@ oom:
     return -1;
 }
 
-int svc_pool_replay (service_t *svc, const char *journal_path)
+int svc_pool_replay (service_t *svc, svc_job_t *J, const char *journal_path)
 {
-    preplay_t p = { svc, 0, NULL, NULL, 0, 0, 0 };
+    preplay_t p = { svc, J, 0, NULL, NULL, 0, 0, 0 };
     mb_error_t err = { "" };
     if (journal_read (journal_path, preplay_cb, &p, NULL, &err) < 0 && errno != ENOENT) {
         fprintf (stderr, "%s: %s\n", journal_path, err.text);

@@ -97,6 +97,7 @@ static void remember_why (service_t *svc, uint32_t task, const char *reason)
 
 typedef struct {
     service_t *svc;
+    svc_job_t *J;
     int32_t *open_attempt;   /* attempt started and not ended, or -1 */
     double *open_start;
     int *open_worker;
@@ -108,7 +109,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
     service_t *svc = rp->svc;
     if (r->type != JREC_ATTEMPT_START && r->type != JREC_ATTEMPT_END && r->type != JREC_TASK_END)
         return 0;
-    long i = r->task ? svc_task_find (svc, r->task) : -1;
+    long i = r->task ? svc_task_find (svc, rp->J, r->task) : -1;
     if (i < 0)
         return 0;   /* a task no longer in the job file */
     if (r->type == JREC_ATTEMPT_START) {
@@ -164,25 +165,28 @@ static int replay_cb (const journal_rec_t *r, void *arg)
     /* A terminated job stays terminated, unless --resume-failed runs its
      * failed and skipped tasks again. */
     if (r->job_action == EXIT_JOB_TERMINATE && svc->opts->resume == RESUME_OK) {
-        svc->terminated = 1;
-        free (svc->terminated_by);
-        if (asprintf (&svc->terminated_by, "task %s, %s", r->task,
+        svc_job_t *J = rp->J;
+        J->terminated = 1;
+        free (J->terminated_by);
+        if (asprintf (&J->terminated_by, "task %s, %s", r->task,
                       r->rule ? r->rule : "exit_conditions") < 0)
-            svc->terminated_by = NULL;
+            J->terminated_by = NULL;
     }
     return 0;
 }
 
-static int replay (service_t *svc, const char *path, mb_error_t *err)
+/* Replay job J's journal into the per-task arrays (global indices; made
+ * now for every task when they do not exist yet). */
+static int replay (service_t *svc, svc_job_t *J, const char *path, mb_error_t *err)
 {
-    replay_t rp = { svc, NULL, NULL, NULL };
+    replay_t rp = { svc, J, NULL, NULL, NULL };
     size_t n = svc->ntasks;
     int rc = -1;
-    if (!(svc->prev_state = calloc (n + 1, 1))
-        || !(svc->attempt_base = calloc (n + 1, sizeof (uint16_t)))
-        || !(svc->prev_counted = calloc (n + 1, sizeof (uint16_t)))
-        || !(svc->prev_requeues = calloc (n + 1, sizeof (uint16_t)))
-        || !(svc->prev_deps = calloc (n + 1, 1))
+    if ((!svc->prev_state && !(svc->prev_state = calloc (n + 1, 1)))
+        || (!svc->attempt_base && !(svc->attempt_base = calloc (n + 1, sizeof (uint16_t))))
+        || (!svc->prev_counted && !(svc->prev_counted = calloc (n + 1, sizeof (uint16_t))))
+        || (!svc->prev_requeues && !(svc->prev_requeues = calloc (n + 1, sizeof (uint16_t))))
+        || (!svc->prev_deps && !(svc->prev_deps = calloc (n + 1, 1)))
         || !(rp.open_attempt = malloc ((n + 1) * sizeof (int32_t)))
         || !(rp.open_start = calloc (n + 1, sizeof (double)))
         || !(rp.open_worker = calloc (n + 1, sizeof (int)))) {
@@ -197,7 +201,8 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
      * interrupted; they run again. */
     double now = mb_clock_real ();
     char id[80];
-    for (size_t i = 0; i < n; i++) {
+    for (size_t l = 0; l < J->ntasks; l++) {
+        size_t i = svc_job_global (J, l);
         if (rp.open_attempt[i] < 0)
             continue;
         attempt_t *a = new_attempt (svc);
@@ -223,7 +228,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         r.type = JREC_ATTEMPT_END;
         r.time = now;
         r.task = svc_task_id (svc, i, id, sizeof (id));
-        r.task_index = (uint32_t)i;
+        r.task_index = (uint32_t)l;
         r.attempt = a->attempt;
         r.worker = a->worker;
         r.node = "";
@@ -233,7 +238,7 @@ static int replay (service_t *svc, const char *path, mb_error_t *err)
         r.start_time = a->start_time;
         r.end_time = now;
         r.reason = a->reason;
-        journal_append (svc->j, &r);
+        journal_append (J->j, &r);
     }
     rc = 0;
 out:
@@ -266,8 +271,9 @@ static int write_file (const char *path, const char *text)
 static int build_tasks (service_t *svc)
 {
     const uint32_t *off0, *deps0;
-    jobfile_deps (svc->jf, &off0, &deps0);
-    size_t n0 = jobfile_ntasks (svc->jf), n = svc->ntasks;
+    jobfile_t *jf = svc->jobs[0]->jf;
+    jobfile_deps (jf, &off0, &deps0);
+    size_t n0 = jobfile_ntasks (jf), n = svc->ntasks;
     uint32_t *off = (uint32_t *)off0, *deps = (uint32_t *)deps0;
     int rc = -1;
     if (svc->xn) {
@@ -320,49 +326,35 @@ out:
     return rc;
 }
 
-int service_open_state (service_t *svc, mb_error_t *err)
+int svc_job_records_open (service_t *svc, svc_job_t *J, int resume, const char *file,
+                          char *why, size_t wlen)
 {
-    run_opts_t *o = svc->opts;
-    errlist_t *errs = errlist_create (50);
-    jobfile_opts_t jo = { .set = o->set, .nset = o->nset, .state = o->state };
-    svc->jf = jobfile_load (o->jobfile, &jo, errs);
-    if (!svc->jf) {
-        errlist_print (errs, stderr, o->jobfile, errno);
-        errlist_destroy (errs);
-        return 2;
-    }
-    errlist_destroy (errs);
-    svc->job = jobfile_job (svc->jf);
-    svc->ntasks = jobfile_ntasks (svc->jf);
-    svc->priority = svc->job->priority;
-    if (svc_parts_init (svc) < 0) {
-        fprintf (stderr, "mpibatch: out of memory\n");
-        return 3;
-    }
     char path[4200];
-    /* The state directory: refuse a recorded run without a resume flag. */
-    const char *state = svc->job->state;
+    mb_error_t e = { "" };
+    mb_error_t *err = &e;
+    (void)svc;
+    const char *state = J->job->state;
     snprintf (path, sizeof (path), "%s/journal", state);
     struct stat sb;
-    if (stat (path, &sb) == 0 && sb.st_size > 8 && o->resume == RESUME_NONE) {
-        fprintf (stderr, "%s: the state directory %s already holds a run of job '%s': use "
+    if (stat (path, &sb) == 0 && sb.st_size > 8 && resume == RESUME_NONE) {
+        snprintf (why, wlen, "%s: the state directory %s already holds a run of job '%s': use "
                          "--resume to continue it, --resume-failed to also run failed tasks "
-                         "again, or --restart to discard it\n",
-                 o->jobfile, state, svc->job->id);
+                         "again, or --restart to discard it",
+                 file, state, J->job->id);
         return 2;
     }
     if (stage_mkdirs (state) < 0) {
-        fprintf (stderr, "%s: cannot create the state directory %s: %s\n", o->jobfile, state,
+        snprintf (why, wlen, "%s: cannot create the state directory %s: %s", file, state,
                  strerror (errno));
         return 3;
     }
-    svc->j = journal_open (state, o->resume == RESUME_RESTART, err);
-    if (!svc->j) {
+    J->j = journal_open (state, resume == RESUME_RESTART, err);
+    if (!J->j) {
         int busy = errno == EWOULDBLOCK || errno == EAGAIN;
-        fprintf (stderr, "%s: %s\n", o->jobfile, err->text);
+        snprintf (why, wlen, "%s: %s", file, err->text);
         return busy ? 2 : 3;
     }
-    if (o->resume == RESUME_RESTART) {
+    if (resume == RESUME_RESTART) {
         snprintf (path, sizeof (path), "%s/logs", state);
         stage_remove_tree (path);
         snprintf (path, sizeof (path), "%s/report.h5", state);
@@ -370,35 +362,69 @@ int service_open_state (service_t *svc, mb_error_t *err)
         snprintf (path, sizeof (path), "%s/logs.spool", state);
         unlink (path);
     }
+    J->spool_fd = -1;
+    if (J->job->logs == JOB_LOGS_REPORT) {
+        snprintf (path, sizeof (path), "%s/logs.spool", state);
+        J->spool_fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (J->spool_fd < 0) {
+            snprintf (why, wlen, "%s: cannot open %s: %s", file, path, strerror (errno));
+            return 3;
+        }
+    }
+    snprintf (path, sizeof (path), "%s/job.cfg", state);
+    write_file (path, jobfile_config_text (J->jf));
+    return 0;
+}
+
+int service_open_state (service_t *svc, mb_error_t *err)
+{
+    run_opts_t *o = svc->opts;
+    errlist_t *errs = errlist_create (50);
+    jobfile_opts_t jo = { .set = o->set, .nset = o->nset, .state = o->state };
+    jobfile_t *jf = jobfile_load (o->jobfile, &jo, errs);
+    if (!jf) {
+        errlist_print (errs, stderr, o->jobfile, errno);
+        errlist_destroy (errs);
+        return 2;
+    }
+    errlist_destroy (errs);
+    svc_job_t *J = svc_job_new (svc, jf, 0, 0);
+    if (!J) {
+        jobfile_destroy (jf);
+        fprintf (stderr, "mpibatch: out of memory\n");
+        return 3;
+    }
+    if (svc_parts_init (svc) < 0) {
+        fprintf (stderr, "mpibatch: out of memory\n");
+        return 3;
+    }
+    svc->ntasks = J->ntasks;
+    char why[4600];
+    int rc = svc_job_records_open (svc, J, o->resume, o->jobfile, why, sizeof (why));
+    if (rc != 0) {
+        fprintf (stderr, "%s\n", why);
+        return rc;
+    }
+    char path[4200];
+    const char *state = J->job->state;
     /* The tasks: the job file's, then those added in earlier runs (the
      * journal's ADD records), so resume finds every task by its id. */
     if (o->resume == RESUME_OK || o->resume == RESUME_FAILED) {
         snprintf (path, sizeof (path), "%s/journal", state);
-        if (svc_pool_replay (svc, path) < 0)
+        if (svc_pool_replay (svc, J, path) < 0)
             return 3;
     }
     if (build_tasks (svc) < 0) {
         fprintf (stderr, "mpibatch: out of memory for %zu tasks\n", svc->ntasks);
         return 3;
     }
-    svc->spool_fd = -1;
-    if (svc->job->logs == JOB_LOGS_REPORT) {
-        snprintf (path, sizeof (path), "%s/logs.spool", state);
-        svc->spool_fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (svc->spool_fd < 0) {
-            fprintf (stderr, "%s: cannot open %s: %s\n", o->jobfile, path, strerror (errno));
-            return 3;
-        }
-    }
     if (o->resume == RESUME_OK || o->resume == RESUME_FAILED) {
         snprintf (path, sizeof (path), "%s/journal", state);
-        if (replay (svc, path, err) < 0) {
+        if (replay (svc, J, path, err) < 0) {
             fprintf (stderr, "%s: cannot read the journal: %s\n", path, err->text);
             return 3;
         }
     }
-    snprintf (path, sizeof (path), "%s/job.cfg", state);
-    write_file (path, jobfile_config_text (svc->jf));
     int prc = svc_pool_open (svc);
     if (prc != 0)
         return prc;
@@ -425,22 +451,22 @@ double svc_deadline_margin (void)
     return m && *m && end && !*end && v >= 0 ? v : 15.0;
 }
 
-int svc_journal_run_start (service_t *svc)
+int svc_journal_run_start (service_t *svc, svc_job_t *J)
 {
     journal_rec_t r;
     memset (&r, 0, sizeof (r));
     r.type = JREC_RUN_START;
     r.time = mb_clock_real ();
-    r.job_id = svc->job->id;
-    const char *cfg = jobfile_config_text (svc->jf);
+    r.job_id = J->job->id;
+    const char *cfg = jobfile_config_text (J->jf);
     r.job_digest = hash_digest64 (cfg, strlen (cfg));
     r.workers = svc->nworkers;
     r.nodes = svc->nnodes;
     r.slots = svc->total_slots;
-    r.ntasks = svc->ntasks;
+    r.ntasks = J->ntasks;
     r.version = PACKAGE_VERSION;
-    r.text = svc->job->file;
-    journal_append (svc->j, &r);
+    r.text = J->job->file;
+    journal_append (J->j, &r);
     for (int i = 0; i < svc->nworkers; i++) {
         memset (&r, 0, sizeof (r));
         r.type = JREC_WORKER;
@@ -449,13 +475,14 @@ int svc_journal_run_start (service_t *svc)
         r.node = svc->nodes[svc->w[i].node].name;
         r.slots = svc->w[i].slots;
         r.cpus = svc->w[i].cpus;
-        journal_append (svc->j, &r);
+        journal_append (J->j, &r);
     }
     /* Tasks that ended in earlier runs keep their state. */
     if (svc->prev_state) {
         int again = svc->opts->resume == RESUME_FAILED;
         char id[80];
-        for (size_t i = 0; i < svc->ntasks; i++) {
+        for (size_t l = 0; l < J->ntasks; l++) {
+            size_t i = svc_job_global (J, l);
             int st = svc->prev_state[i];
             /* A cancelled task stays cancelled (a failure to the
              * scheduler), unless --resume-failed. */
@@ -489,16 +516,19 @@ int svc_journal_run_start (service_t *svc)
         }
     }
     if (svc->prev_state)
-        svc_pool_resume_cancels (svc);
-    return journal_flush (svc->j, 1);
+        svc_pool_resume_cancels (svc, J);
+    return journal_flush (J->j, 1);
 }
 
 int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, double now)
 {
     char id[80];
+    size_t local;
+    svc_job_t *J = svc_task_job (svc, task, &local);
     const wstate_t *w = &svc->w[wnum];
-    /* A task became ready when its last prerequisite ended. */
-    double ready = svc->started;
+    /* A task became ready when its last prerequisite ended (or its job
+     * started). */
+    double ready = J->started > svc->started ? J->started : svc->started;
     uint32_t np;
     const uint32_t *pre = graph_prereqs (svc->g, task, &np);
     for (uint32_t k = 0; k < np; k++) {
@@ -512,7 +542,7 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
     r.type = JREC_ATTEMPT_START;
     r.time = now;
     r.task = svc_task_id (svc, task, id, sizeof (id));
-    r.task_index = task;
+    r.task_index = (uint32_t)local;
     r.attempt = attempt;
     r.worker = w->rank;
     r.node = svc->nodes[w->node].name;
@@ -523,7 +553,7 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
     r.slots = rq.slots;
     r.ready_time = ready;
     r.start_time = now;
-    return journal_append (svc->j, &r);
+    return journal_append (J->j, &r);
 }
 
 attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
@@ -535,6 +565,8 @@ attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
                                  const char *rule, int decision, const char *reason)
 {
     char id[80];
+    size_t local;
+    svc_job_t *J = svc_task_job (svc, res->task, &local);
     const wstate_t *w = &svc->w[wnum];
     const launch_result_t *l = &res->r;
     jobfile_reqs_t rq;
@@ -544,7 +576,7 @@ attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
     r.type = JREC_ATTEMPT_END;
     r.time = mb_clock_real ();
     r.task = svc_task_id (svc, res->task, id, sizeof (id));
-    r.task_index = res->task;
+    r.task_index = (uint32_t)local;
     r.attempt = res->attempt;
     r.worker = w->rank;
     r.node = svc->nodes[w->node].name;
@@ -565,7 +597,7 @@ attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
     r.log_cut = l->log_cut;
     r.rule = rule;
     r.decision = decision;
-    journal_append (svc->j, &r);
+    journal_append (J->j, &r);
 
     attempt_t *a = new_attempt (svc);
     if (!a)
@@ -604,12 +636,14 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
                         const char *rule, int dependents, int job_action)
 {
     char id[80];
+    size_t local;
+    svc_job_t *J = svc_task_job (svc, task, &local);
     journal_rec_t r;
     memset (&r, 0, sizeof (r));
     r.type = JREC_TASK_END;
     r.time = mb_clock_real ();
     r.task = svc_task_id (svc, task, id, sizeof (id));
-    r.task_index = task;
+    r.task_index = (uint32_t)local;
     r.state = state;
     r.reason = reason;
     r.rule = rule;
@@ -617,7 +651,7 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
     r.job_action = job_action;
     if (state == SCHED_SUCCEEDED)
         r.task_digest = svc_task_digest (svc, task);
-    journal_append (svc->j, &r);
+    journal_append (J->j, &r);
     if (state != SCHED_SUCCEEDED && svc->last_attempt[task] < 0)
         remember_why (svc, task, reason);
 }

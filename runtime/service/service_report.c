@@ -69,10 +69,10 @@ static void free_sweeps (report_sweep_t *sw, int ns)
 
 /* /parameters/<sweep>: the rows of each sweep's tasks and their values
  * (strings copied into vals).  0 or -1 (ENOMEM). */
-static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_out,
-                         arena_t *vals)
+static int build_sweeps (service_t *svc, svc_job_t *J, report_t *r,
+                         report_sweep_t **sweeps_out, arena_t *vals)
 {
-    int ns = svc->job->nsweeps;
+    int ns = J->job->nsweeps;
     *sweeps_out = NULL;
     if (ns <= 0)
         return 0;
@@ -83,13 +83,13 @@ static int build_sweeps (service_t *svc, report_t *r, report_sweep_t **sweeps_ou
         goto error;
     /* The job file's sweeps: a batch added while the job ran numbers its
      * own sweeps, which are not these (its tasks are in /tasks only). */
-    size_t n0 = svc->nparts > 1 ? svc->part_first[1] : svc->ntasks;
+    size_t n0 = jobfile_ntasks (J->jf);
     for (size_t i = 0; i < n0; i++) {
-        if (svc_task_get (svc, i, &t) < 0 || t.sweep < 0 || t.sweep >= ns)
+        if (svc_task_get (svc, svc_job_global (J, i), &t) < 0 || t.sweep < 0 || t.sweep >= ns)
             continue;
         report_sweep_t *s = &sw[t.sweep];
         if (s->ntasks == 0 && !s->rows) {
-            s->name = svc->job->sweep_names[t.sweep];
+            s->name = J->job->sweep_names[t.sweep];
             s->nparams = t.nparams;
             s->param_names = calloc ((size_t)t.nparams + 1, sizeof (char *));
             s->values = calloc ((size_t)t.nparams + 1, sizeof (char **));
@@ -135,6 +135,7 @@ error:
 /* logs = "report": the spool's entries become /logs rows. */
 typedef struct {
     service_t *svc;
+    svc_job_t *J;
     report_log_t *logs;
     size_t n, cap;
     buf_t text;           /* all texts, NUL-separated; offsets fixed up later */
@@ -145,9 +146,11 @@ static int log_cb (const char *task, int attempt, int stream, const char *data, 
                    void *arg)
 {
     logs_t *L = arg;
-    long row = svc_task_find (L->svc, task);
-    if (row < 0)
+    long g = svc_task_find (L->svc, L->J, task);
+    if (g < 0)
         return 0;
+    size_t row;
+    svc_task_job (L->svc, (size_t)g, &row);
     if (L->n == L->cap) {
         size_t cap = L->cap ? L->cap * 2 : 256;
         report_log_t *l = realloc (L->logs, cap * sizeof (*l));
@@ -171,14 +174,15 @@ static int log_cb (const char *task, int attempt, int stream, const char *data, 
     return 0;
 }
 
-static void load_logs (service_t *svc, report_t *r, logs_t *L)
+static void load_logs (service_t *svc, svc_job_t *J, report_t *r, logs_t *L)
 {
     char path[4200];
     memset (L, 0, sizeof (*L));
     L->svc = svc;
-    if (svc->job->logs != JOB_LOGS_REPORT)
+    L->J = J;
+    if (J->job->logs != JOB_LOGS_REPORT)
         return;
-    snprintf (path, sizeof (path), "%s/logs.spool", svc->job->state);
+    snprintf (path, sizeof (path), "%s/logs.spool", J->job->state);
     if (logspool_read (path, log_cb, L) < 0 || !L->text.data)
         return;
     for (size_t i = 0; i < L->n; i++)
@@ -187,10 +191,10 @@ static void load_logs (service_t *svc, report_t *r, logs_t *L)
     r->nlogs = L->n;
 }
 
-int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
+int svc_write_report (service_t *svc, svc_job_t *J, const char *status, mb_error_t *err)
 {
     logs_t L;
-    size_t n = svc->ntasks;
+    size_t n = J->ntasks;
     report_t r;
     memset (&r, 0, sizeof (r));
     report_task_t *tasks = calloc (n + 1, sizeof (*tasks));
@@ -200,27 +204,37 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     const char **why = calloc (n + 1, sizeof (char *));
     arena_t ids = { NULL };
     report_sweep_t *sw = NULL;
+    size_t natts = 0;
     int rc = -1;
     if (!tasks || !atts || !ws || !count || !why) {
         errprintf (err, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < svc->natt; i++)
-        if (svc->att[i].task < n)
-            count[svc->att[i].task]++;
-    for (size_t i = 0; i < svc->nwhy; i++)
-        if (svc->why_task[i] < n)
-            why[svc->why_task[i]] = svc->why[i];
+    /* The job's rows are its local indices; a run's job has them equal
+     * to the global ones and holds every attempt. */
+    for (size_t i = 0; i < svc->natt; i++) {
+        size_t l;
+        if (svc->att[i].task < svc->ntasks
+            && svc_task_job (svc, svc->att[i].task, &l) == J && l < n)
+            count[l]++;
+    }
+    for (size_t i = 0; i < svc->nwhy; i++) {
+        size_t l;
+        if (svc->why_task[i] < svc->ntasks
+            && svc_task_job (svc, svc->why_task[i], &l) == J && l < n)
+            why[l] = svc->why[i];
+    }
     char id[80];
     for (size_t i = 0; i < n; i++) {
         report_task_t *t = &tasks[i];
-        svc_task_id (svc, i, id, sizeof (id));
+        size_t g = svc_job_global (J, i);
+        svc_task_id (svc, g, id, sizeof (id));
         if (!(t->id = arena_put (&ids, id))) {
             errprintf (err, "out of memory");
             goto out;
         }
-        int st = svc->s ? (int)sched_state (svc->s, (uint32_t)i) : SCHED_PENDING;
-        if (st == SCHED_FAILED && svc->cancelled && svc->cancelled[i])
+        int st = svc->s ? (int)sched_state (svc->s, (uint32_t)g) : SCHED_PENDING;
+        if (st == SCHED_FAILED && svc->cancelled && svc->cancelled[g])
             st = MB_STATE_CANCELLED;
         t->state = mb_state_name (st);
         t->attempts = count[i];
@@ -229,11 +243,11 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
         t->node = "";
         t->cpus = "";
         t->reason = why[i] ? why[i] : "";
-        t->ready_time = svc->ready_time[i];
+        t->ready_time = svc->ready_time[g];
         jobfile_reqs_t rq;
-        svc_task_reqs (svc, i, &rq);
+        svc_task_reqs (svc, g, &rq);
         t->slots = rq.slots;
-        int32_t la = svc->last_attempt[i];
+        int32_t la = svc->last_attempt[g];
         if (la >= 0) {
             const attempt_t *a = &svc->att[la];
             t->exit_code = a->exit_code;
@@ -258,8 +272,11 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
     }
     for (size_t i = 0; i < svc->natt; i++) {
         const attempt_t *a = &svc->att[i];
-        report_attempt_t *x = &atts[i];
-        x->task = a->task;
+        size_t l;
+        if (a->task >= svc->ntasks || svc_task_job (svc, a->task, &l) != J)
+            continue;
+        report_attempt_t *x = &atts[natts++];
+        x->task = (uint32_t)l;
         x->attempt = a->attempt;
         x->worker = a->worker;
         x->node = a->node ? a->node : "";
@@ -282,44 +299,48 @@ int svc_write_report (service_t *svc, const char *status, mb_error_t *err)
         ws[i].tasks_run = svc->w[i].tasks_run;
         ws[i].busy_seconds = svc->w[i].busy_seconds;
     }
-    r.job_id = svc->job->id;
+    r.job_id = J->job->id;
     r.version = PACKAGE_VERSION;
-    r.started = svc->started;
-    r.finished = svc->finished ? svc->finished : mb_clock_real ();
+    r.started = J->started ? J->started : svc->started;
+    r.finished = J->finished ? J->finished : mb_clock_real ();
     r.status = status;
-    r.terminated_by = svc->terminated ? svc->terminated_by : NULL;
+    r.terminated_by = J->terminated ? J->terminated_by : NULL;
     r.workers = svc->nworkers;
     r.nodes = svc->nnodes;
     r.slots = svc->total_slots;
-    if (svc->s)
+    if (svc->s && svc->pool_mode)
+        sched_job_counts (svc->s, J->sj, r.counts);
+    else if (svc->s)
         sched_counts (svc->s, r.counts);
     /* The scheduler counts cancelled tasks among the failed. */
-    for (size_t i = 0; svc->cancelled && i < n; i++)
-        if (svc->cancelled[i] && svc->s && sched_state (svc->s, (uint32_t)i) == SCHED_FAILED) {
+    for (size_t i = 0; svc->cancelled && i < n; i++) {
+        size_t g = svc_job_global (J, i);
+        if (svc->cancelled[g] && svc->s && sched_state (svc->s, (uint32_t)g) == SCHED_FAILED) {
             r.counts[SCHED_FAILED]--;
             r.counts[MB_STATE_CANCELLED]++;
         }
+    }
     r.requeues = svc->requeues;
-    r.config = jobfile_config_text (svc->jf);
+    r.config = jobfile_config_text (J->jf);
     r.ntasks = n;
     r.tasks = tasks;
-    r.nattempts = svc->natt;
+    r.nattempts = natts;
     r.attempts = atts;
     r.nworkers = (size_t)svc->nworkers;
     r.workers_rows = ws;
-    if (build_sweeps (svc, &r, &sw, &ids) < 0) {
+    if (build_sweeps (svc, J, &r, &sw, &ids) < 0) {
         errprintf (err, "out of memory");
         goto out;
     }
-    load_logs (svc, &r, &L);
+    load_logs (svc, J, &r, &L);
     char path[4200];
-    snprintf (path, sizeof (path), "%s/report.h5", svc->job->state);
+    snprintf (path, sizeof (path), "%s/report.h5", J->job->state);
     rc = report_write (path, &r, err);
     free (L.logs);
     free (L.off);
     buf_free (&L.text);
 out:
-    free_sweeps (sw, svc->job->nsweeps);
+    free_sweeps (sw, J->job->nsweeps);
     free (tasks);
     free (atts);
     free (ws);

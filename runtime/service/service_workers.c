@@ -41,7 +41,8 @@ int svc_add_worker (service_t *svc, int rank, comm_ep_t *ep, const hello_t *h)
         nd = svc->nnodes++;
         svc->nodes[nd].name = strdup (h->node);
         svc->nodes[nd].leader = wn;
-        svc->nodes[nd].state = svc->job->prep ? NODE_NEW : NODE_READY;
+        svc->nodes[nd].state = svc_node_job (svc) && svc_node_job (svc)->job->prep
+                                   ? NODE_NEW : NODE_READY;
     }
     w->node = nd;
     w->alive = 1;
@@ -62,6 +63,11 @@ static void deliver (service_t *svc, int wn, int tag, buf_t *b)
     if (w->rank == 0 && svc->local) {
         if (tag == TAG_ASSIGN)
             worker_assign (svc->local, b->data, b->len);
+        else if (tag == TAG_JOB) {
+            mb_error_t err = { "" };
+            if (worker_job (svc->local, b->data, b->len, &err) < 0)
+                fprintf (stderr, "mpibatch: rank 0's worker: %s\n", err.text);
+        }
         else if (tag == TAG_CTRL) {
             unpack_t u;
             unpack_init (&u, b->data, b->len);
@@ -105,7 +111,9 @@ void svc_flush_batches (service_t *svc)
     if (!any)
         return;
     /* Records reach the journal before anyone hears of the attempts. */
-    journal_flush (svc->j, 0);
+    for (int k = 0; k < svc->njobs; k++)
+        if (svc->jobs[k]->j && !svc->jobs[k]->ended)
+            journal_flush (svc->jobs[k]->j, 0);
     for (int i = 0; i < svc->nworkers; i++) {
         wstate_t *w = &svc->w[i];
         if (!w->nbatch)
@@ -117,13 +125,43 @@ void svc_flush_batches (service_t *svc)
     }
 }
 
-void svc_queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t tag,
-                       int attempt, int kind, const assign_mi_t *mi)
+/* Tell worker wn of job J (a pool's) before its first attempt there:
+ * what the worker needs of the job, in a JOB message.  0, or -1 (ENOMEM:
+ * the attempt goes out naming the job anyway and comes back interrupted). */
+static int tell_job (service_t *svc, int wn, svc_job_t *J)
+{
+    if (wn < J->told_cap && J->told[wn])
+        return 0;
+    if (wn >= J->told_cap) {
+        int cap = wn + 16 > 2 * J->told_cap ? wn + 16 : 2 * J->told_cap;
+        uint8_t *t = realloc (J->told, (size_t)cap);
+        if (!t)
+            return -1;
+        memset (t + J->told_cap, 0, (size_t)(cap - J->told_cap));
+        J->told = t;
+        J->told_cap = cap;
+    }
+    buf_t b = { 0 };
+    if (job_msg_pack ((uint32_t)J->num, J->job, svc->pool_dir, svc->nworkers, 10.0, &b) < 0) {
+        buf_free (&b);
+        return -1;
+    }
+    deliver (svc, wn, TAG_JOB, &b);
+    buf_free (&b);
+    J->told[wn] = 1;
+    return 0;
+}
+
+void svc_queue_assign (service_t *svc, int wn, svc_job_t *J, const jobfile_task_t *t,
+                       uint64_t tag, int attempt, int kind, const assign_mi_t *mi)
 {
     wstate_t *w = &svc->w[wn];
+    /* Under run the one job is the boot jobinfo's (0): nothing to tell. */
+    if (J && J->num)
+        tell_job (svc, wn, J);
     if (!w->nbatch)
         proto_batch_begin (&w->batch);
-    assign_pack (t, tag, attempt, kind, mi, &w->batch);
+    assign_pack (t, J ? (uint32_t)J->num : 0, tag, attempt, kind, mi, &w->batch);
     w->nbatch++;
 }
 
@@ -131,7 +169,8 @@ void svc_queue_assign (service_t *svc, int wn, const jobfile_task_t *t, uint64_t
  * leader worker. */
 void svc_send_node_task (service_t *svc, int nd, int kind)
 {
-    const jobfile_prep_t *p = kind == LAUNCH_PREP ? svc->job->prep : svc->job->release;
+    const jobfile_job_t *job = svc_node_job (svc)->job;
+    const jobfile_prep_t *p = kind == LAUNCH_PREP ? job->prep : job->release;
     node_t *n = &svc->nodes[nd];
     jobfile_task_t t;
     memset (&t, 0, sizeof (t));
@@ -145,8 +184,8 @@ void svc_send_node_task (service_t *svc, int nd, int kind)
     t.ninputs = kind == LAUNCH_PREP ? p->ninputs : 0;
     t.sweep = -1;
     int attempt = kind == LAUNCH_PREP ? n->prep_attempts++ : 0;
-    svc_queue_assign (svc, n->leader, &t, svc_make_tag ((uint32_t)nd, attempt, kind), attempt, kind,
-                  NULL);
+    svc_queue_assign (svc, n->leader, svc_node_job (svc), &t,
+                      svc_make_tag ((uint32_t)nd, attempt, kind), attempt, kind, NULL);
     if (kind == LAUNCH_PREP) {
         n->state = NODE_PREPARING;
         svc->preps_running++;
@@ -168,7 +207,7 @@ static void enable_node (service_t *svc, int nd, int on)
  * is never prepared. */
 void svc_maybe_prepare (service_t *svc)
 {
-    if (!svc->job->prep || svc->draining)
+    if (!svc_node_job (svc) || !svc_node_job (svc)->job->prep || svc->draining)
         return;
     size_t counts[6];
     sched_counts (svc->s, counts);
@@ -195,7 +234,10 @@ void svc_on_node_result (service_t *svc, const result_t *res, int wn)
     if (nd < 0 || nd >= svc->nnodes)
         return;
     node_t *n = &svc->nodes[nd];
-    const jobfile_prep_t *p = res->kind == LAUNCH_PREP ? svc->job->prep : svc->job->release;
+    svc_job_t *J = svc_node_job (svc);
+    if (!J)
+        return;
+    const jobfile_prep_t *p = res->kind == LAUNCH_PREP ? J->job->prep : J->job->release;
     journal_rec_t r;
     memset (&r, 0, sizeof (r));
     r.type = JREC_PREP;
@@ -209,7 +251,7 @@ void svc_on_node_result (service_t *svc, const result_t *res, int wn)
     r.reason = res->r.reason;
     r.start_time = res->r.start_time;
     r.end_time = res->r.end_time;
-    journal_append (svc->j, &r);
+    journal_append (J->j, &r);
     if (res->kind == LAUNCH_RELEASE) {
         n->released = 2;
         if (res->r.outcome != LAUNCH_SUCCEEDED && svc->opts->verbose >= 0)
@@ -416,7 +458,7 @@ int svc_alive_workers (service_t *svc)
 
 void svc_release_nodes (service_t *svc, buf_t *msg)
 {
-    if (!svc->job->release)
+    if (!svc_node_job (svc) || !svc_node_job (svc)->job->release)
         return;
     int any = 0;
     for (int nd = 0; nd < svc->nnodes; nd++)

@@ -327,6 +327,60 @@ static void check_assign (const assign_t *a, const jobfile_task_t *t, uint64_t t
         assert_int_equal (a->part_slots, t->slots);
     }
 }
+/* A JOB message: its number and the job's information, whole; refused
+ * when cut anywhere, of another version, or with bytes of another kind. */
+static void test_job_msg (void **state)
+{
+    (void)state;
+    jobfile_job_t job;
+    jobfile_prep_t prep, rel;
+    fill_job (&job, &prep, &rel, "/state/of/job");
+    buf_t b = { 0 };
+    assert_int_equal (job_msg_pack (42, &job, "/p/pool", 5, 2.5, &b), 0);
+    uint32_t num = 0;
+    jobinfo_t ji;
+    assert_int_equal (job_msg_unpack (b.data, b.len, &num, &ji), 0);
+    assert_int_equal (num, 42);
+    assert_string_equal (ji.job_id, "study");
+    assert_string_equal (ji.state, "/state/of/job");
+    assert_string_equal (ji.pool_dir, "/p/pool");
+    assert_int_equal (ji.nworkers, 5);
+    assert_true (ji.kill_grace == 2.5);
+    assert_int_equal (ji.has_prep, 1);
+    assert_string_equal (ji.prep_command, "prepare");
+    assert_env_equal (&ji.env, &job.env);
+    jobinfo_free (&ji);
+    /* The largest number travels as it is. */
+    buf_reset (&b);
+    assert_int_equal (job_msg_pack (UINT32_MAX, &job, NULL, 1, 0, &b), 0);
+    assert_int_equal (job_msg_unpack (b.data, b.len, &num, &ji), 0);
+    assert_true (num == UINT32_MAX);
+    assert_null (ji.pool_dir);
+    jobinfo_free (&ji);
+    for (size_t n = 0; n < b.len; n++) {
+        char *c = cut (b.data, n);
+        assert_int_equal (job_msg_unpack (c, n, &num, &ji), -1);
+        jobinfo_free (&ji);
+        free (c);
+    }
+    /* Another version, in the message's header or in the jobinfo's. */
+    uint32_t v = PROTO_VERSION + 1;
+    memcpy (b.data, &v, 4);
+    assert_int_equal (job_msg_unpack (b.data, b.len, &num, &ji), -1);
+    jobinfo_free (&ji);
+    v = PROTO_VERSION;
+    memcpy (b.data, &v, 4);
+    v = PROTO_VERSION + 1;
+    memcpy (b.data + 8, &v, 4);
+    assert_int_equal (job_msg_unpack (b.data, b.len, &num, &ji), -1);
+    jobinfo_free (&ji);
+    /* A bare jobinfo is not a JOB message. */
+    buf_reset (&b);
+    jobinfo_pack (&job, NULL, 1, 0, &b);
+    assert_int_equal (job_msg_unpack (b.data, b.len, &num, &ji), -1);
+    jobinfo_free (&ji);
+    buf_free (&b);
+}
 
 /* A batch of three attempts: a sweep task, a multi-instance part, and a
  * bare task with nothing but an id and an empty command. */
@@ -345,9 +399,9 @@ static void pack_batch (buf_t *b, jobfile_task_t *t, assign_mi_t *mi)
     mi->is_primary = 0;
     mi->part_slots = 4;
     proto_batch_begin (b);
-    assert_int_equal (assign_pack (&t[0], UINT64_MAX, 0, LAUNCH_TASK, NULL, b), 0);
-    assert_int_equal (assign_pack (&t[1], 1, INT_MAX, LAUNCH_COORD, mi, b), 0);
-    assert_int_equal (assign_pack (&t[2], 0, -1, LAUNCH_PREP, NULL, b), 0);
+    assert_int_equal (assign_pack (&t[0], 0, UINT64_MAX, 0, LAUNCH_TASK, NULL, b), 0);
+    assert_int_equal (assign_pack (&t[1], 7, 1, INT_MAX, LAUNCH_COORD, mi, b), 0);
+    assert_int_equal (assign_pack (&t[2], UINT32_MAX, 0, -1, LAUNCH_PREP, NULL, b), 0);
     proto_batch_end (b, 3);
 }
 
@@ -363,12 +417,15 @@ static void test_assign_roundtrip (void **state)
     assign_t a;
     assert_int_equal (assign_unpack (&u, &a), 0);
     check_assign (&a, &t[0], UINT64_MAX, 0, LAUNCH_TASK, NULL);
+    assert_int_equal (a.job, 0);
     assign_free (&a);
     assert_int_equal (assign_unpack (&u, &a), 0);
     check_assign (&a, &t[1], 1, INT_MAX, LAUNCH_COORD, &mi);
+    assert_int_equal (a.job, 7);
     assign_free (&a);
     assert_int_equal (assign_unpack (&u, &a), 0);
     check_assign (&a, &t[2], 0, -1, LAUNCH_PREP, NULL);
+    assert_true (a.job == UINT32_MAX);
     assign_free (&a);
     assign_free (NULL);
     assert_int_equal (u.left, 0);
@@ -397,12 +454,13 @@ static void test_assign_roundtrip (void **state)
     big.param_values = pv;
     proto_batch_begin (&b);
     for (int i = 0; i < 2; i++)
-        assign_pack (&big, (uint64_t)i, i, LAUNCH_TASK, NULL, &b);
+        assign_pack (&big, (uint32_t)i + 1, (uint64_t)i, i, LAUNCH_TASK, NULL, &b);
     proto_batch_end (&b, 2);
     assert_int_equal (proto_batch_read (&u, b.data, b.len), 2);
     for (int i = 0; i < 2; i++) {
         assert_int_equal (assign_unpack (&u, &a), 0);
         check_assign (&a, &big, (uint64_t)i, i, LAUNCH_TASK, NULL);
+        assert_int_equal (a.job, i + 1);
         assign_free (&a);
     }
     for (int i = 0; i < N; i++) {
@@ -1091,6 +1149,7 @@ int main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_jobinfo_roundtrip),
         cmocka_unit_test (test_jobinfo_truncated),
+        cmocka_unit_test (test_job_msg),
         cmocka_unit_test (test_hello),
         cmocka_unit_test (test_assign_roundtrip),
         cmocka_unit_test (test_assign_truncated),

@@ -1,0 +1,347 @@
+/* service_poolsvc.c: `mpibatch pool POOLDIR`: the service with no fixed
+ * job: jobs come by `submit`, each with its own records exactly as a run
+ * has them, and end on their own; the pool ends on shutdown, the
+ * deadline or its idle timeout. */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/names.h"
+#include "io/stage.h"
+#include "runtime/service/service_int.h"
+
+static void pool_say (service_t *svc, const char *fmt, const char *a, const char *b)
+{
+    if (svc->opts->verbose < 0)
+        return;
+    fprintf (stderr, "%smpibatch: ", svc_bar_nl (svc));
+    fprintf (stderr, fmt, a, b);
+    fputc ('\n', stderr);
+}
+
+static void pool_log (void *arg, const char *msg)
+{
+    pool_say (arg, "pool: %s%s", msg, "");
+}
+
+int service_open_pool (service_t *svc)
+{
+    run_opts_t *o = svc->opts;
+    char real[PATH_MAX];
+    mb_error_t err = { "" };
+    /* The pool's settings as a job file of its own: the job file's
+     * defaults, the sizing options, storage POOLDIR. */
+    if (stage_mkdirs (o->pool_dir) < 0 && errno != EEXIST) {
+        fprintf (stderr, "mpibatch: cannot create %s: %s\n", o->pool_dir, strerror (errno));
+        return 3;
+    }
+    if (!realpath (o->pool_dir, real)) {
+        fprintf (stderr, "mpibatch: %s: %s\n", o->pool_dir, strerror (errno));
+        return 3;
+    }
+    /* stage_mkdirs follows the umask: the pool directory is the owner's
+     * only (pooldir_open refuses one others may write to). */
+    struct stat sb;
+    if (lstat (real, &sb) == 0 && sb.st_uid == geteuid () && (sb.st_mode & 077))
+        chmod (real, 0700);
+    char text[2048], name[PATH_MAX + 16];
+    int n = snprintf (text, sizeof (text), "id = \"%s\";\nstorage = \"%s\";\n", o->pool_id,
+                      real);
+    if (o->slots_per_worker)
+        n += snprintf (text + n, sizeof (text) - (size_t)n, "slots_per_worker = %s%s%s;\n",
+                       strspn (o->slots_per_worker, "0123456789") == strlen (o->slots_per_worker)
+                           ? "" : "\"", o->slots_per_worker,
+                       strspn (o->slots_per_worker, "0123456789") == strlen (o->slots_per_worker)
+                           ? "" : "\"");
+    if (o->gpus_per_worker)
+        n += snprintf (text + n, sizeof (text) - (size_t)n, "gpus_per_worker = %s%s%s;\n",
+                       strspn (o->gpus_per_worker, "0123456789") == strlen (o->gpus_per_worker)
+                           ? "" : "\"", o->gpus_per_worker,
+                       strspn (o->gpus_per_worker, "0123456789") == strlen (o->gpus_per_worker)
+                           ? "" : "\"");
+    snprintf (text + n, sizeof (text) - (size_t)n, "fill = \"%s\";\ntasks = ();\n",
+              o->fill == JOB_FILL_PACK ? "pack" : "spread");
+    snprintf (name, sizeof (name), "%s/pool.cfg", real);
+    errlist_t *errs = errlist_create (10);
+    jobfile_opts_t jo = { .no_storage_check = 1 };
+    svc->pool_jf = errs ? jobfile_load_text (name, text, strlen (text), &jo, errs) : NULL;
+    if (!svc->pool_jf) {
+        /* Only the options can be wrong here. */
+        for (int k = 0; errs && k < errlist_kept (errs); k++)
+            fprintf (stderr, "mpibatch: pool options: %s\n", errlist_get (errs, k));
+        errlist_destroy (errs);
+        return 2;
+    }
+    errlist_destroy (errs);
+    if (!(svc->pool_dir = strdup (real))) {
+        fprintf (stderr, "mpibatch: out of memory\n");
+        return 3;
+    }
+    int resume = o->resume == RESUME_OK || o->resume == RESUME_FAILED;
+    svc->pd = pooldir_open (real, resume ? POOLDIR_RESUME : 0, pool_log, svc, &err);
+    if (!svc->pd) {
+        int bad = errno == EPERM || errno == EBUSY || errno == EEXIST || errno == EACCES;
+        if (errno == EEXIST)
+            fprintf (stderr, "mpibatch: %s (continue it with `mpibatch pool %s --resume`)\n",
+                     err.text, o->pool_dir);
+        else
+            fprintf (stderr, "mpibatch: %s\n", err.text);
+        return bad ? 2 : 3;
+    }
+    const char *end = getenv ("SLURM_JOB_END_TIME");
+    double until = o->deadline;
+    if (!until && end && atof (end) > 0)
+        until = atof (end);
+    svc->deadline = until > 0 ? until - svc_deadline_margin () : 0;
+    svc->tty = isatty (2);
+    return 0;
+}
+
+/* Does the job set what sizes the pool's workers? */
+static int sets_sizing (const jobfile_job_t *j)
+{
+    return j->slots_kind != JOB_SLOTS_CORES || j->gpus_per_worker != -1
+           || j->fill != JOB_FILL_SPREAD;
+}
+
+/* Make job J of jf (its file named `file`), open its records and give its
+ * tasks to the scheduler.  resume: RESUME_* for its records.  0, or -1
+ * with the reason (nothing of the job is left then). */
+static svc_job_t *job_create (service_t *svc, jobfile_t *jf, int resume, int priority,
+                              int open, const char *file, char *reason, size_t rlen)
+{
+    const jobfile_job_t *job = jobfile_job (jf);
+    for (int k = 0; k < svc->njobs; k++) {
+        const svc_job_t *o = svc->jobs[k];
+        if (!strcmp (o->job->id, job->id)) {
+            snprintf (reason, rlen, "a job '%s' is already in the pool", job->id);
+            jobfile_destroy (jf);
+            return NULL;
+        }
+        if (!strcmp (o->job->state, job->state)) {
+            snprintf (reason, rlen, "the state directory %s is job '%s''s in this pool",
+                      job->state, o->job->id);
+            jobfile_destroy (jf);
+            return NULL;
+        }
+    }
+    svc_job_t *J = svc_job_new (svc, jf, svc->njobs + 1, 1);
+    if (!J) {
+        snprintf (reason, rlen, "out of memory");
+        jobfile_destroy (jf);
+        return NULL;
+    }
+    J->priority = priority;
+    J->open = open;
+    J->submitted = J->started = mb_clock_real ();
+    if (svc_job_nodes (svc, J) < 0
+        || svc_job_records_open (svc, J, resume, file, reason, rlen) != 0) {
+        if (!reason[0])
+            snprintf (reason, rlen, "out of memory");
+        goto undo;
+    }
+    return J;
+undo:
+    svc->njobs--;
+    svc_job_free (J);
+    return NULL;
+}
+
+/* Give job J's first part (its job file) to the scheduler: the job, then
+ * its tasks with their prerequisites as global indices. */
+static int job_schedule (service_t *svc, svc_job_t *J, char *reason, size_t rlen)
+{
+    jobfile_t *jf = J->jf;
+    size_t n = jobfile_ntasks (jf);
+    uint32_t first = (uint32_t)svc->ntasks;
+    const uint32_t *off, *deps;
+    jobfile_deps (jf, &off, &deps);
+    sched_task_t *reqs = svc_sched_reqs (jf);
+    uint32_t *gdeps = calloc ((size_t)off[n] + 1, sizeof (*gdeps));
+    int rc = -1;
+    if (!reqs || !gdeps) {
+        snprintf (reason, rlen, "out of memory");
+        goto out;
+    }
+    for (uint32_t k = 0; k < off[n]; k++)
+        gdeps[k] = first + deps[k];
+    if ((J->sj = sched_job_add (svc->s, J->priority)) < 0) {
+        snprintf (reason, rlen, "cannot add the job to the scheduler: %s", strerror (errno));
+        goto out;
+    }
+    if (J->job->max_parallel_tasks > 0)
+        sched_job_set_max_running (svc->s, J->sj, J->job->max_parallel_tasks);
+    if (svc_parts_append (svc, J, jf) < 0) {
+        snprintf (reason, rlen, "out of memory");
+        goto out;
+    }
+    if (sched_add_tasks (svc->s, J->sj, n, reqs, off, gdeps, NULL) < 0) {
+        snprintf (reason, rlen, "cannot schedule the tasks: %s", strerror (errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    free (reqs);
+    free (gdeps);
+    return rc;
+}
+
+int svc_pool_submit (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *reason,
+                     size_t rlen)
+{
+    if (svc->shutdown || svc->draining) {
+        snprintf (reason, rlen, "the pool is shutting down: it takes no more jobs");
+        return -1;
+    }
+    errlist_t *errs = errlist_create (20);
+    jobfile_t *jf = errs ? pool_req_job (r, errs) : NULL;
+    if (!jf) {
+        size_t o = 0;
+        reason[0] = '\0';
+        for (int k = 0; errs && k < errlist_kept (errs) && o + 2 < rlen; k++)
+            o += (size_t)snprintf (reason + o, rlen - o, "%s%s", k ? "\n" : "",
+                                   errlist_get (errs, k));
+        if (!reason[0])
+            snprintf (reason, rlen, "cannot load the job: %s", strerror (errno));
+        errlist_destroy (errs);
+        return -1;
+    }
+    errlist_destroy (errs);
+    const jobfile_job_t *job = jobfile_job (jf);
+    int prio = r->has_priority ? r->priority : job->priority;
+    int sizing = sets_sizing (job);
+    reason[0] = '\0';
+    svc_job_t *J = job_create (svc, jf, RESUME_NONE, prio, job->open || r->open,
+                               r->file ? r->file : job->id, reason, rlen);
+    if (!J)
+        return -1;
+    if (svc_journal_run_start (svc, J) < 0 && !reason[0]) {
+        snprintf (reason, rlen, "cannot write the job's journal: %s", strerror (errno));
+        svc->njobs--;
+        svc_job_free (J);
+        return -1;
+    }
+    /* From here on the job is recorded: a failure below leaves it in
+     * the pool (a resume finds it), so it is accepted. */
+    if (job_schedule (svc, J, reason, rlen) < 0) {
+        fprintf (stderr, "mpibatch: job %s: %s\n", J->job->id, reason);
+        svc->fatal = 1;
+        return -1;
+    }
+    svc_fail_oversized (svc, svc_job_global (J, 0), J->ntasks);
+    svc_report_skips (svc);
+    svc->idle_since = 0;
+    ans->job = J->job->id;
+    ans->count = (int64_t)J->ntasks;
+    if (sizing)
+        ans->text = "slots_per_worker, gpus_per_worker and fill size the pool's workers: the "
+                    "pool's own are used, not the job's";
+    if (svc->opts->verbose >= 0) {
+        char what[64];
+        snprintf (what, sizeof (what), "%zu task%s", J->ntasks, J->ntasks == 1 ? "" : "s");
+        pool_say (svc, "job %s submitted: %s", J->job->id, what);
+    }
+    return 0;
+}
+
+int svc_pool_start (service_t *svc)
+{
+    if (svc->opts->resume == RESUME_NONE)
+        return 0;
+    fprintf (stderr, "mpibatch: pool --resume: not implemented yet: accepted.jnl is not "
+                     "replayed\n");
+    return -1;
+}
+
+/* Job J is over: its records and report, its summary. */
+static void job_over (service_t *svc, svc_job_t *J)
+{
+    svc_job_end (svc, J);
+    if (svc->opts->verbose >= 0 || J->status != 0)
+        svc_print_summary (svc, J);
+}
+
+int svc_pool_jobs (service_t *svc, double now, size_t held)
+{
+    (void)held;
+    int active = 0;
+    for (int k = 0; k < svc->njobs; k++) {
+        svc_job_t *J = svc->jobs[k];
+        if (J->ended)
+            continue;
+        if (svc->draining) {
+            active++;
+            continue;   /* they end interrupted with the pool */
+        }
+        size_t c[6];
+        sched_job_counts (svc->s, J->sj, c);
+        if (J->stop_on_failure && c[SCHED_RUNNING] == 0) {
+            /* Stopped (on_task_failure, an exit condition): what did not
+             * start is skipped and the job ends. */
+            sched_job_skip_remaining (svc->s, J->sj);
+            svc_report_skips (svc);
+            job_over (svc, J);
+            continue;
+        }
+        if (sched_job_finished (svc->s, J->sj) == 1 && !svc_job_open (svc, J)) {
+            job_over (svc, J);
+            continue;
+        }
+        active++;
+    }
+    /* Ready tasks no worker could ever hold fail with the reason. */
+    if (svc->nworkers > 0) {
+        uint32_t ut;
+        while (sched_unplaceable (svc->s, &ut) == 1 && sched_fail_ready (svc->s, ut) == 0) {
+            svc_task_end (svc, ut, SCHED_FAILED,
+                          "needs more slots, GPUs or memory than any worker has");
+            svc_report_skips (svc);
+        }
+    }
+    if (svc->draining)
+        return svc->running == 0;
+    if (active) {
+        svc->idle_since = 0;
+        return 0;
+    }
+    if (svc->shutdown)
+        return 1;
+    if (!svc->idle_since)
+        svc->idle_since = now;
+    if (svc->opts->idle_timeout > 0 && now - svc->idle_since >= svc->opts->idle_timeout) {
+        if (svc->opts->verbose >= 0) {
+            char d[32];
+            snprintf (d, sizeof (d), "%.0f s", svc->opts->idle_timeout);
+            pool_say (svc, "no active job for %s: the pool ends (--idle-timeout)%s", d, "");
+        }
+        return 1;
+    }
+    return 0;
+}
+
+int svc_pool_end (service_t *svc)
+{
+    int rc = svc->fatal ? 3 : svc->draining ? 4 : 0;
+    for (int k = 0; k < svc->njobs; k++)
+        if (!svc->jobs[k]->ended)
+            job_over (svc, svc->jobs[k]);
+    svc_pool_status (svc, svc->finished, "ended");
+    if (svc->opts->verbose >= 0)
+        fprintf (stderr, "%smpibatch: pool %s ended%s%s (%d job%s)\n", svc_bar_nl (svc),
+                 svc->opts->pool_id, svc->drain_reason ? ": " : "",
+                 svc->drain_reason ? svc->drain_reason : "", svc->njobs,
+                 svc->njobs == 1 ? "" : "s");
+    if (rc == 4 && svc->opts->verbose >= 0)
+        fprintf (stderr, "mpibatch: continue with: mpibatch pool %s --resume\n",
+                 svc->opts->pool_dir);
+    svc_pool_close (svc);
+    return rc;
+}
