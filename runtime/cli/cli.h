@@ -8,6 +8,8 @@
 #include "io/pooldir.h"
 
 int cmd_run (int argc, char **argv);
+/* cmd_pool_serve.c: the pool service (spec/pools.md). */
+int cmd_pool_serve (int argc, char **argv);
 int cmd_validate (int argc, char **argv);
 int cmd_status (int argc, char **argv);
 int cmd_report (int argc, char **argv);

@@ -274,7 +274,8 @@ static int wait_job (const char *dir, const char *state)
         if (run_view_load (&v, state, live, &err) == 0 && v.runs > 0 && v.ended && !live) {
             int st = v.end_status;
             run_view_free (&v);
-            return st == 0 ? 0 : st == 1 ? 1 : st == 2 ? 4 : 3;
+            /* 4: terminated by an exit condition, which `run` exits 1 for */
+            return st == 0 ? 0 : st == 1 || st == 4 ? 1 : st == 2 ? 4 : 3;
         }
         run_view_free (&v);
         if (!live && pooldir_probe (dir, why, sizeof (why)) == 0) {
@@ -396,6 +397,9 @@ int cmd_submit (int argc, char **argv)
         goto out;
     printf ("%s\n", ans.job ? ans.job : jobfile_job (jf)->id);
     fflush (stdout);
+    /* A note of the pool's (e.g. its workers' sizing is its own). */
+    if (ans.text && *ans.text)
+        fprintf (stderr, "mpibatch submit: %s\n", ans.text);
     if (wait)
         rc = wait_job (dir, jobfile_job (jf)->state);
 out:

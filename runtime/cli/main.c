@@ -12,6 +12,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "run", cmd_run, "run a job under mpirun (or alone on this node)" },
+    { "pool", cmd_pool_serve, "run a pool that takes jobs and tasks while it runs" },
     { "validate", cmd_validate, "check a job file and print its expanded tasks" },
     { "status", cmd_status, "show the state of a run from its journal" },
     { "report", cmd_report, "summarise a run from its HDF5 report" },

@@ -109,7 +109,8 @@ int rank_run (run_opts_t *o)
             fprintf (stderr, "mpibatch: out of memory\n");
             go = 3;
         }
-        else if ((go = service_open_state (svc, &err)) == 0
+        else if ((go = o->pool_dir ? service_open_pool (svc) : service_open_state (svc, &err))
+                     == 0
                  && service_jobinfo (svc, size > 1 ? size - 1 : 1, &info) < 0) {
             fprintf (stderr, "mpibatch: out of memory\n");
             go = 3;

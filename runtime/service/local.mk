@@ -6,4 +6,4 @@ mpibatch_SOURCES += runtime/service/service.h runtime/service/service_int.h \
 	runtime/service/service_out.c runtime/service/service_mi.c \
 	runtime/service/service_exit.c runtime/service/service_tasks.c \
 	runtime/service/service_pool.c runtime/service/service_job.c \
-	runtime/service/service_poolsvc.c
+	runtime/service/service_poolsvc.c runtime/service/service_prep.c

@@ -63,16 +63,28 @@ static void dispatch (service_t *svc)
             continue;
         }
         size_t local;
-        svc_queue_assign (svc, wn, svc_task_job (svc, a.task, &local), &t,
-                          svc_make_tag (a.task, attempt, LAUNCH_TASK), attempt, LAUNCH_TASK, NULL);
-        if (svc->last_started)
-            svc->last_started[a.task] = (uint16_t)attempt;
-        svc_attempt_start (svc, a.task, attempt, wn, now);
-        svc->running++;
+        svc_job_t *J = svc_task_job (svc, a.task, &local);
+        /* A pool's job is prepared on a node before its first task
+         * there. */
+        if (svc->pool_mode && (J->job->prep || J->job->release)
+            && svc_prep_gate (svc, J, a.task, attempt, wn))
+            continue;
+        svc_start_attempt (svc, J, &t, a.task, attempt, wn, now);
         if (svc->w[wn].batch.len > (1u << 20))
             svc_flush_batches (svc);
     }
     jobfile_task_clear (&t);
+}
+
+void svc_start_attempt (service_t *svc, svc_job_t *J, const jobfile_task_t *t, uint32_t task,
+                        int attempt, int wn, double now)
+{
+    svc_queue_assign (svc, wn, J, t, svc_make_tag (task, attempt, LAUNCH_TASK), attempt,
+                      LAUNCH_TASK, NULL);
+    if (svc->last_started)
+        svc->last_started[task] = (uint16_t)attempt;
+    svc_attempt_start (svc, task, attempt, wn, now);
+    svc->running++;
 }
 
 void svc_report_skips (service_t *svc)
@@ -177,6 +189,8 @@ void svc_start_drain (service_t *svc, const char *why)
     svc->draining = 1;
     svc->drain_reason = why;
     sched_hold (svc->s);
+    if (svc->pool_mode)
+        svc_prep_drop_held (svc);
     if (svc->opts->verbose >= 0)
         fprintf (stderr, "%smpibatch: %s: draining (running tasks are interrupted and will run "
                          "again on --resume)\n", svc_bar_nl (svc), why);
@@ -240,6 +254,9 @@ void svc_fail_oversized (service_t *svc, size_t first, size_t n)
             maxmem = svc->w[i].memory;
         unknown_mem |= svc->w[i].memory == 0;
     }
+    /* A pool with no worker yet (--serve-only) waits for some. */
+    if (svc->pool_mode && svc_alive_workers (svc) == 0)
+        return;
     char reason[200];
     for (size_t i = first; i < first + n && i < svc->ntasks; i++) {
         if (sched_state (svc->s, (uint32_t)i) >= SCHED_SUCCEEDED)
@@ -423,6 +440,8 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         }
         svc_fail_oversized (svc, 0, svc->ntasks);
     }
+    if (svc->pool_mode && svc_pool_start (svc) < 0)
+        goto shutdown;
     sched_start (svc->s);
     if (!svc->pool_mode && svc->jobs[0]->terminated) {
         /* --resume of a terminated job: nothing more runs. */
@@ -438,8 +457,6 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
             svc->deadline = d;
     }
     svc_print_start (svc);
-    if (svc->pool_mode && svc_pool_start (svc) < 0)
-        goto shutdown;
     if (svc->opts->accept_workers) {
         if (svc_join_start (svc, svc->pool_dir) < 0)
             goto shutdown;

@@ -88,6 +88,14 @@ struct pooldir;
 struct svc_join;
 struct svc_done;
 
+/* An attempt placed on worker wn that waits for its job's preparation
+ * on the worker's node (service_prep.c). */
+typedef struct {
+    uint32_t task;
+    int attempt;
+    int wn;
+} svc_held_t;
+
 /* One job of the service (a run has one; a pool one per submission):
  * its job file and settings, its records (journal, logs spool, report
  * in its own state directory, as a run's) and what was asked of it.  Its
@@ -121,6 +129,11 @@ typedef struct svc_job {
     uint8_t *node_released;/* per node: 0, 1 running, 2 done */
     int *node_prep_attempts;
     int nodes_cap;
+    uint8_t *node_used;    /* per node: the job placed a task there (its release runs there) */
+    svc_held_t *held;      /* attempts waiting for this job's preparation (pool) */
+    int nheld, held_cap;
+    int release_sent, releases_pending;
+    double release_started;
     uint8_t *told;         /* per worker: it has the job's JOB message (pool jobs) */
     int told_cap;
 } svc_job_t;
@@ -133,6 +146,7 @@ struct service {
     int pool_mode;         /* `mpibatch pool`: jobs come and go; else a run of jobs[0] */
     jobfile_t *pool_jf;    /* a pool's own settings (worker sizing), as a job file */
     double idle_since;     /* a pool: real time since which no job is active, 0 some is */
+    svc_job_t *pending;    /* a pool: the job of the submit being answered */
     int rank0_works;       /* singleton: rank 0 runs the tasks itself */
     worker_t *local;       /* the local worker in singleton mode */
     graph_t *g;
@@ -215,7 +229,27 @@ struct service {
     size_t nwhy, why_cap;
 };
 
+/* service_prep.c: a pool's preparation per job and node, release at a
+ * job's end.
+ *   svc_prep_gate     an attempt of J placed on worker wn: 1 when it waits
+ *                     for J's preparation on wn's node (started there if
+ *                     not yet; the attempt starts when it succeeds, goes
+ *                     back to the scheduler if it fails for good, and the
+ *                     node's workers are excluded for J), 0 to start now
+ *   svc_prep_result   a preparation's or release's result (pool)
+ *   svc_prep_drop_held  drain: the waiting attempts go back
+ *   svc_prep_release  J has ended: release on the nodes it ran on; 1 once
+ *                     they are done (or timed out), 0 while they run */
+int svc_prep_gate (service_t *svc, svc_job_t *J, uint32_t task, int attempt, int wn);
+void svc_prep_result (service_t *svc, const result_t *res, int wn);
+void svc_prep_drop_held (service_t *svc);
+int svc_prep_release (service_t *svc, svc_job_t *J, double now);
+
 /* service.c */
+/* Start attempt `attempt` of task (of job J, expanded in t) on worker wn:
+ * assignment, journal record, counters. */
+void svc_start_attempt (service_t *svc, svc_job_t *J, const jobfile_task_t *t, uint32_t task,
+                        int attempt, int wn, double now);
 /* Fail the tasks first..first+n-1 that no worker could ever hold. */
 void svc_fail_oversized (service_t *svc, size_t first, size_t n);
 /* Interrupt job J's running attempts (a pool's job terminated). */
@@ -386,13 +420,19 @@ int svc_parts_append (service_t *svc, svc_job_t *J, jobfile_t *part);
 void svc_parts_free (service_t *svc);
 
 /* service_poolsvc.c: `mpibatch pool`: jobs submitted while it runs. */
-/* Once the scheduler started: replay accepted.jnl on --resume.  0 or -1
- * (printed). */
+/* Before the scheduler starts: on --resume, make every job accepted.jnl
+ * holds again, with its tasks and their states.  0 or -1 (printed). */
 int svc_pool_start (service_t *svc);
-/* A submit request: 0 accepted (ans filled, the job made and scheduled),
- * -1 refused (reason). */
+/* A submit request: 0 to accept (ans filled; the job holds its state
+ * directory and waits in svc->pending), -1 refused (reason). */
 int svc_pool_submit (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *reason,
                      size_t rlen);
+/* After the answer to a submit: accepted (in accepted.jnl), the pending
+ * job gets its tasks scheduled and its RUN_START; not, it is dropped. */
+void svc_pool_submitted (service_t *svc, int accepted);
+/* Resume: replay job J's journal into the per-task arrays (attempts,
+ * final states), as `run --resume` does.  0 or -1 (err). */
+int svc_job_replay (service_t *svc, svc_job_t *J, const char *path, mb_error_t *err);
 /* Once a pass: end the jobs that are over (records, report, release),
  * fail what can never be placed; 1 when the pool itself must stop. */
 int svc_pool_jobs (service_t *svc, double now, size_t held);

@@ -55,6 +55,8 @@ void svc_job_free (svc_job_t *J)
     free (J->node_released);
     free (J->node_prep_attempts);
     free (J->told);
+    free (J->node_used);
+    free (J->held);
     jobfile_destroy (J->jf);
     free (J);
     errno = saved;
@@ -85,10 +87,15 @@ int svc_job_nodes (service_t *svc, svc_job_t *J)
     if (!a)
         return -1;
     J->node_prep_attempts = a;
+    uint8_t *u = realloc (J->node_used, (size_t)cap);
+    if (!u)
+        return -1;
+    J->node_used = u;
     for (int k = J->nodes_cap; k < cap; k++) {
         J->node_state[k] = J->job->prep ? NODE_NEW : NODE_READY;
         J->node_released[k] = 0;
         J->node_prep_attempts[k] = 0;
+        J->node_used[k] = 0;
     }
     J->nodes_cap = cap;
     return 0;

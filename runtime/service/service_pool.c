@@ -34,7 +34,10 @@ static void pool_log (void *arg, const char *msg)
 
 int svc_job_open (const service_t *svc, const svc_job_t *J)
 {
-    return J->open && !J->closed && !svc->shutdown && !J->ended;
+    /* A pool's job that stopped (on_task_failure, an exit condition)
+     * takes nothing more and ends once its running tasks have. */
+    return J->open && !J->closed && !svc->shutdown && !J->ended
+           && !(svc->pool_mode && J->stop_on_failure);
 }
 
 int svc_pool_open (service_t *svc)
@@ -315,10 +318,7 @@ void svc_pool_resume_cancels (service_t *svc, svc_job_t *J)
         if (prev == MB_STATE_CANCELLED)
             continue;   /* preset already, as a failure */
         /* Cancelled while it ran when the last run died: it ends now. */
-        if (svc->pool_mode)
-            sched_cancel (svc->s, g);
-        else
-            sched_preset (svc->s, g, SCHED_FAILED, 0);
+        sched_preset (svc->s, g, SCHED_FAILED, 0);
         svc_task_end (svc, g, MB_STATE_CANCELLED, "cancelled");
     }
 }
@@ -469,11 +469,14 @@ int svc_pool_serve (service_t *svc, double now)
         pool_answer_t ans = { 0 };
         char reason[4096] = "", prefix[64] = "";
         if (handle (svc, r, &ans, prefix, reason, sizeof (reason)) == 0) {
-            if (pooldir_accept (svc->pd, r, &ans, &err) < 0)
+            int acc = pooldir_accept (svc->pd, r, &ans, &err);
+            if (acc < 0)
                 /* What the job's journal holds stays the job's: a resume
                  * finds it there. */
                 pool_log (svc, err.text);
-            else if (r->op == POOL_OP_SHUTDOWN) {
+            if (r->op == POOL_OP_SUBMIT)
+                svc_pool_submitted (svc, acc == 0);
+            else if (acc == 0 && r->op == POOL_OP_SHUTDOWN) {
                 svc->shutdown = 1;
                 if (r->drain)
                     svc_start_drain (svc, "shutdown --drain");

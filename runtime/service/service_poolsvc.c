@@ -81,6 +81,15 @@ int service_open_pool (service_t *svc)
         return 2;
     }
     errlist_destroy (errs);
+    /* The per-task arrays grow with the jobs (svc_parts_append): their
+     * spare entry now. */
+    if (!(svc->ready_time = calloc (1, sizeof (double)))
+        || !(svc->last_started = calloc (1, sizeof (uint16_t)))
+        || !(svc->last_attempt = malloc (sizeof (int32_t)))) {
+        fprintf (stderr, "mpibatch: out of memory\n");
+        return 3;
+    }
+    svc->last_attempt[0] = -1;
     if (!(svc->pool_dir = strdup (real))) {
         fprintf (stderr, "mpibatch: out of memory\n");
         return 3;
@@ -219,46 +228,157 @@ int svc_pool_submit (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *re
     int prio = r->has_priority ? r->priority : job->priority;
     int sizing = sets_sizing (job);
     reason[0] = '\0';
+    /* Its state directory is taken (the journal's lock) now; the job is
+     * made once accepted.jnl holds the request (svc_pool_submitted). */
     svc_job_t *J = job_create (svc, jf, RESUME_NONE, prio, job->open || r->open,
                                r->file ? r->file : job->id, reason, rlen);
     if (!J)
         return -1;
-    if (svc_journal_run_start (svc, J) < 0 && !reason[0]) {
-        snprintf (reason, rlen, "cannot write the job's journal: %s", strerror (errno));
+    svc->pending = J;
+    ans->job = J->job->id;
+    ans->count = (int64_t)jobfile_ntasks (J->jf);
+    if (sizing)
+        ans->text = "slots_per_worker, gpus_per_worker and fill size the pool's workers: the "
+                    "pool's own are used, not the job's";
+    return 0;
+}
+
+void svc_pool_submitted (service_t *svc, int accepted)
+{
+    svc_job_t *J = svc->pending;
+    char reason[512] = "";
+    svc->pending = NULL;
+    if (!J)
+        return;
+    if (!accepted) {
+        /* Not recorded, so not the pool's: it was the last one made. */
         svc->njobs--;
         svc_job_free (J);
-        return -1;
+        return;
     }
-    /* From here on the job is recorded: a failure below leaves it in
-     * the pool (a resume finds it), so it is accepted. */
-    if (job_schedule (svc, J, reason, rlen) < 0) {
-        fprintf (stderr, "mpibatch: job %s: %s\n", J->job->id, reason);
-        svc->fatal = 1;
-        return -1;
+    if (job_schedule (svc, J, reason, sizeof (reason)) < 0
+        || svc_journal_run_start (svc, J) < 0) {
+        fprintf (stderr, "mpibatch: job %s: %s\n", J->job->id,
+                 reason[0] ? reason : strerror (errno));
+        svc->fatal = 1;   /* accepted and not kept: the pool stops, resumable */
+        return;
     }
     svc_fail_oversized (svc, svc_job_global (J, 0), J->ntasks);
     svc_report_skips (svc);
     svc->idle_since = 0;
-    ans->job = J->job->id;
-    ans->count = (int64_t)J->ntasks;
-    if (sizing)
-        ans->text = "slots_per_worker, gpus_per_worker and fill size the pool's workers: the "
-                    "pool's own are used, not the job's";
     if (svc->opts->verbose >= 0) {
         char what[64];
         snprintf (what, sizeof (what), "%zu task%s", J->ntasks, J->ntasks == 1 ? "" : "s");
         pool_say (svc, "job %s submitted: %s", J->job->id, what);
     }
-    return 0;
+}
+
+/* --resume: one accepted request of the earlier pool.  Submissions make
+ * their job again: its job file from the request, its added tasks and
+ * what was asked of it from its own journal, its tasks' states as `run
+ * --resume` finds them.  Before the scheduler starts. */
+static int resume_cb (void *arg, const pool_req_t *r)
+{
+    service_t *svc = arg;
+    char reason[4096] = "", path[4200];
+    if (r->op != POOL_OP_SUBMIT)
+        return 0;   /* the jobs' journals hold the rest */
+    errlist_t *errs = errlist_create (20);
+    jobfile_t *jf = errs ? pool_req_job (r, errs) : NULL;
+    if (!jf) {
+        fprintf (stderr, "mpibatch: pool --resume: job %s cannot be loaded again: %s\n",
+                 r->job ? r->job : "?", errs && errlist_kept (errs) ? errlist_get (errs, 0)
+                                                                    : strerror (errno));
+        errlist_destroy (errs);
+        return 0;
+    }
+    errlist_destroy (errs);
+    const jobfile_job_t *job = jobfile_job (jf);
+    int prio = r->has_priority ? r->priority : job->priority;
+    svc_job_t *J = job_create (svc, jf, RESUME_OK, prio, job->open || r->open,
+                               r->file ? r->file : job->id, reason, sizeof (reason));
+    if (!J) {
+        fprintf (stderr, "mpibatch: pool --resume: %s\n", reason);
+        return 0;
+    }
+    snprintf (path, sizeof (path), "%s/journal", J->job->state);
+    uint32_t g0 = (uint32_t)svc->ntasks;
+    size_t n0 = jobfile_ntasks (jf);
+    const uint32_t *off0, *deps0;
+    jobfile_deps (jf, &off0, &deps0);
+    if (svc_parts_append (svc, J, jf) < 0 || svc_pool_replay (svc, J, path) < 0)
+        return -1;
+    /* Every task of the job: the job file's (prerequisites made global)
+     * and the added ones (svc_pool_replay made theirs global). */
+    size_t n = J->ntasks, nd0 = off0[n0], ndx = svc->xn ? svc->xoff[svc->xn] : 0;
+    sched_task_t *reqs = calloc (n + 1, sizeof (*reqs));
+    uint32_t *off = calloc (n + 1, sizeof (*off));
+    uint32_t *deps = calloc (nd0 + ndx + 1, sizeof (*deps));
+    int rc = -1;
+    if (!reqs || !off || !deps)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        jobfile_reqs_t q;
+        svc_task_reqs (svc, g0 + i, &q);
+        reqs[i] = (sched_task_t){ q.slots, q.gpus, q.memory, q.priority, q.max_retries,
+                                  q.max_requeues, q.on_failure, q.instances,
+                                  q.time_request > 0 ? q.time_request : 0 };
+    }
+    for (size_t i = 0; i <= n0; i++)
+        off[i] = off0[i];
+    for (uint32_t k = 0; k < nd0; k++)
+        deps[k] = g0 + deps0[k];
+    for (size_t i = 1; i <= svc->xn && n0 + i <= n; i++)
+        off[n0 + i] = (uint32_t)nd0 + svc->xoff[i];
+    if (ndx)
+        memcpy (deps + nd0, svc->xdeps, ndx * sizeof (*deps));
+    if ((J->sj = sched_job_add (svc->s, J->priority)) < 0
+        || (J->job->max_parallel_tasks > 0
+            && sched_job_set_max_running (svc->s, J->sj, J->job->max_parallel_tasks) < 0)
+        || sched_add_tasks (svc->s, J->sj, n, reqs, off, deps, NULL) < 0)
+        goto out;
+    mb_error_t err = { "" };
+    if (svc_job_replay (svc, J, path, &err) < 0) {
+        fprintf (stderr, "mpibatch: %s: %s\n", path, err.text);
+        goto out;
+    }
+    if (svc_journal_run_start (svc, J) < 0)
+        goto out;
+    if (J->terminated) {
+        /* A terminated job stays so: nothing more of it runs. */
+        sched_job_skip_remaining (svc->s, J->sj);
+        J->stop_on_failure = 1;
+    }
+    rc = 0;
+out:
+    if (rc < 0)
+        fprintf (stderr, "mpibatch: pool --resume: job %s: %s\n", J->job->id, strerror (errno));
+    free (svc->xoff);
+    free (svc->xdeps);
+    svc->xoff = svc->xdeps = NULL;
+    svc->xn = 0;
+    free (reqs);
+    free (off);
+    free (deps);
+    return rc;
 }
 
 int svc_pool_start (service_t *svc)
 {
     if (svc->opts->resume == RESUME_NONE)
         return 0;
-    fprintf (stderr, "mpibatch: pool --resume: not implemented yet: accepted.jnl is not "
-                     "replayed\n");
-    return -1;
+    mb_error_t err = { "" };
+    int rc = pooldir_replay (svc->pd, resume_cb, svc, &err);
+    if (rc < 0)
+        fprintf (stderr, "mpibatch: pool --resume: %s\n", err.text);
+    else if (rc)
+        fprintf (stderr, "mpibatch: pool --resume: cannot restore the jobs\n");
+    else if (svc->opts->verbose >= 0) {
+        char n[32];
+        snprintf (n, sizeof (n), "%d", svc->njobs);
+        pool_say (svc, "resuming: %s job%s restored", n, svc->njobs == 1 ? "" : "s");
+    }
+    return rc ? -1 : 0;
 }
 
 /* Job J is over: its records and report, its summary. */
@@ -267,6 +387,13 @@ static void job_over (service_t *svc, svc_job_t *J)
     svc_job_end (svc, J);
     if (svc->opts->verbose >= 0 || J->status != 0)
         svc_print_summary (svc, J);
+    /* Its state directory is free again (its lock goes with the
+     * journal): `submit --wait` and `status` see the run ended. */
+    journal_close (J->j);
+    J->j = NULL;
+    if (J->spool_fd >= 0)
+        close (J->spool_fd);
+    J->spool_fd = -1;
 }
 
 int svc_pool_jobs (service_t *svc, double now, size_t held)
@@ -288,11 +415,13 @@ int svc_pool_jobs (service_t *svc, double now, size_t held)
              * start is skipped and the job ends. */
             sched_job_skip_remaining (svc->s, J->sj);
             svc_report_skips (svc);
-            job_over (svc, J);
-            continue;
         }
         if (sched_job_finished (svc->s, J->sj) == 1 && !svc_job_open (svc, J)) {
-            job_over (svc, J);
+            /* Its release runs first, on every node it ran on. */
+            if (svc_prep_release (svc, J, now))
+                job_over (svc, J);
+            else
+                active++;
             continue;
         }
         active++;
@@ -301,8 +430,12 @@ int svc_pool_jobs (service_t *svc, double now, size_t held)
     if (svc->nworkers > 0) {
         uint32_t ut;
         while (sched_unplaceable (svc->s, &ut) == 1 && sched_fail_ready (svc->s, ut) == 0) {
+            size_t l;
+            svc_job_t *J = svc_task_job (svc, ut, &l);
             svc_task_end (svc, ut, SCHED_FAILED,
-                          "needs more slots, GPUs or memory than any worker has");
+                          sched_job_workers (svc->s, J->sj) == 0
+                              ? "its job's preparation failed on every node it could use"
+                              : "needs more slots, GPUs or memory than any worker has");
             svc_report_skips (svc);
         }
     }

@@ -177,7 +177,7 @@ static int replay_cb (const journal_rec_t *r, void *arg)
 
 /* Replay job J's journal into the per-task arrays (global indices; made
  * now for every task when they do not exist yet). */
-static int replay (service_t *svc, svc_job_t *J, const char *path, mb_error_t *err)
+int svc_job_replay (service_t *svc, svc_job_t *J, const char *path, mb_error_t *err)
 {
     replay_t rp = { svc, J, NULL, NULL, NULL };
     size_t n = svc->ntasks;
@@ -420,7 +420,7 @@ int service_open_state (service_t *svc, mb_error_t *err)
     }
     if (o->resume == RESUME_OK || o->resume == RESUME_FAILED) {
         snprintf (path, sizeof (path), "%s/journal", state);
-        if (replay (svc, J, path, err) < 0) {
+        if (svc_job_replay (svc, J, path, err) < 0) {
             fprintf (stderr, "%s: cannot read the journal: %s\n", path, err->text);
             return 3;
         }
@@ -553,7 +553,7 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
     r.slots = rq.slots;
     r.ready_time = ready;
     r.start_time = now;
-    return journal_append (J->j, &r);
+    return J->j ? journal_append (J->j, &r) : 0;
 }
 
 attempt_t *svc_attempt_end (service_t *svc, const result_t *res, int wnum)
@@ -597,7 +597,8 @@ attempt_t *svc_attempt_end_rule (service_t *svc, const result_t *res, int wnum,
     r.log_cut = l->log_cut;
     r.rule = rule;
     r.decision = decision;
-    journal_append (J->j, &r);
+    if (J->j)   /* NULL once a pool's job has ended */
+        journal_append (J->j, &r);
 
     attempt_t *a = new_attempt (svc);
     if (!a)
@@ -651,7 +652,8 @@ void svc_task_end_rule (service_t *svc, uint32_t task, int state, const char *re
     r.job_action = job_action;
     if (state == SCHED_SUCCEEDED)
         r.task_digest = svc_task_digest (svc, task);
-    journal_append (J->j, &r);
+    if (J->j)
+        journal_append (J->j, &r);
     if (state != SCHED_SUCCEEDED && svc->last_attempt[task] < 0)
         remember_why (svc, task, reason);
 }

@@ -230,6 +230,10 @@ void svc_maybe_prepare (service_t *svc)
 
 void svc_on_node_result (service_t *svc, const result_t *res, int wn)
 {
+    if (svc->pool_mode) {
+        svc_prep_result (svc, res, wn);
+        return;
+    }
     int nd = (int)res->task;
     if (nd < 0 || nd >= svc->nnodes)
         return;

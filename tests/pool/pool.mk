@@ -1,13 +1,17 @@
 ## tests/pool: the pool service (spec/pools.md) under real mpirun: a run
 ## serving its pool directory (add, close, priority, shutdown), open jobs,
-## tasks that add to their own job, resume of added tasks after kill -9.
+## tasks that add to their own job, resume of added tasks after kill -9;
+## `mpibatch pool POOLDIR` with several jobs, their preparation and release.
 pool_tests = \
 	tests/pool/run_open.sh \
 	tests/pool/run_resume.sh \
 	tests/pool/adaptive.sh \
 	tests/pool/run_cancel.sh \
 	tests/pool/run_torn.sh \
-	tests/pool/run_idle.sh
+	tests/pool/run_idle.sh \
+	tests/pool/pool_basic.sh \
+	tests/pool/pool_prep.sh \
+	tests/pool/pool_resume.sh
 ## Issue 16's acceptance tests ("Checked by"), against `mpibatch pool`
 ## under real mpirun; they skip (77) only while `mpibatch pool --help`
 ## fails (accept_nopool.sh never skips).  Each runs under with-timeout's
