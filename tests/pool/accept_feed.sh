@@ -5,7 +5,7 @@
 #    B (--priority 5) and C (0) are submitted in that order, then C is
 #    raised to 10 with `priority`; once the blocker ends their tasks start
 #    C, C, B, B, A, A (from the tasks' own start records), and the jobs'
-#    "started" times in the pool's status say the same;
+#    own records (their journals, through their reports) say the same;
 #  - `add --lines POOLDIR JOB -` from a slow producer: 3 batches with a
 #    pause between them; the first batch's tasks have run before the
 #    producer writes the last (so they went in batches, not at the end);
@@ -61,8 +61,11 @@ for j in blocker A B C; do
 done
 check_eq "start order: C raised above B, B above A" \
     "$(awk '{ print $1 }' "$tmp/order" | tr '\n' ' ')" "C C B B A A "
-check_eq "pool status: jobs started C, then B, then A" \
-    "$(pool_json "$P" "jobs['C']['started'] <= jobs['B']['started'] <= jobs['A']['started']")" True
+# The same from each job's own records (its journal, through its report):
+# the first attempt of C started before B's first, B's before A's.
+first () { report_py "$tmp/jobs/$1/report.h5" 'print("%.6f" % min(a["start_time"] for a in f["attempts"]))'; }
+check_eq "the jobs' records: first starts C < B < A" \
+    "$(awk -v c="$(first C)" -v b="$(first B)" -v a="$(first A)" 'BEGIN { print (c < b && b < a) ? "yes" : c " " b " " a }')" yes
 # Each job's own records, where a run's would be.
 req status "$P" B --json
 check_status "status POOLDIR B --json" 0

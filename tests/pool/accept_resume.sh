@@ -3,8 +3,8 @@
 # of submissions and adds, then `mpibatch pool POOLDIR --resume`.
 # A pool under `mpirun -n 3` runs an open job "feed"; a burst sends, one
 # after the other, submit of job b<k> (4 tasks) and add of 3 tasks to feed,
-# for k = 1..12; after k = 5 the test kills mpirun with SIGKILL while the
-# burst goes on (later requests meet a dying pool or none: exit 3).  Every
+# for k = 1, 2, ...; after k = 5 the test kills mpirun with SIGKILL while the
+# burst goes on until requests find no pool (exit 3: up to 40 rounds).  Every
 # request that was answered (exit 0) is "acknowledged".  The pool is
 # started again with --resume, feed is closed, the pool shut down.  Then:
 # every acknowledged job and added task is there and succeeded exactly
@@ -21,7 +21,7 @@ mb_init accept_resume
 trap 'acc_cleanup; mb_cleanup' EXIT
 cd "$tmp" || die "cd"
 P=$tmp/pool
-NJOBS=12
+NJOBS=40
 
 # tasks PREFIX N: the tasks of torture-lib.sh's tor_job (each attempt
 # writes "ID ATTEMPT" to mine.txt, published to results/ID.txt on
@@ -77,6 +77,9 @@ check_status "submit feed" 0
         echo "add f$k $rc" >>"$tmp/burst"
         [ $rc -eq 0 ] && echo "f$k" >>"$tmp/acked"
         [ $k -eq 5 ] && touch "$tmp/killnow"
+        # Go on until the pool is really gone (its rank 0 may serve a
+        # little while after mpirun died): three requests found no pool.
+        [ "$(grep -c ' 3$' "$tmp/burst")" -ge 3 ] && break
         k=$((k + 1))
     done
 ) &
@@ -96,6 +99,8 @@ check "the first 5 adds were acknowledged" \
     test "$(grep -c '^f[1-5]$' "$tmp/acked")" -eq 5
 check "every request either was answered or found no pool (0 or 3)" \
     sh -c "! grep -v -e ' 0\$' -e ' 3\$' '$tmp/burst'"
+check "the burst outlived the pool (requests that found none)" \
+    test "$(grep -c ' 3$' "$tmp/burst")" -ge 1
 before=$(cat "$tmp"/st/*/counter 2>/dev/null | wc -l)
 echo "# $(wc -l <"$tmp/acked") requests acknowledged; $before tasks ended before the kill"
 
