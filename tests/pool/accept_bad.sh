@@ -44,10 +44,9 @@ printf 'tasks = ( { id = "w"; command = "echo again >>%s/ran"; } );\n' "$tmp" >d
 printf 'tasks = ( { id = "d1";\n  depends_on = [ "nosuch" ]; command = "true"; } );\n' >dep.cfg
 
 # The hand-written requests (io/pooldir.h's format).
-n=0
 put () {
-    n=$((n + 1))
-    name=$(date +%s.%N)-h-$$-$n.req
+    echo >>"$tmp/.nput"
+    name=$(date +%s.%N)-h-$$-$(wc -l <"$tmp/.nput").req
     mv "$1" "$P/requests/$name"
     echo "$name"
 }
@@ -61,12 +60,15 @@ printf 'garbage\001\002\377\n' >"$tmp/r.garbage"
 { printf 'mpibatch-request 1\nop add\njob '; head -c 2000000 /dev/zero | tr '\0' a; printf '\nend\n'; } >"$tmp/r.long"
 
 # Everything at once.
+senders=""
 for i in 1 2 3; do
     (timeout -k 5 60 "$MPIBATCH" add "$P" E "good$i.cfg" >"$tmp/good$i.out" 2>"$tmp/good$i.err" </dev/null
      echo $? >"$tmp/good$i.st") &
+    senders="$senders $!"
 done
 (timeout -k 5 60 "$MPIBATCH" submit "$P" G.cfg >"$tmp/G.out" 2>"$tmp/G.err" </dev/null
  echo $? >"$tmp/G.st") &
+senders="$senders $!"
 for r in syntax torn garbage empty long; do
     eval "r_$r=\$(put \"\$tmp/r.\$r\")"
 done
@@ -75,7 +77,7 @@ check_status "add of a fragment with an error (the client)" 2
 check "its FILE:LINE" grep -q "^$tmp/bad.cfg:2: " "$tmp/err"
 req submit "$P" broken.cfg
 check_status "submit of a job file with an error (the client)" 2
-check "its FILE:LINE" grep -q "^$tmp/broken.cfg:5: " "$tmp/err"
+check "its FILE:LINE (as named)" grep -q "^broken.cfg:5: " "$tmp/err"
 req add "$P" E dup.cfg
 check_status "add of a task id already in the job" 2
 check "the pool's reason" grep -q "task 'w' is already in job 'E'" "$tmp/err"
@@ -88,7 +90,8 @@ check "the reason" grep -q "nosuch" "$tmp/err"
 req submit "$P" E.cfg
 check_status "submit of a job id already in the pool" 2
 check "the reason names the job" grep -Eq "'E'|job E\b|\"E\"" "$tmp/err"
-wait
+# shellcheck disable=SC2086
+wait $senders
 
 for i in 1 2 3; do
     check_eq "good add $i accepted" "$(cat "$tmp/good$i.st")" 0
@@ -105,8 +108,8 @@ for r in torn garbage empty long; do
     check "$r request: refused" grep -q "^status refused" "$tmp/a.$r"
     check "$r request: the reason names it and its line" grep -q "^text $name:[0-9]*: " "$tmp/a.$r"
     check "$r request: gone from requests/" test ! -e "$P/requests/$name"
+    check "$r request: the pool's log has its refusal" grep -q "$name.*refused" "$tmp/pool.err"
 done
-check "the pool's log has each refusal" test "$(grep -c 'refused' "$tmp/pool.err")" -ge 5
 
 # The pool is unharmed.
 t0=$(date +%s.%N)
