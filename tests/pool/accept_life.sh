@@ -8,7 +8,9 @@
 #  - `shutdown` (no drain) refuses new submissions (exit 2, the reason)
 #    and the pool exits 0 once its running job has ended;
 #  - --idle-timeout: a pool does not end while a job runs, and ends by
-#    itself (exit 0) about that long after its last job ended.
+#    itself (exit 0) about that long after its last job ended;
+#  - with MPIBATCH_POOL_INOTIFY=0 a pool finds requests by polling alone:
+#    each answered within about a second (1.6 s), on average not at once.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/torture/torture-lib.sh"
 . "$top_srcdir/tests/pool/accept-lib.sh"
@@ -106,4 +108,35 @@ check_range "it ended about 6 s after its last job (s)" \
     "$(echo "$t_end - $(cat "$tmp/i.end" 2>/dev/null || echo 0)" | bc)" 5.5 14
 check_eq "I succeeded" "$(job_state "$Q" I)" succeeded
 check "nothing of the idle pool survives" tor_gone 20
+# A pool that finds requests by polling only (MPIBATCH_POOL_INOTIFY=0, as
+# for requests written on other nodes of a shared filesystem): each answered
+# within about a second, and not at once (the scan comes once a second).
+Q=$tmp/poll
+MPIBATCH_POOL_INOTIFY=0
+export MPIBATCH_POOL_INOTIFY
+acc_start 2 "$Q"
+unset MPIBATCH_POOL_INOTIFY
+check "the polling pool starts" acc_up "$Q"
+job Z <<CFG
+open = true;
+tasks = ( );
+CFG
+req submit "$Q" Z.cfg
+check_status "submit Z to the polling pool" 0
+: >"$tmp/poll.s"
+for i in 1 2 3 4; do
+    sleep 0.$((i * 2 + 1))
+    t0=$(date +%s.%N)
+    req priority "$Q" Z "$i"
+    t1=$(date +%s.%N)
+    check_status "priority $i (polling)" 0
+    echo "$t1 - $t0" | bc >>"$tmp/poll.s"
+done
+check_range "the slowest answer by polling (s)" "$(sort -n "$tmp/poll.s" | tail -n 1)" 0 1.6
+check_range "the mean answer by polling (s)" "$(awk '{ t += $1 } END { printf "%.3f", t / NR }' "$tmp/poll.s")" 0.1 1.6
+req shutdown "$Q"
+check_status "shutdown of the polling pool" 0
+acc_end 30
+check_status "the polling pool after shutdown" 0
+check "nothing of the polling pool survives" tor_gone 20
 mb_finish
