@@ -149,8 +149,10 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
                 if (svc->w[i].alive)
                     svc_send_ctrl (svc, i, CTRL_INTERRUPT, 0);
         }
-        else
+        else {
+            sched_job_hold (svc->s, J->sj);
             svc_job_interrupt (svc, J);
+        }
     }
     if (((st == SCHED_FAILED && J->job->on_task_failure == JOB_ON_FAILURE_STOP)
          || v.job == EXIT_JOB_STOP) && !J->stop_on_failure) {
@@ -323,7 +325,7 @@ static const char *end_state (service_t *svc, svc_job_t *J, int *rc)
         *rc = 1;
         return "terminated";
     }
-    if (svc->draining) {
+    if (svc->draining || J->drained) {
         *rc = 4;
         return "interrupted";
     }
@@ -550,8 +552,12 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
          * Alone, the launcher's descriptor wakes us: sleep longer. */
         /* Under mpirun the pool directory's inotify descriptor wakes us
          * for a request at once. */
-        run_pace (&pace, svc_poll_messages (svc, &msg),
-                  svc->local ? worker_fd (svc->local) : svc->pd ? pooldir_fd (svc->pd) : -1,
+        /* A pool alone with nothing running waits on its directory, so a
+         * submission wakes it at once. */
+        int fd = svc->pd ? pooldir_fd (svc->pd) : -1;
+        if (svc->local && !(svc->pool_mode && svc->running == 0))
+            fd = worker_fd (svc->local);
+        run_pace (&pace, svc_poll_messages (svc, &msg), fd,
                   svc_pace_cap (svc, nranks > 1 || svc->join ? 20000 : 250000));
     }
     svc_release_nodes (svc, &msg);

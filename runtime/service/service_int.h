@@ -119,6 +119,7 @@ typedef struct svc_job {
     int stop_on_failure;   /* on_task_failure = stop (or an exit condition) stopped it */
     int terminated;        /* a rule with job = "terminate" ended the job */
     char *terminated_by;   /* "task ID, RULE" */
+    int drained;           /* a pool's job past its max_wall_clock: interrupted */
     int ended;             /* its end is recorded (journal, report) */
     int status;            /* its exit code as a run's (0, 1, 3, 4) once ended */
     const char *end_state; /* succeeded, failed, ... once ended (static) */

@@ -32,14 +32,47 @@ static void pool_log (void *arg, const char *msg)
     pool_say (arg, "pool: %s%s", msg, "");
 }
 
+/* One setting of the pool's own job file: a number as it is, anything
+ * else as a string (quotes and backslashes escaped).  NULL: none. */
+static void put_setting (buf_t *b, const char *key, const char *value)
+{
+    if (!value)
+        return;
+    if (*value && strspn (value, "0123456789") == strlen (value)) {
+        buf_printf (b, "%s = %s;\n", key, value);
+        return;
+    }
+    buf_printf (b, "%s = \"", key);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            buf_add (b, "\\", 1);
+        buf_add (b, p, 1);
+    }
+    buf_adds (b, "\";\n");
+}
+
 int service_open_pool (service_t *svc)
 {
     run_opts_t *o = svc->opts;
     char real[PATH_MAX];
     mb_error_t err = { "" };
-    /* The pool's settings as a job file of its own: the job file's
-     * defaults, the sizing options, storage POOLDIR. */
-    if (stage_mkdirs (o->pool_dir) < 0 && errno != EEXIST) {
+    /* Its parents as usual, POOLDIR itself the owner's only; one that
+     * exists keeps its mode (pooldir_open refuses one others may write). */
+    char parent[PATH_MAX];
+    snprintf (parent, sizeof (parent), "%s", o->pool_dir);
+    char *slash = strrchr (parent, '/');
+    while (slash && slash > parent && slash[1] == '\0') {   /* trailing slashes */
+        *slash = '\0';
+        slash = strrchr (parent, '/');
+    }
+    if (slash && slash > parent) {
+        *slash = '\0';
+        if (stage_mkdirs (parent) < 0) {
+            fprintf (stderr, "mpibatch: cannot create %s: %s\n", parent, strerror (errno));
+            return 3;
+        }
+    }
+    if (mkdir (o->pool_dir, 0700) < 0 && errno != EEXIST) {
         fprintf (stderr, "mpibatch: cannot create %s: %s\n", o->pool_dir, strerror (errno));
         return 3;
     }
@@ -47,36 +80,28 @@ int service_open_pool (service_t *svc)
         fprintf (stderr, "mpibatch: %s: %s\n", o->pool_dir, strerror (errno));
         return 3;
     }
-    /* stage_mkdirs follows the umask: the pool directory is the owner's
-     * only (pooldir_open refuses one others may write to). */
-    struct stat sb;
-    if (lstat (real, &sb) == 0 && sb.st_uid == geteuid () && (sb.st_mode & 077))
-        chmod (real, 0700);
-    char text[2048], name[PATH_MAX + 16];
-    int n = snprintf (text, sizeof (text), "id = \"%s\";\nstorage = \"%s\";\n", o->pool_id,
-                      real);
-    if (o->slots_per_worker)
-        n += snprintf (text + n, sizeof (text) - (size_t)n, "slots_per_worker = %s%s%s;\n",
-                       strspn (o->slots_per_worker, "0123456789") == strlen (o->slots_per_worker)
-                           ? "" : "\"", o->slots_per_worker,
-                       strspn (o->slots_per_worker, "0123456789") == strlen (o->slots_per_worker)
-                           ? "" : "\"");
-    if (o->gpus_per_worker)
-        n += snprintf (text + n, sizeof (text) - (size_t)n, "gpus_per_worker = %s%s%s;\n",
-                       strspn (o->gpus_per_worker, "0123456789") == strlen (o->gpus_per_worker)
-                           ? "" : "\"", o->gpus_per_worker,
-                       strspn (o->gpus_per_worker, "0123456789") == strlen (o->gpus_per_worker)
-                           ? "" : "\"");
-    snprintf (text + n, sizeof (text) - (size_t)n, "fill = \"%s\";\ntasks = ();\n",
-              o->fill == JOB_FILL_PACK ? "pack" : "spread");
+    /* The pool's settings as a job file of its own: the job file's
+     * defaults, the sizing options, storage POOLDIR. */
+    buf_t text = { 0 };
+    char name[PATH_MAX + 16];
+    put_setting (&text, "id", o->pool_id);
+    put_setting (&text, "storage", real);
+    put_setting (&text, "slots_per_worker", o->slots_per_worker);
+    put_setting (&text, "gpus_per_worker", o->gpus_per_worker);
+    put_setting (&text, "fill", o->fill == JOB_FILL_PACK ? "pack" : "spread");
+    buf_adds (&text, "tasks = ();\n");
     snprintf (name, sizeof (name), "%s/pool.cfg", real);
     errlist_t *errs = errlist_create (10);
     jobfile_opts_t jo = { .no_storage_check = 1 };
-    svc->pool_jf = errs ? jobfile_load_text (name, text, strlen (text), &jo, errs) : NULL;
+    svc->pool_jf = errs && text.data ? jobfile_load_text (name, text.data, text.len, &jo, errs)
+                                     : NULL;
+    buf_free (&text);
     if (!svc->pool_jf) {
         /* Only the options can be wrong here. */
         for (int k = 0; errs && k < errlist_kept (errs); k++)
             fprintf (stderr, "mpibatch: pool options: %s\n", errlist_get (errs, k));
+        if (!errs || !errlist_kept (errs))
+            fprintf (stderr, "mpibatch: out of memory\n");
         errlist_destroy (errs);
         return 2;
     }
@@ -410,6 +435,23 @@ int svc_pool_jobs (service_t *svc, double now, size_t held)
         }
         size_t c[6];
         sched_job_counts (svc->s, J->sj, c);
+        /* max_wall_clock: the job alone drains, as a run would: its
+         * running tasks are interrupted, it ends "interrupted", and a
+         * `pool --resume` runs what is left of it. */
+        if (!J->drained && J->job->max_wall_clock > 0 && now - J->started >= J->job->max_wall_clock) {
+            J->drained = 1;
+            sched_job_hold (svc->s, J->sj);
+            svc_job_interrupt (svc, J);
+            pool_say (svc, "job %s: max_wall_clock reached: interrupting its tasks%s", J->job->id,
+                      "");
+        }
+        if (J->drained) {
+            if (c[SCHED_RUNNING] == 0)
+                job_over (svc, J);
+            else
+                active++;
+            continue;
+        }
         if (J->stop_on_failure && c[SCHED_RUNNING] == 0) {
             /* Stopped (on_task_failure, an exit condition): what did not
              * start is skipped and the job ends. */

@@ -462,10 +462,19 @@ int svc_alive_workers (service_t *svc)
 
 void svc_release_nodes (service_t *svc, buf_t *msg)
 {
-    if (!svc_node_job (svc) || !svc_node_job (svc)->job->release)
-        return;
     int any = 0;
-    for (int nd = 0; nd < svc->nnodes; nd++)
+    if (svc->pool_mode) {
+        /* A pool that stops (drain, deadline) with jobs not ended: their
+         * release runs now, as a run's does at its end. */
+        double now = mb_clock_real ();
+        for (int k = 0; k < svc->njobs; k++)
+            if (!svc->jobs[k]->ended && svc->jobs[k]->job->release
+                && !svc_prep_release (svc, svc->jobs[k], now))
+                any = 1;
+    }
+    else if (!svc_node_job (svc) || !svc_node_job (svc)->job->release)
+        return;
+    for (int nd = 0; !svc->pool_mode && nd < svc->nnodes; nd++)
         if ((svc->nodes[nd].state == NODE_READY || svc->nodes[nd].state == NODE_FAILED
              || svc->nodes[nd].prep_attempts > 0)
             && svc->w[svc->nodes[nd].leader].alive) {

@@ -4,7 +4,8 @@
 # with the job's own environment, before that job's first task there, and
 # again for the next job; its release runs once when the job ends, after
 # its last task; a job whose preparation fails (wait_for_success) runs
-# none of its tasks and the pool and the other jobs go on.
+# none of its tasks and the pool and the other jobs go on; a pool drained
+# with a job running still runs that job's release.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/torture/torture-lib.sh"
 mb_init pool_prep
@@ -30,6 +31,11 @@ job broken <<CFG
 job_preparation = { command = "echo tried >>$tmp/t/prep.broken; exit 5"; wait_for_success = true; };
 job_release = { command = "echo released >>$tmp/t/release.broken"; };
 tasks = ( { id = "never"; command = "echo ran >>$tmp/t/never"; } );
+CFG
+job dr <<CFG
+job_preparation = { command = "true"; };
+job_release = { command = "echo released >>$tmp/t/release.dr"; };
+tasks = ( { id = "long"; command = "echo started >>$tmp/t/dr; sleep 60"; } );
 CFG
 job plain <<CFG
 tasks = ( { id = "p"; command = "echo ran >>$tmp/t/plain"; } );
@@ -72,9 +78,22 @@ check_eq "journal of a: its preparation and release recorded" \
     "$(report_py "$tmp/jobs/a/report.h5" 'print(s(f.attrs["status"]))')" succeeded
 check "plain ran" test -s "$tmp/t/plain"
 
-req shutdown "$P"
-check_status "shutdown" 0
+# A pool drained with a job running: the job is interrupted, its release
+# still runs, the pool exits 4.
+req submit "$P" dr.cfg
+check_status "submit dr" 0
+for _ in $(seq 100); do [ -s "$tmp/t/dr" ] && break; sleep 0.1; done
+check "dr's task runs" test -s "$tmp/t/dr"
+req shutdown --drain "$P"
+check_status "shutdown --drain" 0
 wait "$pool_pid"
-check_eq "the pool exits 0" "$?" 0
+check_eq "the drained pool exits 4" "$?" 4
+check_eq "dr: its release ran at the drain" "$(wc -l <"$tmp/t/release.dr" 2>/dev/null)" 1
+check_eq "dr: interrupted" \
+    "$(report_py "$tmp/jobs/dr/report.h5" 'print(s(f.attrs["status"]))')" interrupted
 check "nothing of the pool survives" tor_gone 20
+# The pool's own errors: none from the sanitizers (a sanitizer build), and
+# its stderr shown when something failed.
+check "no sanitizer report from the pool" sh -c "! grep -q -e 'Sanitizer' -e 'runtime error:' '$tmp/pool.err'"
+[ "$nfail" -eq 0 ] || sed -n '1,80s/^/    pool| /p' "$tmp/pool.err"
 mb_finish

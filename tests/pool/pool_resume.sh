@@ -142,4 +142,8 @@ check_eq "the hand-made request's task ran once" "$(grep -c '^op/late-1$' "$tmp/
 # its end and its record.
 dups=$(sort "$tmp/ok" | uniq -d | wc -l)
 check_range "tasks that ran to success twice (the kill's window)" "$dups" 0 3
+# The pool's own errors: none from the sanitizers (a sanitizer build), and
+# its stderr shown when something failed.
+check "no sanitizer report from the pool" sh -c "! grep -q -e 'Sanitizer' -e 'runtime error:' '$tmp/pool.err'"
+[ "$nfail" -eq 0 ] || sed -n '1,80s/^/    pool| /p' "$tmp/pool.err"
 mb_finish
