@@ -106,6 +106,9 @@ st=$?
 check_status "add --lines - from a slow producer" 0
 check_eq "the first batch ran while the producer still wrote" "$(tr -d ' ' <"$tmp/seen-after-batch1" 2>/dev/null)" 10
 check_eq "add - says how many were added" "$(tail -n 1 "$tmp/add.out")" 30
+# Each batch is one request the pool recorded; S's are the only adds yet.
+check_range "add - went in batches (adds recorded)" \
+    "$(grep -a -o 'op add' "$P/accepted.jnl" | wc -l)" 3 30
 req close "$P" S
 check_status "close S" 0
 check_eq "job S succeeded" "$(wait_job "$P" S 40)" succeeded
