@@ -16,9 +16,9 @@ COMP=$top_srcdir/contrib/bash-completion/mpibatch
 mb_init completion
 cd "$tmp" || die "cd"
 
-# complete WORD...: the completions of the command line WORD... (the last
+# completions WORD...: the completions of the command line WORD... (the last
 # word is the one being completed), sorted, on one line.
-complete () {
+completions () {
     bash -c '. "$1"
         shift
         COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
@@ -33,7 +33,7 @@ check_eq "it registers _mpibatch for mpibatch" \
 "$MPIBATCH" --help >main.help 2>/dev/null
 cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p' main.help | sort | tr '\n' ' ' | sed 's/ $//')
 check "mpibatch --help lists commands" test -n "$cmds"
-got=$(complete mpibatch "" | tr ' ' '\n' | grep -v '^-' | grep -vx help | tr '\n' ' ' | sed 's/ $//')
+got=$(completions mpibatch "" | tr ' ' '\n' | grep -v '^-' | grep -vx help | tr '\n' ' ' | sed 's/ $//')
 case " $cmds " in
     *" pool "*) want=$cmds ;;
     *)  # The completion already offers the pool service of issue 16.
@@ -41,8 +41,8 @@ case " $cmds " in
         want=$(echo $cmds pool | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//') ;;
 esac
 check_eq "the commands offered are mpibatch --help's" "$got" "$want"
-check_eq "mpibatch su<TAB>" "$(complete mpibatch su)" submit
-check_eq "mpibatch --<TAB>" "$(complete mpibatch --)" "--help --version"
+check_eq "mpibatch su<TAB>" "$(completions mpibatch su)" submit
+check_eq "mpibatch --<TAB>" "$(completions mpibatch --)" "--help --version"
 
 # Options per command.
 for c in $cmds; do
@@ -51,30 +51,30 @@ for c in $cmds; do
     sed -n 's/^ \{1,4\}\(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z0-9-]*\).*/\2/p' "$c.help" | sort -u >"$c.defined"
     grep -oE -- '--[a-z][a-z0-9-]*' "$c.help" | sort -u >"$c.named"
     case $c in
-        alloc) complete mpibatch alloc add P slurm -- ;;
-        *) complete mpibatch "$c" -- ;;
+        alloc) completions mpibatch alloc add P slurm -- ;;
+        *) completions mpibatch "$c" -- ;;
     esac | tr ' ' '\n' | grep -- '^--' | sort -u >"$c.offered"
     check_eq "$c: every option of its --help is offered" "$(comm -23 "$c.defined" "$c.offered" | tr '\n' ' ')" ""
     check_eq "$c: no option is offered that its --help does not name" \
         "$(comm -23 "$c.offered" "$c.named" | tr '\n' ' ')" ""
 done
-check_eq "alloc list POOLDIR --<TAB>" "$(complete mpibatch alloc list P --)" "--help --json"
-check_eq "alloc <TAB>" "$(complete mpibatch alloc "")" "add list remove"
-check_eq "alloc add POOLDIR <TAB>" "$(complete mpibatch alloc add P "")" "slurm"
-check_eq "submit --pr<TAB>" "$(complete mpibatch submit --pr)" "--priority"
+check_eq "alloc list POOLDIR --<TAB>" "$(completions mpibatch alloc list P --)" "--help --json"
+check_eq "alloc <TAB>" "$(completions mpibatch alloc "")" "add list remove"
+check_eq "alloc add POOLDIR <TAB>" "$(completions mpibatch alloc add P "")" "slurm"
+check_eq "submit --pr<TAB>" "$(completions mpibatch submit --pr)" "--priority"
 
 # Option values.
-check_eq "pool --progress <TAB>" "$(complete mpibatch pool --progress "")" "auto bar lines none"
-check_eq "pool --fill p<TAB>" "$(complete mpibatch pool --fill p)" "pack"
-check_eq "run --progress l<TAB>" "$(complete mpibatch run --progress l)" "lines"
-check_eq "submit --priority <TAB>: nothing (a number)" "$(complete mpibatch submit --priority "")" ""
+check_eq "pool --progress <TAB>" "$(completions mpibatch pool --progress "")" "auto bar lines none"
+check_eq "pool --fill p<TAB>" "$(completions mpibatch pool --fill p)" "pack"
+check_eq "run --progress l<TAB>" "$(completions mpibatch run --progress l)" "lines"
+check_eq "submit --priority <TAB>: nothing (a number)" "$(completions mpibatch submit --priority "")" ""
 
 # Directories for pool and worker.
 mkdir pdir
 : >pfile
-check_eq "pool <TAB>: directories" "$(complete mpibatch pool p)" "pdir"
-check_eq "worker <TAB>: directories" "$(complete mpibatch worker p)" "pdir"
-check_eq "pool --id x <TAB>: directories" "$(complete mpibatch pool --id x p)" "pdir"
+check_eq "pool <TAB>: directories" "$(completions mpibatch pool p)" "pdir"
+check_eq "worker <TAB>: directories" "$(completions mpibatch worker p)" "pdir"
+check_eq "pool --id x <TAB>: directories" "$(completions mpibatch pool --id x p)" "pdir"
 
 # Job ids from status.json.
 P=$tmp/pdir
@@ -89,14 +89,14 @@ cat >"$P/status.json" <<'EOF'
  {"id":"bravo.2","state":"active","priority":0,"open":false,"state_dir":"/x/bravo.2","counts":{"pending":1,"ready":0,"running":0,"succeeded":0,"failed":0,"skipped":0,"cancelled":0},"submitted":1,"started":null,"ended":null}]}
 EOF
 for c in add close cancel priority status logs report; do
-    check_eq "$c POOLDIR <TAB>: the pool's jobs" "$(complete mpibatch "$c" "$P" "")" "alpha beta bravo.2"
+    check_eq "$c POOLDIR <TAB>: the pool's jobs" "$(completions mpibatch "$c" "$P" "")" "alpha beta bravo.2"
 done
-check_eq "cancel POOLDIR b<TAB>" "$(complete mpibatch cancel "$P" b)" "beta bravo.2"
-check_eq "add --lines POOLDIR <TAB>" "$(complete mpibatch add --lines "$P" "")" "alpha beta bravo.2"
-check_eq "priority --timeout 5 POOLDIR a<TAB>" "$(complete mpibatch priority --timeout 5 "$P" a)" "alpha"
-check_eq "shutdown POOLDIR <TAB>: no job ids" "$(complete mpibatch shutdown "$P" "")" ""
-check_eq "submit POOLDIR <TAB>: files, not job ids" "$(complete mpibatch submit "$P" pf)" "pfile"
-check_eq "status DIR-without-a-pool <TAB>: files" "$(complete mpibatch status "$tmp" pf)" "pfile"
+check_eq "cancel POOLDIR b<TAB>" "$(completions mpibatch cancel "$P" b)" "beta bravo.2"
+check_eq "add --lines POOLDIR <TAB>" "$(completions mpibatch add --lines "$P" "")" "alpha beta bravo.2"
+check_eq "priority --timeout 5 POOLDIR a<TAB>" "$(completions mpibatch priority --timeout 5 "$P" a)" "alpha"
+check_eq "shutdown POOLDIR <TAB>: no job ids" "$(completions mpibatch shutdown "$P" "")" ""
+check_eq "submit POOLDIR <TAB>: files, not job ids" "$(completions mpibatch submit "$P" pf)" "pfile"
+check_eq "status DIR-without-a-pool <TAB>: files" "$(completions mpibatch status "$tmp" pf)" "pfile"
 
 # Without status.json: the job ids in a real accepted.jnl (a run's pool
 # directory, whose one job took add and close).
@@ -117,6 +117,6 @@ check_status "close the run's job" 0
 wait $bg
 check "the run wrote accepted.jnl" test -s "$R/accepted.jnl"
 rm -f "$R/status.json"
-check_eq "cancel POOLDIR <TAB> from accepted.jnl" "$(complete mpibatch cancel "$R" "")" "real"
-check_eq "logs POOLDIR <TAB> from accepted.jnl" "$(complete mpibatch logs "$R" "")" "real"
+check_eq "cancel POOLDIR <TAB> from accepted.jnl" "$(completions mpibatch cancel "$R" "")" "real"
+check_eq "logs POOLDIR <TAB> from accepted.jnl" "$(completions mpibatch logs "$R" "")" "real"
 mb_finish
