@@ -58,12 +58,14 @@ static void dispatch (service_t *svc)
             fprintf (stderr, "mpibatch: cannot expand task %u: %s\n", a.task, strerror (errno));
             continue;
         }
-        if (a.nparts > 1 || t.instances > 1) {
-            svc_mi_start (svc, &a, &t, attempt, now);
-            continue;
-        }
         size_t local;
         svc_job_t *J = svc_task_job (svc, a.task, &local);
+        if (a.nparts > 1 || t.instances > 1) {
+            if (!(svc->pool_mode && (J->job->prep || J->job->release)
+                  && svc_prep_gate_mi (svc, J, &a, attempt)))
+                svc_mi_start (svc, &a, &t, attempt, now);
+            continue;
+        }
         /* A pool's job is prepared on a node before its first task
          * there. */
         if (svc->pool_mode && (J->job->prep || J->job->release)

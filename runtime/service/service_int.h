@@ -133,6 +133,8 @@ typedef struct svc_job {
     uint8_t *node_used;    /* per node: the job placed a task there (its release runs there) */
     svc_held_t *held;      /* attempts waiting for this job's preparation (pool) */
     int nheld, held_cap;
+    struct svc_held_mi *held_mi;   /* multi-instance ones, waiting for every node's */
+    int nheld_mi, held_mi_cap;
     int release_sent, releases_pending;
     double release_started;
     uint8_t *told;         /* per worker: it has the job's JOB message (pool jobs) */
@@ -242,6 +244,8 @@ struct service {
  *   svc_prep_release  J has ended: release on the nodes it ran on; 1 once
  *                     they are done (or timed out), 0 while they run */
 int svc_prep_gate (service_t *svc, svc_job_t *J, uint32_t task, int attempt, int wn);
+/* The same for a multi-instance placement (every node of its parts). */
+int svc_prep_gate_mi (service_t *svc, svc_job_t *J, const sched_assign_t *a, int attempt);
 void svc_prep_result (service_t *svc, const result_t *res, int wn);
 void svc_prep_drop_held (service_t *svc);
 int svc_prep_release (service_t *svc, svc_job_t *J, double now);

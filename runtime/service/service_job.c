@@ -57,6 +57,7 @@ void svc_job_free (svc_job_t *J)
     free (J->told);
     free (J->node_used);
     free (J->held);
+    free (J->held_mi);
     jobfile_destroy (J->jf);
     free (J);
     errno = saved;

@@ -68,6 +68,84 @@ int svc_prep_gate (service_t *svc, svc_job_t *J, uint32_t task, int attempt, int
     return 1;
 }
 
+/* A multi-instance placement waiting for its job's preparation on the
+ * nodes of its parts. */
+struct svc_held_mi {
+    sched_assign_t a;
+    int attempt;
+};
+
+/* 1 when every node of placement a is READY for J, -1 when one FAILED,
+ * 0 while some prepare (or are new: their preparation starts now). */
+static int mi_nodes (service_t *svc, svc_job_t *J, const sched_assign_t *a, int start)
+{
+    int ready = 1;
+    for (int i = 0; i < a->nparts; i++) {
+        int wn = a->parts[i].worker, nd = svc->w[wn].node;
+        J->node_used[nd] = 1;
+        if (J->node_state[nd] == NODE_FAILED || !svc->w[wn].alive)
+            return -1;
+        if (J->node_state[nd] == NODE_READY)
+            continue;
+        ready = 0;
+        if (start && J->node_state[nd] == NODE_NEW)
+            send_node_task (svc, J, nd, wn, LAUNCH_PREP);
+    }
+    return ready;
+}
+
+int svc_prep_gate_mi (service_t *svc, svc_job_t *J, const sched_assign_t *a, int attempt)
+{
+    if (svc_job_nodes (svc, J) < 0)
+        return 0;
+    int r = mi_nodes (svc, J, a, 1);
+    if (r > 0)
+        return 0;
+    if (r < 0 || J->nheld_mi == J->held_mi_cap) {
+        int cap = J->held_mi_cap ? 2 * J->held_mi_cap : 4;
+        struct svc_held_mi *h = r < 0 ? NULL
+                                      : realloc (J->held_mi, (size_t)cap * sizeof (*h));
+        if (!h) {
+            sched_attempt_end (svc->s, a->task, SCHED_REQUEUE);
+            return 1;
+        }
+        J->held_mi = h;
+        J->held_mi_cap = cap;
+    }
+    J->held_mi[J->nheld_mi].a = *a;
+    J->held_mi[J->nheld_mi].attempt = attempt;
+    J->nheld_mi++;
+    svc->running++;
+    return 1;
+}
+
+/* Held multi-instance placements of J whose nodes are all prepared start;
+ * those with a node that failed (or a worker lost) go back. */
+static void release_held_mi (service_t *svc, svc_job_t *J)
+{
+    double now = mb_clock_real ();
+    jobfile_task_t t = { 0 };
+    int k = 0;
+    for (int i = 0; i < J->nheld_mi; i++) {
+        struct svc_held_mi h = J->held_mi[i];
+        int r = svc->draining ? -1 : mi_nodes (svc, J, &h.a, 0);
+        if (r == 0) {
+            J->held_mi[k++] = h;
+            continue;
+        }
+        svc->running--;
+        if (sched_state (svc->s, h.a.task) != SCHED_RUNNING)
+            continue;
+        if (r > 0 && svc_task_get (svc, h.a.task, &t) == 0) {
+            svc_mi_start (svc, &h.a, &t, h.attempt, now);
+            continue;
+        }
+        sched_attempt_end (svc->s, h.a.task, SCHED_REQUEUE);
+    }
+    J->nheld_mi = k;
+    jobfile_task_clear (&t);
+}
+
 /* The held attempts of job J on node nd: started (ok) or given back. */
 static void release_held (service_t *svc, svc_job_t *J, int nd, int ok)
 {
@@ -104,6 +182,12 @@ void svc_prep_drop_held (service_t *svc)
                 sched_attempt_end (svc->s, J->held[i].task, SCHED_REQUEUE);
         }
         J->nheld = 0;
+        for (int i = 0; i < J->nheld_mi; i++) {
+            svc->running--;
+            if (sched_state (svc->s, J->held_mi[i].a.task) == SCHED_RUNNING)
+                sched_attempt_end (svc->s, J->held_mi[i].a.task, SCHED_REQUEUE);
+        }
+        J->nheld_mi = 0;
     }
 }
 
@@ -146,6 +230,7 @@ void svc_prep_result (service_t *svc, const result_t *res, int wn)
     if (res->r.outcome == LAUNCH_SUCCEEDED || !p->wait_for_success) {
         J->node_state[nd] = NODE_READY;
         release_held (svc, J, nd, 1);
+        release_held_mi (svc, J);
         return;
     }
     if (res->r.outcome != LAUNCH_INTERRUPTED && !svc->draining && svc->w[wn].alive
@@ -160,6 +245,7 @@ void svc_prep_result (service_t *svc, const result_t *res, int wn)
         if (svc->w[i].node == nd && svc->w[i].alive)
             sched_job_exclude_worker (svc->s, J->sj, i, 1);
     release_held (svc, J, nd, 0);
+    release_held_mi (svc, J);
     if (svc->opts->verbose >= 0 && res->r.outcome != LAUNCH_INTERRUPTED)
         fprintf (stderr, "%smpibatch: job %s: preparation failed on %s (%s): the node takes "
                          "none of its tasks\n", svc_bar_nl (svc), J->job->id,

@@ -32,6 +32,12 @@ job_preparation = { command = "echo tried >>$tmp/t/prep.broken; exit 5"; wait_fo
 job_release = { command = "echo released >>$tmp/t/release.broken"; };
 tasks = ( { id = "never"; command = "echo ran >>$tmp/t/never"; } );
 CFG
+job m <<CFG
+job_preparation = { command = "echo prep >>$tmp/t/prep.m; touch prepared; sleep 0.5"; };
+job_release = { command = "echo release >>$tmp/t/release.m"; };
+tasks = ( { id = "mi"; instances = 2; slots = 1;
+            command = "test -f \$MPIBATCH_JOB_PREP_WORKING_DIR/prepared && echo ok >>$tmp/t/mi"; } );
+CFG
 job dr <<CFG
 job_preparation = { command = "true"; };
 job_release = { command = "echo released >>$tmp/t/release.dr"; };
@@ -77,6 +83,13 @@ check_eq "report of broken: the reason" \
 check_eq "journal of a: its preparation and release recorded" \
     "$(report_py "$tmp/jobs/a/report.h5" 'print(s(f.attrs["status"]))')" succeeded
 check "plain ran" test -s "$tmp/t/plain"
+
+# A multi-instance task waits for its job's preparation too.
+req submit "$P" m.cfg --wait
+check_status "job m (a multi-instance task): submit --wait" 0
+check_eq "job m: its task ran after the preparation" "$(cat "$tmp/t/mi" 2>/dev/null)" ok
+check_eq "job m: preparation once, release once" \
+    "$(wc -l <"$tmp/t/prep.m" 2>/dev/null) $(wc -l <"$tmp/t/release.m" 2>/dev/null)" "1 1"
 
 # A pool drained with a job running: the job is interrupted, its release
 # still runs, the pool exits 4.
