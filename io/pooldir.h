@@ -209,7 +209,8 @@ int pooldir_replay (pooldir_t *pd, pooldir_replay_f cb, void *arg, mb_error_t *e
 /* A descriptor to poll for reading (inotify on requests/), or -1 when the
  * filesystem gives none; and the milliseconds until pooldir_next() wants
  * to look again anyway (the 1 s polling that finds requests written from
- * other nodes, and the pool.info heartbeat).  Poll with both. */
+ * other nodes, and the pool.info heartbeat).  Poll with both.  No inotify
+ * either when the environment has MPIBATCH_POOL_INOTIFY=0 at pooldir_open. */
 int pooldir_fd (const pooldir_t *pd);
 int pooldir_timeout_ms (pooldir_t *pd);
 /* Change the polling interval (default 1.0 s). */

@@ -2,6 +2,10 @@
 ## line, good/ accepted with the right tasks) and the examples.
 TESTS += tests/cli/validate.sh tests/cli/examples.sh
 EXTRA_DIST += tests/cli/validate.sh tests/cli/examples.sh
+## The bash completion (contrib/bash-completion/mpibatch) against the
+## commands' --help and a pool directory's job ids.
+TESTS += tests/cli/completion.sh
+EXTRA_DIST += tests/cli/completion.sh
 
 ## Every file is listed: automake has no wildcards.
 EXTRA_DIST += \

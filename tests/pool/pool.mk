@@ -14,5 +14,17 @@ pool_tests = \
 	tests/pool/pool_resume.sh \
 	tests/pool/pool_join.sh \
 	tests/pool/pool_jobs.sh
+## Issue 16's acceptance tests ("Checked by"), against `mpibatch pool`
+## under real mpirun; they skip (77) only while `mpibatch pool --help`
+## fails (accept_nopool.sh never skips).  Each runs under with-timeout's
+## limit, its pools under their own (MB_TIMEOUT, 120 s).
+pool_tests += \
+	tests/pool/accept_feed.sh \
+	tests/pool/accept_resume.sh \
+	tests/pool/accept_user.sh \
+	tests/pool/accept_nopool.sh \
+	tests/pool/accept_bad.sh \
+	tests/pool/accept_submit.sh \
+	tests/pool/accept_life.sh
 TESTS += $(pool_tests)
-EXTRA_DIST += $(pool_tests)
+EXTRA_DIST += $(pool_tests) tests/pool/accept-lib.sh

@@ -7,7 +7,8 @@ slurm_tests = \
 	tests/slurm/deadline.sh \
 	tests/slurm/open.sh \
 	tests/slurm/autoalloc.sh \
-	tests/slurm/pool-alloc.sh
+	tests/slurm/pool-alloc.sh \
+	tests/slurm/pool.sh
 TESTS += $(slurm_tests)
 EXTRA_DIST += $(slurm_tests) \
 	tests/slurm/cluster.sh \
