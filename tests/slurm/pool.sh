@@ -15,6 +15,7 @@
     skip "this mpibatch has no 'pool' command yet ('mpibatch pool --help' fails)"
 mb_init slurm-pool
 slurm_up
+cd "$tmp" || die "cd"
 M=$MPIBATCH
 P=$tmp/pool
 
@@ -62,7 +63,11 @@ done
 check_eq "the Slurm job runs" "$(job_state "$id")" RUNNING
 check "the pool in the allocation is up" locked
 check "its ompi-server wrote its contact into POOLDIR" test -s "$P/ompi-server.uri"
+k=0
+while [ $k -lt 100 ] && [ ! -s "$P/join.port" ]; do sleep 0.1; k=$((k + 1)); done
 check "the pool takes workers: join.port" test -s "$P/join.port"
+check "it says how workers join" grep -q "workers may join: mpirun --ompi-server file:$P/ompi-server.uri" \
+    "$tmp/pool.sbatch-$id.out"
 
 job blocker <<CFG
 tasks = ( { id = "b1"; command = "echo b1 >>$tmp/blk; while [ ! -f $tmp/go ]; do sleep 0.05; done"; },
