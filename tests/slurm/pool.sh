@@ -15,6 +15,7 @@
     skip "this mpibatch has no 'pool' command yet ('mpibatch pool --help' fails)"
 mb_init slurm-pool
 slurm_up
+cd "$tmp" || die "cd"
 M=$MPIBATCH
 P=$tmp/pool
 
@@ -62,7 +63,11 @@ done
 check_eq "the Slurm job runs" "$(job_state "$id")" RUNNING
 check "the pool in the allocation is up" locked
 check "its ompi-server wrote its contact into POOLDIR" test -s "$P/ompi-server.uri"
+k=0
+while [ $k -lt 100 ] && [ ! -s "$P/join.port" ]; do sleep 0.1; k=$((k + 1)); done
 check "the pool takes workers: join.port" test -s "$P/join.port"
+check "it says how workers join" grep -q "workers may join: mpirun --ompi-server file:$P/ompi-server.uri" \
+    "$tmp/pool.sbatch-$id.out"
 
 job blocker <<CFG
 tasks = ( { id = "b1"; command = "echo b1 >>$tmp/blk; while [ ! -f $tmp/go ]; do sleep 0.05; done"; },
@@ -110,10 +115,42 @@ while [ $k -lt 100 ] && [ -r "/proc/$gp/stat" ] && [ "$(awk '{ print $3 }' "/pro
 done
 check "its process is gone" sh -c "[ ! -r /proc/$gp/stat ] || [ \"\$(awk '{ print \$3 }' /proc/$gp/stat)\" = Z ]"
 
+# Slurm's warning before the time limit (USR1 to the batch script, as
+# --signal=B:USR1@120 sends it) drains the pool: exit 4, the job left
+# interrupted; `sbatch pool.sbatch --resume` continues it.
+job late <<CFG
+tasks = ( { id = "l"; command = "echo start >>$tmp/late; while [ ! -f $tmp/go2 ]; do sleep 0.05; done; echo done >>$tmp/late"; } );
+CFG
+req submit "$P" late.cfg
+check_status "submit late" 0
+k=0
+while [ $k -lt 300 ] && [ ! -s "$tmp/late" ]; do sleep 0.1; k=$((k + 1)); done
+scancel --signal=USR1 --batch "$id"
+check "the drained Slurm job ends within 60 s" job_wait "$id" 60
+check_exit "pool.sbatch after USR1" "$tmp/pool.sbatch-$id.out" 4
+check_eq "late is interrupted" "$(pj "jobs['late']['state']")" interrupted
+touch "$tmp/go2" "$tmp/.resumed"
+sleep 0.01
+id=$(submit "$tmp/pool.sbatch" --slots-per-worker 1 --resume)
+[ -n "$id" ] || die "sbatch refused pool.sbatch --resume: $(cat "$tmp/sbatch.err")"
+# The resumed pool is up: a new pool.info, and its lock held.
+k=0
+while [ $k -lt 600 ]; do
+    [ -n "$(find "$P" -maxdepth 1 -name pool.info -newer "$tmp/.resumed")" ] && locked && break
+    sleep 0.1
+    k=$((k + 1))
+done
+check "the resumed pool is up in the next allocation" locked
+# ... and has written its own status (the drained pool's says "ended").
+k=0
+while [ $k -lt 150 ] && [ "$(pj "s['state']")" != running ]; do sleep 0.2; k=$((k + 1)); done
+check_eq "late succeeded there" "$(ended late 60)" succeeded
+check_eq "l ended once" "$(grep -c 'done' "$tmp/late")" 1
+
 req shutdown "$P"
 check_status "shutdown" 0
 check "the Slurm job ends within 60 s" job_wait "$id" 60
-check_exit "pool.sbatch" "$tmp/pool.sbatch-$id.out" 0
+check_exit "pool.sbatch --resume" "$tmp/pool.sbatch-$id.out" 0
 check_eq "squeue is empty" "$(squeue -h 2>/dev/null)" ""
 check_eq "the pool's status: ended" "$(pj "s['state']")" ended
 req report "$P" high
