@@ -119,6 +119,7 @@ typedef struct svc_job {
     int priority;          /* as `priority` last set it */
     int stop_on_failure;   /* on_task_failure = stop (or an exit condition) stopped it */
     int terminated;        /* a rule with job = "terminate" ended the job */
+    int wait_said;         /* "tasks wait for a larger worker to join" said once */
     char *terminated_by;   /* "task ID, RULE" */
     int drained;           /* a pool's job past its max_wall_clock: interrupted */
     int ended;             /* its end is recorded (journal, report) */
@@ -258,8 +259,17 @@ int svc_prep_release (service_t *svc, svc_job_t *J, double now);
  * assignment, journal record, counters. */
 void svc_start_attempt (service_t *svc, svc_job_t *J, const jobfile_task_t *t, uint32_t task,
                         int attempt, int wn, double now);
-/* Fail the tasks first..first+n-1 that no worker could ever hold. */
+/* Fail the tasks first..first+n-1 that no worker could ever hold; when
+ * workers may join (svc_may_join) they wait instead (said once per job). */
 void svc_fail_oversized (service_t *svc, size_t first, size_t n);
+/* 1 when a task too big for every worker waits for one to join: workers
+ * are accepted (--accept-workers, --serve-only) and the pool or run is not
+ * ending on `shutdown` with nothing running; 0 when it fails at once. */
+int svc_may_join (const service_t *svc);
+/* The ready tasks no worker can hold (sched_unplaceable): failed with the
+ * reason, or, while svc_may_join, left waiting (said once per job).
+ * 1 when some failed. */
+int svc_unplaceable (service_t *svc);
 /* Interrupt job J's running attempts (a pool's job terminated). */
 void svc_job_interrupt (service_t *svc, svc_job_t *J);
 /* Record job J's end (journal RUN_END, report.h5) once; returns its

@@ -13,6 +13,7 @@ pool_tests = \
 	tests/pool/pool_prep.sh \
 	tests/pool/pool_resume.sh \
 	tests/pool/pool_join.sh \
+	tests/pool/pool_bigger.sh \
 	tests/pool/pool_jobs.sh
 TESTS += $(pool_tests)
 EXTRA_DIST += $(pool_tests)
