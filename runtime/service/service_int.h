@@ -253,6 +253,13 @@ int svc_prep_gate_mi (service_t *svc, svc_job_t *J, const sched_assign_t *a, int
 void svc_prep_result (service_t *svc, const result_t *res, int wn);
 void svc_prep_drop_held (service_t *svc);
 int svc_prep_release (service_t *svc, svc_job_t *J, double now);
+/* In a pool, node nd's last worker wn leaves (a joined one): the release
+ * of every job whose tasks (and so preparation) ran there is sent to wn,
+ * once.  1 while one of them still runs there, 0 when all have ended. */
+int svc_prep_release_leaving (service_t *svc, int nd, int wn);
+/* Node nd has no worker left: the jobs forget its preparation and
+ * release, so a worker joining there later prepares it anew. */
+void svc_prep_node_gone (service_t *svc, int nd);
 
 /* service.c */
 /* Start attempt `attempt` of task (of job J, expanded in t) on worker wn:
