@@ -260,6 +260,11 @@ int svc_prep_release_leaving (service_t *svc, int nd, int wn);
 /* Node nd has no worker left: the jobs forget its preparation and
  * release, so a worker joining there later prepares it anew. */
 void svc_prep_node_gone (service_t *svc, int nd);
+/* In a pool, node nd's last worker was lost (heartbeats, kill -9): the
+ * preparations and releases that ran there will not report; they are
+ * counted out, the attempts held for them dropped (svc_lose_worker has
+ * requeued them), and the node forgotten as by svc_prep_node_gone. */
+void svc_prep_node_lost (service_t *svc, int nd);
 
 /* service.c */
 /* Start attempt `attempt` of task (of job J, expanded in t) on worker wn:

@@ -308,3 +308,28 @@ void svc_prep_node_gone (service_t *svc, int nd)
         J->node_used[nd] = 0;
     }
 }
+
+void svc_prep_node_lost (service_t *svc, int nd)
+{
+    for (int k = 0; k < svc->njobs; k++) {
+        svc_job_t *J = svc->jobs[k];
+        if (!J->node_state || nd >= J->nodes_cap)
+            continue;
+        /* Its held attempts were requeued with the lost workers' tasks
+         * (svc_lose_worker counted them out): drop them. */
+        int n = 0;
+        for (int i = 0; i < J->nheld; i++)
+            if (svc->w[J->held[i].wn].node != nd)
+                J->held[n++] = J->held[i];
+        J->nheld = n;
+        if (J->node_state[nd] == NODE_PREPARING)
+            svc->running--;   /* its result will never come */
+        if (J->node_released[nd] == 1) {
+            svc->running--;
+            if (J->releases_pending > 0)
+                J->releases_pending--;
+            J->node_released[nd] = 2;
+        }
+    }
+    svc_prep_node_gone (svc, nd);
+}
