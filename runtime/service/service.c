@@ -242,57 +242,127 @@ static void check_signals_and_time (service_t *svc, double now)
         svc_start_drain (svc, "deadline reached");
 }
 
-/* Tasks that need more slots than any worker has can never start: fail
- * them now, with the reason, instead of waiting forever. */
-void svc_fail_oversized (service_t *svc, size_t first, size_t n)
+int svc_may_join (const service_t *svc)
+{
+    return svc->opts->accept_workers && !(svc->shutdown && svc->running == 0);
+}
+
+/* Why task i fits no current worker, in reason (empty when it fits one). */
+static void oversize_reason (service_t *svc, size_t i, char *reason, size_t len)
 {
     int maxslots = 0, maxgpus = 0;
     int64_t maxmem = 0;
     int unknown_mem = 0;
-    for (int i = 0; i < svc->nworkers; i++) {
-        if (svc->w[i].slots > maxslots)
-            maxslots = svc->w[i].slots;
-        if (svc->w[i].gpus > maxgpus)
-            maxgpus = svc->w[i].gpus;
-        if (svc->w[i].memory > maxmem)
-            maxmem = svc->w[i].memory;
-        unknown_mem |= svc->w[i].memory == 0;
+    for (int k = 0; k < svc->nworkers; k++) {
+        if (!svc->w[k].alive && svc->w[k].joined)
+            continue;   /* a joined worker that left holds nothing any more */
+        if (svc->w[k].slots > maxslots)
+            maxslots = svc->w[k].slots;
+        if (svc->w[k].gpus > maxgpus)
+            maxgpus = svc->w[k].gpus;
+        if (svc->w[k].memory > maxmem)
+            maxmem = svc->w[k].memory;
+        unknown_mem |= svc->w[k].memory == 0;
     }
+    jobfile_reqs_t r;
+    svc_task_reqs (svc, i, &r);
+    int need = r.instances > 1 ? r.slots * r.instances : r.slots;
+    int cap = r.instances > 1 ? svc->total_slots : maxslots;
+    reason[0] = '\0';
+    if (need > cap)
+        snprintf (reason, len, "needs %d slots but %s has %d", need,
+                  r.instances > 1 ? (svc->pool_mode ? "the pool" : "the run")
+                                  : "the largest worker", cap);
+    else if (r.gpus > maxgpus)
+        snprintf (reason, len, "needs %d GPU%s but the largest worker has %d", r.gpus,
+                  r.gpus == 1 ? "" : "s", maxgpus);
+    else if (r.memory > maxmem && !unknown_mem)
+        snprintf (reason, len, "needs %.1f GiB of memory but the largest worker's share is "
+                  "%.1f GiB", (double)r.memory / 1073741824.0, (double)maxmem / 1073741824.0);
+}
+
+/* Said once per job: its task i waits for a worker that can hold it. */
+static void say_waits (service_t *svc, size_t i, const char *reason)
+{
+    size_t l;
+    svc_job_t *J = svc_task_job (svc, (uint32_t)i, &l);
+    if (!J || J->wait_said)
+        return;
+    J->wait_said = 1;
+    char id[256];
+    if (svc->opts->verbose >= 0)
+        fprintf (stderr, "%smpibatch: job %s: task %s %s: it waits for a worker that can "
+                         "hold it to join (it fails if none has when the %s shuts down)\n",
+                 svc_bar_nl (svc), J->job->id, svc_task_id (svc, i, id, sizeof (id)),
+                 reason[0] ? reason : "fits no worker there is",
+                 svc->pool_mode ? "pool" : "run");
+}
+
+/* Tasks that need more slots than any worker has can never start: fail
+ * them now, with the reason, instead of waiting forever -- unless workers
+ * may join, when they wait for one as HyperQueue's and Azure Batch's
+ * tasks wait for a worker or node that fits. */
+void svc_fail_oversized (service_t *svc, size_t first, size_t n)
+{
     /* A pool with no worker yet (--serve-only) waits for some. */
     if (svc->pool_mode && svc_alive_workers (svc) == 0)
         return;
+    int wait = svc_may_join (svc);
     char reason[200];
     for (size_t i = first; i < first + n && i < svc->ntasks; i++) {
         if (sched_state (svc->s, (uint32_t)i) >= SCHED_SUCCEEDED)
             continue;
-        jobfile_reqs_t r;
-        svc_task_reqs (svc, i, &r);
-        int need = r.instances > 1 ? r.slots * r.instances : r.slots;
-        int cap = r.instances > 1 ? svc->total_slots : maxslots;
-        reason[0] = '\0';
-        if (need > cap)
-            snprintf (reason, sizeof (reason), "needs %d slots but %s has %d", need,
-                      r.instances > 1 ? (svc->pool_mode ? "the pool" : "the run")
-                                      : "the largest worker", cap);
-        else if (r.gpus > maxgpus)
-            snprintf (reason, sizeof (reason), "needs %d GPU%s but the largest worker has %d",
-                      r.gpus, r.gpus == 1 ? "" : "s", maxgpus);
-        else if (r.memory > maxmem && !unknown_mem)
-            snprintf (reason, sizeof (reason), "needs %.1f GiB of memory but the largest "
-                      "worker's share is %.1f GiB", (double)r.memory / 1073741824.0,
-                      (double)maxmem / 1073741824.0);
-        if (reason[0]) {
-            /* Before the start a preset; after it (a pool's new tasks), a
-             * failure of a waiting task. */
-            if (sched_state (svc->s, (uint32_t)i) == SCHED_READY)
-                sched_fail_ready (svc->s, (uint32_t)i);
-            else if (svc->pool_mode)
-                continue;   /* PENDING: sched_unplaceable finds it once ready */
-            else
-                sched_preset (svc->s, (uint32_t)i, SCHED_FAILED, 0);
-            svc_task_end (svc, (uint32_t)i, SCHED_FAILED, reason);
+        oversize_reason (svc, i, reason, sizeof (reason));
+        if (!reason[0])
+            continue;
+        if (wait) {
+            say_waits (svc, i, reason);
+            continue;
         }
+        /* Before the start a preset; after it (a pool's new tasks), a
+         * failure of a waiting task. */
+        if (sched_state (svc->s, (uint32_t)i) == SCHED_READY)
+            sched_fail_ready (svc->s, (uint32_t)i);
+        else if (svc->pool_mode)
+            continue;   /* PENDING: sched_unplaceable finds it once ready */
+        else
+            sched_preset (svc->s, (uint32_t)i, SCHED_FAILED, 0);
+        svc_task_end (svc, (uint32_t)i, SCHED_FAILED, reason);
     }
+}
+
+int svc_unplaceable (service_t *svc)
+{
+    uint32_t ut;
+    int failed = 0;
+    char reason[240];
+    while (sched_unplaceable (svc->s, &ut) == 1) {
+        size_t l;
+        svc_job_t *J = svc_task_job (svc, ut, &l);
+        int nowhere = svc->pool_mode && J && sched_job_workers (svc->s, J->sj) == 0;
+        if (nowhere)
+            snprintf (reason, sizeof (reason), "its job's preparation failed on every node "
+                                               "it could use");
+        else
+            oversize_reason (svc, ut, reason, sizeof (reason));
+        if (svc_may_join (svc)) {
+            say_waits (svc, ut, reason);
+            break;
+        }
+        if (sched_fail_ready (svc->s, ut) < 0)
+            break;
+        if (!reason[0])
+            snprintf (reason, sizeof (reason), "needs more slots, GPUs or memory than any "
+                                               "worker has");
+        else if (svc->opts->accept_workers && !nowhere) {
+            size_t o = strlen (reason);
+            snprintf (reason + o, sizeof (reason) - o, ", and none that could joined");
+        }
+        svc_task_end (svc, ut, SCHED_FAILED, reason);
+        svc_report_skips (svc);
+        failed = 1;
+    }
+    return failed;
 }
 
 /* Interrupt job J's running attempts (its termination in a pool, where
@@ -514,16 +584,10 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
         if (done < 0) {
             /* Ready tasks that no worker could ever hold (gpus, memory,
              * slots): fail them with the reason instead of waiting. */
-            uint32_t ut;
-            int failed_some = 0;
-            while (sched_unplaceable (svc->s, &ut) == 1 && sched_fail_ready (svc->s, ut) == 0) {
-                svc_task_end (svc, ut, SCHED_FAILED,
-                              "needs more slots, GPUs or memory than any worker has");
-                svc_report_skips (svc);
-                failed_some = 1;
-            }
-            if (failed_some)
+            if (svc_unplaceable (svc))
                 continue;
+            if (svc_may_join (svc))
+                goto idle;   /* what is left waits for workers that may join */
             /* Nothing runs, nothing can start: every node that could take
              * the remaining tasks failed its preparation. */
             int usable = 0;

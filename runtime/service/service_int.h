@@ -119,6 +119,7 @@ typedef struct svc_job {
     int priority;          /* as `priority` last set it */
     int stop_on_failure;   /* on_task_failure = stop (or an exit condition) stopped it */
     int terminated;        /* a rule with job = "terminate" ended the job */
+    int wait_said;         /* "tasks wait for a larger worker to join" said once */
     char *terminated_by;   /* "task ID, RULE" */
     int drained;           /* a pool's job past its max_wall_clock: interrupted */
     int ended;             /* its end is recorded (journal, report) */
@@ -252,14 +253,35 @@ int svc_prep_gate_mi (service_t *svc, svc_job_t *J, const sched_assign_t *a, int
 void svc_prep_result (service_t *svc, const result_t *res, int wn);
 void svc_prep_drop_held (service_t *svc);
 int svc_prep_release (service_t *svc, svc_job_t *J, double now);
+/* In a pool, node nd's last worker wn leaves (a joined one): the release
+ * of every job whose tasks (and so preparation) ran there is sent to wn,
+ * once.  1 while one of them still runs there, 0 when all have ended. */
+int svc_prep_release_leaving (service_t *svc, int nd, int wn);
+/* Node nd has no worker left: the jobs forget its preparation and
+ * release, so a worker joining there later prepares it anew. */
+void svc_prep_node_gone (service_t *svc, int nd);
+/* In a pool, node nd's last worker was lost (heartbeats, kill -9): the
+ * preparations and releases that ran there will not report; they are
+ * counted out, the attempts held for them dropped (svc_lose_worker has
+ * requeued them), and the node forgotten as by svc_prep_node_gone. */
+void svc_prep_node_lost (service_t *svc, int nd);
 
 /* service.c */
 /* Start attempt `attempt` of task (of job J, expanded in t) on worker wn:
  * assignment, journal record, counters. */
 void svc_start_attempt (service_t *svc, svc_job_t *J, const jobfile_task_t *t, uint32_t task,
                         int attempt, int wn, double now);
-/* Fail the tasks first..first+n-1 that no worker could ever hold. */
+/* Fail the tasks first..first+n-1 that no worker could ever hold; when
+ * workers may join (svc_may_join) they wait instead (said once per job). */
 void svc_fail_oversized (service_t *svc, size_t first, size_t n);
+/* 1 when a task too big for every worker waits for one to join: workers
+ * are accepted (--accept-workers, --serve-only) and the pool or run is not
+ * ending on `shutdown` with nothing running; 0 when it fails at once. */
+int svc_may_join (const service_t *svc);
+/* The ready tasks no worker can hold (sched_unplaceable): failed with the
+ * reason, or, while svc_may_join, left waiting (said once per job).
+ * 1 when some failed. */
+int svc_unplaceable (service_t *svc);
 /* Interrupt job J's running attempts (a pool's job terminated). */
 void svc_job_interrupt (service_t *svc, svc_job_t *J);
 /* Record job J's end (journal RUN_END, report.h5) once; returns its

@@ -285,23 +285,28 @@ static int leave_step (service_t *svc, leave_t *lv, double mono)
     }
     int nd = w->node;
     node_t *node = &svc->nodes[nd];
-    if (svc_node_job (svc) && svc_node_job (svc)->job->release && !node->released
-        && (node->state == NODE_READY || node->state == NODE_FAILED || node->prep_attempts > 0)) {
-        int stays = 0, busy = 0;
-        for (int i = 0; i < svc->nworkers; i++) {
-            const wstate_t *o = &svc->w[i];
-            if (i == wn || !o->alive || o->node != nd)
-                continue;
-            stays |= !o->leaving;
-            busy |= o->leaving && sched_worker_tasks (svc->s, i, NULL, 0) > 0;
-        }
-        if (!stays) {
-            if (busy)
-                return 0;   /* release once the node's last attempts ended */
-            node->leader = wn;
-            svc_send_node_task (svc, nd, LAUNCH_RELEASE);
+    int stays = 0, busy = 0;
+    for (int i = 0; i < svc->nworkers; i++) {
+        const wstate_t *o = &svc->w[i];
+        if (i == wn || !o->alive || o->node != nd)
+            continue;
+        stays |= !o->leaving;
+        busy |= o->leaving && sched_worker_tasks (svc->s, i, NULL, 0) > 0;
+    }
+    if (svc->pool_mode && !stays) {
+        /* Every job prepared there gets its release there, on the way
+         * out, once the node's last attempts ended. */
+        if (busy || svc_prep_release_leaving (svc, nd, wn))
             return 0;
-        }
+        svc_prep_node_gone (svc, nd);
+    }
+    if (svc_node_job (svc) && svc_node_job (svc)->job->release && !node->released && !stays
+        && (node->state == NODE_READY || node->state == NODE_FAILED || node->prep_attempts > 0)) {
+        if (busy)
+            return 0;   /* release once the node's last attempts ended */
+        node->leader = wn;
+        svc_send_node_task (svc, nd, LAUNCH_RELEASE);
+        return 0;
     }
     if (node->released == 1)
         return 0;

@@ -468,19 +468,10 @@ int svc_pool_jobs (service_t *svc, double now, size_t held)
         }
         active++;
     }
-    /* Ready tasks no worker could ever hold fail with the reason. */
-    if (svc->nworkers > 0) {
-        uint32_t ut;
-        while (sched_unplaceable (svc->s, &ut) == 1 && sched_fail_ready (svc->s, ut) == 0) {
-            size_t l;
-            svc_job_t *J = svc_task_job (svc, ut, &l);
-            svc_task_end (svc, ut, SCHED_FAILED,
-                          sched_job_workers (svc->s, J->sj) == 0
-                              ? "its job's preparation failed on every node it could use"
-                              : "needs more slots, GPUs or memory than any worker has");
-            svc_report_skips (svc);
-        }
-    }
+    /* Ready tasks no worker could ever hold fail with the reason (or wait
+     * for one that may join). */
+    if (svc->nworkers > 0)
+        svc_unplaceable (svc);
     if (svc->draining)
         return svc->running == 0;
     if (active) {

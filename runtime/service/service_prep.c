@@ -277,3 +277,59 @@ int svc_prep_release (service_t *svc, svc_job_t *J, double now)
     double limit = J->job->release->max_wall_clock > 0 ? J->job->release->max_wall_clock : 900;
     return J->releases_pending == 0 || now - J->release_started > limit + 30;
 }
+
+int svc_prep_release_leaving (service_t *svc, int nd, int wn)
+{
+    int running = 0;
+    for (int k = 0; k < svc->njobs; k++) {
+        svc_job_t *J = svc->jobs[k];
+        if (!J->job->release || !J->node_used || nd >= J->nodes_cap || !J->node_used[nd])
+            continue;
+        if (J->node_released[nd] == 0) {
+            /* Counted like the job's end-release: a job ending meanwhile
+             * waits for it too. */
+            send_node_task (svc, J, nd, wn, LAUNCH_RELEASE);
+            J->releases_pending++;
+        }
+        running |= J->node_released[nd] == 1;
+    }
+    return running;
+}
+
+void svc_prep_node_gone (service_t *svc, int nd)
+{
+    for (int k = 0; k < svc->njobs; k++) {
+        svc_job_t *J = svc->jobs[k];
+        if (!J->node_state || nd >= J->nodes_cap || J->node_released[nd] == 1)
+            continue;
+        J->node_state[nd] = J->job->prep ? NODE_NEW : NODE_READY;
+        J->node_released[nd] = 0;
+        J->node_prep_attempts[nd] = 0;
+        J->node_used[nd] = 0;
+    }
+}
+
+void svc_prep_node_lost (service_t *svc, int nd)
+{
+    for (int k = 0; k < svc->njobs; k++) {
+        svc_job_t *J = svc->jobs[k];
+        if (!J->node_state || nd >= J->nodes_cap)
+            continue;
+        /* Its held attempts were requeued with the lost workers' tasks
+         * (svc_lose_worker counted them out): drop them. */
+        int n = 0;
+        for (int i = 0; i < J->nheld; i++)
+            if (svc->w[J->held[i].wn].node != nd)
+                J->held[n++] = J->held[i];
+        J->nheld = n;
+        if (J->node_state[nd] == NODE_PREPARING)
+            svc->running--;   /* its result will never come */
+        if (J->node_released[nd] == 1) {
+            svc->running--;
+            if (J->releases_pending > 0)
+                J->releases_pending--;
+            J->node_released[nd] = 2;
+        }
+    }
+    svc_prep_node_gone (svc, nd);
+}

@@ -407,6 +407,15 @@ void svc_lose_worker (service_t *svc, int wn, const char *why)
             svc->requeues++;
         }
     }
+    /* A pool's job preparations and releases on a node left without a
+     * worker will not report either. */
+    if (svc->pool_mode && svc->s) {
+        int left = 0;
+        for (int i = 0; i < svc->nworkers; i++)
+            left |= svc->w[i].alive && svc->w[i].node == w->node;
+        if (!left)
+            svc_prep_node_lost (svc, w->node);
+    }
     /* Job preparation or release running there will not report either. */
     for (int nd = 0; nd < svc->nnodes; nd++)
         if (svc->nodes[nd].leader == wn) {

@@ -7,7 +7,8 @@ cluster_tests = \
 	tests/cluster/multi.sh \
 	tests/cluster/lost.sh \
 	tests/cluster/multi-local.sh \
-	tests/cluster/join.sh
+	tests/cluster/join.sh \
+	tests/cluster/pool_join.sh
 TESTS += $(cluster_tests)
 EXTRA_DIST += $(cluster_tests) \
 	tests/cluster/cluster.sh \

@@ -13,6 +13,7 @@ pool_tests = \
 	tests/pool/pool_prep.sh \
 	tests/pool/pool_resume.sh \
 	tests/pool/pool_join.sh \
+	tests/pool/pool_bigger.sh \
 	tests/pool/pool_jobs.sh
 ## Issue 16's acceptance tests ("Checked by"), against `mpibatch pool`
 ## under real mpirun; they skip (77) only while `mpibatch pool --help`

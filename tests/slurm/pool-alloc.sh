@@ -1,9 +1,10 @@
 #!/bin/sh
 # pool-alloc.sh: examples/slurm/pool-alloc.sbatch in the real one-node
-# Slurm, as a user submits it: its ompi-server, the pool (an open job, 3
-# ranks on one CPU), its allocation queue; tasks wait, the pool submits a
-# worker job whose workers join and run tasks; `close` ends the pool, the
-# worker job ends with it, and nothing is left in squeue.
+# Slurm, as a user submits it: its ompi-server, `mpibatch pool` (3 ranks on
+# one CPU), its allocation queue and the job it submits; tasks wait, the
+# pool submits a worker job whose workers join and run tasks; `shutdown`
+# ends the pool once the job has, the worker job ends with it, and nothing
+# is left in squeue.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/slurm/slurm-lib.sh"
 command -v ompi-server >/dev/null 2>&1 || skip "no ompi-server (Open MPI)"
@@ -13,20 +14,19 @@ M=$MPIBATCH
 trap 'for j in $(squeue -h -o %i 2>/dev/null); do scancel "$j" 2>/dev/null; done; slurm_down; mb_cleanup' EXIT
 
 job job <<EOF2
-open = true;
 slots_per_worker = 1;
 sweeps = ( { id = "t-\${i}"; command = "sleep 2; echo t-\${i} j\$SLURM_JOB_ID >>$tmp/ran";
              parameters = { i = { from = 1; to = 16; }; }; } );
 EOF2
 # One CPU for the pool's job (--overcommit), the other for a worker job.
 example pool-alloc.sbatch \
-    -e "s|^STATE=.*|STATE=$tmp/state|" \
+    -e "s|^POOL=.*|POOL=$tmp/pool|" \
     -e 's|^ALLOC=.*|ALLOC="--time-limit 5m --max-allocations 1 --idle-timeout 10s"|'
-grep -q "^STATE=$tmp/state" "$tmp/pool-alloc.sbatch" || die "cannot adapt pool-alloc.sbatch"
+grep -q "^POOL=$tmp/pool" "$tmp/pool-alloc.sbatch" || die "cannot adapt pool-alloc.sbatch"
 export MPIBATCH_ALLOC_POLL=0.5
 id=$(submit "$tmp/pool-alloc.sbatch")
 [ -n "$id" ] || die "sbatch refused pool-alloc.sbatch: $(cat "$tmp/sbatch.err")"
-P=$tmp/state/pool
+P=$tmp/pool
 out=$tmp/pool-alloc.sbatch-$id.out
 
 # worker_jobs: the pool's worker jobs (names mbw-...) in squeue.
@@ -43,8 +43,8 @@ n=0
 while [ "$n" -lt 300 ] && ! ran_in_worker_job; do sleep 0.2; n=$((n + 1)); done
 check "tasks ran in the worker job" ran_in_worker_job
 check "the script's queue is the pool's" grep -q "max_allocations\":1" "$P/status.json"
-timeout 30 "$M" close "$P" job >"$tmp/out" 2>"$tmp/err"; st=$?
-check_status "close" 0
+timeout 30 "$M" shutdown "$P" >"$tmp/out" 2>"$tmp/err"; st=$?
+check_status "shutdown" 0
 check "the pool's job ends within 60 s" job_wait "$id" 60
 check_exit "pool-alloc.sbatch" "$out" 0
 check "its worker job ends too" job_wait "$(cat "$tmp/wj")" 30

@@ -7,6 +7,7 @@ slurm_tests = \
 	tests/slurm/deadline.sh \
 	tests/slurm/open.sh \
 	tests/slurm/autoalloc.sh \
+	tests/slurm/pool_autoalloc.sh \
 	tests/slurm/pool-alloc.sh \
 	tests/slurm/pool.sh
 TESTS += $(slurm_tests)
