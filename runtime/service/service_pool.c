@@ -200,6 +200,9 @@ out:
 
 static int is_pattern (const char *s) { return strpbrk (s, "*?[") != NULL; }
 
+/* The most task patterns one cancel request may hold. */
+#define CANCEL_MAX_PATTERNS 100
+
 /* Does task g's id match text (an id, ignoring case, or a pattern)? */
 static int matches (service_t *svc, size_t g, const char *text)
 {
@@ -244,11 +247,22 @@ static int do_cancel (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *r
         snprintf (reason, rlen, "job '%s' is over (%s)", J->job->id, J->end_state);
         return -1;
     }
-    for (int k = 0; k < r->ntasks; k++)
-        if (!is_pattern (r->tasks[k]) && svc_task_find (svc, J, r->tasks[k]) < 0) {
+    int npat = 0;
+    for (int k = 0; k < r->ntasks; k++) {
+        if (is_pattern (r->tasks[k]))
+            npat++;
+        else if (svc_task_find (svc, J, r->tasks[k]) < 0) {
             snprintf (reason, rlen, "no task '%s' in job '%s'", r->tasks[k], J->job->id);
             return -1;
         }
+    }
+    /* Each pattern is matched against every task of the job, within one
+     * pass of the loop: their number is bounded. */
+    if (npat > CANCEL_MAX_PATTERNS) {
+        snprintf (reason, rlen, "%d patterns: at most %d in one cancel (send more requests)",
+                  npat, CANCEL_MAX_PATTERNS);
+        return -1;
+    }
     if (ensure_cancelled (svc) < 0) {
         snprintf (reason, rlen, "out of memory");
         return -1;
@@ -276,15 +290,26 @@ static int do_cancel (service_t *svc, pool_req_t *r, pool_answer_t *ans, char *r
         for (size_t l = 0; l < J->ntasks; l++)
             count += cancel_task (svc, svc_job_global (J, l));
     }
-    else
-        for (size_t l = 0; l < J->ntasks; l++) {
+    else {
+        /* Ids by their index (each was looked up once per request, not
+         * compared with every task: 5,000 ids against 20,000 tasks held
+         * the pool 19 s); only the patterns go over the job's tasks. */
+        for (int k = 0; k < r->ntasks; k++) {
+            long g = is_pattern (r->tasks[k]) ? -1 : svc_task_find (svc, J, r->tasks[k]);
+            if (g >= 0)
+                count += cancel_task (svc, (uint32_t)g);
+        }
+        for (size_t l = 0; npat && l < J->ntasks; l++) {
             uint32_t g = svc_job_global (J, l);
+            char id[80];
+            svc_task_id (svc, g, id, sizeof (id));
             for (int k = 0; k < r->ntasks; k++)
-                if (matches (svc, g, r->tasks[k])) {
+                if (is_pattern (r->tasks[k]) && fnmatch (r->tasks[k], id, FNM_CASEFOLD) == 0) {
                     count += cancel_task (svc, g);
                     break;
                 }
         }
+    }
     if (svc->opts->verbose >= 0)
         fprintf (stderr, "%smpibatch: cancel: %lld task%s of job %s cancelled\n",
                  svc_bar_nl (svc), (long long)count, count == 1 ? "" : "s", J->job->id);
