@@ -203,14 +203,6 @@ static int is_pattern (const char *s) { return strpbrk (s, "*?[") != NULL; }
 /* The most task patterns one cancel request may hold. */
 #define CANCEL_MAX_PATTERNS 100
 
-/* Does task g's id match text (an id, ignoring case, or a pattern)? */
-static int matches (service_t *svc, size_t g, const char *text)
-{
-    char id[80];
-    svc_task_id (svc, g, id, sizeof (id));
-    return is_pattern (text) ? fnmatch (text, id, FNM_CASEFOLD) == 0 : !strcasecmp (text, id);
-}
-
 /* Cancel task g (not final): a waiting one ends cancelled now; a running
  * one is interrupted on its workers and ends cancelled when its result
  * comes (service_exit.c).  Returns 1 if it was not cancelled before. */
@@ -329,11 +321,29 @@ void svc_pool_resume_cancels (service_t *svc, svc_job_t *J)
         return;
     if (svc->opts->resume == RESUME_FAILED || ensure_cancelled (svc) < 0)
         return;   /* --resume-failed runs cancelled tasks again */
+    /* The ids cancelled, by their index (as do_cancel finds them); the
+     * patterns matched against each task's id, made once. */
+    uint8_t *named = calloc (svc->ntasks + 1, 1);
+    int npat = 0;
+    for (int k = 0; k < J->ncancel_pats; k++) {
+        if (is_pattern (J->cancel_pats[k]) || !named) {
+            npat++;   /* out of memory: ids are compared with each task's */
+            continue;
+        }
+        long g = svc_task_find (svc, J, J->cancel_pats[k]);
+        if (g >= 0)
+            named[g] = 1;
+    }
     for (size_t l = 0; l < J->ntasks; l++) {
         uint32_t g = svc_job_global (J, l);
-        int hit = J->cancelled;
-        for (int k = 0; !hit && k < J->ncancel_pats; k++)
-            hit = matches (svc, g, J->cancel_pats[k]);
+        int hit = J->cancelled || (named && named[g]);
+        char id[80];
+        if (!hit && npat)
+            svc_task_id (svc, g, id, sizeof (id));
+        for (int k = 0; !hit && npat && k < J->ncancel_pats; k++)
+            hit = is_pattern (J->cancel_pats[k])
+                      ? fnmatch (J->cancel_pats[k], id, FNM_CASEFOLD) == 0
+                      : !named && !strcasecmp (J->cancel_pats[k], id);
         int prev = svc->prev_state ? svc->prev_state[g] : PREV_UNKNOWN;
         if (!hit || prev == SCHED_SUCCEEDED || prev == SCHED_SKIPPED
             || (prev == SCHED_FAILED && !svc->cancelled[g]))
@@ -346,6 +356,7 @@ void svc_pool_resume_cancels (service_t *svc, svc_job_t *J)
         sched_preset (svc->s, g, SCHED_FAILED, 0);
         svc_task_end (svc, g, MB_STATE_CANCELLED, "cancelled");
     }
+    free (named);
 }
 
 /* Act on one request: 0 accepted (ans filled), -1 refused (reason). */

@@ -3,21 +3,23 @@
 # `cancel` of 5,000 task ids is answered in a few seconds (each id was
 # compared with every task: 19 s with the pool held), ids and patterns
 # together count each task once, more than 100 patterns are refused with
-# the reason, the pool goes on serving, and cancelling the whole job ends
-# it; the pool then ends by --idle-timeout.
+# the reason, the pool goes on serving; killed (kill -9) and resumed, the
+# pool finds the 6,001 cancelled tasks again at once (each cancelled id
+# was matched against every task there too); cancelling the whole job
+# ends it and the pool ends by --idle-timeout.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 mb_init pool_cancel_many
 pool_pid=
-trap '[ -n "$pool_pid" ] && kill "$pool_pid" 2>/dev/null; mb_cleanup' EXIT
+trap '[ -n "$pool_pid" ] && kill "$pool_pid" 2>/dev/null; touch "$tmp/go"; sleep 0.3; mb_cleanup' EXIT
 M=$MPIBATCH
 P=$tmp/pool
 cd "$tmp" || die "cd"
 req () { timeout 120 "$M" "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
-# One task runs at a time (max_parallel_tasks): the rest wait.
+# Every task waits for the gate, which waits for $tmp/go.
 job cx <<CFG
-max_parallel_tasks = 1;
-sweeps = ( { id = "t\${i}"; command = "sleep 100";
+tasks = ( { id = "g"; command = "while [ ! -e $tmp/go ]; do sleep 0.1; done"; } );
+sweeps = ( { id = "t\${i}"; command = "true"; depends_on = [ "g" ];
              parameters = { i = { from = 1; to = 20000; }; }; } );
 CFG
 job other <<CFG
@@ -61,6 +63,25 @@ check_eq "none matched" "$(cat "$tmp/out")" "0 tasks cancelled"
 
 req submit "$P" other.cfg --wait
 check_status "the pool still runs other jobs" 0
+
+# kill -9 and --resume: the cancelled tasks stay so, found at once.
+kill -9 "$(pgrep -P "$pool_pid")"
+wait "$pool_pid"
+t0=$(date +%s.%N)
+timeout -k 5 200 "$M" pool "$P" --resume --idle-timeout 1 >"$tmp/pool.out" 2>>"$tmp/pool.err" </dev/null &
+pool_pid=$!
+for _ in $(seq 300); do
+    req cancel "$P" cx t1 --timeout 5
+    [ "$st" = 3 ] || break
+    sleep 0.1
+done
+t1=$(date +%s.%N)
+check_status "the resumed pool answers" 0
+check_eq "t1 was not cancelled before" "$(cat "$tmp/out")" "1 task cancelled"
+check_range "resumed and answering within (s)" "$(echo "$t1 - $t0" | bc)" 0 15
+# (t1's end may not be in the journal status reads yet)
+req status "$P" cx --tasks cancelled
+check_range "the 6,001 still cancelled after the resume" "$(wc -l <"$tmp/out")" 6001 6002
 req cancel "$P" cx
 check_status "cancel the whole job" 0
 wait "$pool_pid"
