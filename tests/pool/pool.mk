@@ -14,7 +14,8 @@ pool_tests = \
 	tests/pool/pool_resume.sh \
 	tests/pool/pool_join.sh \
 	tests/pool/pool_jobs.sh \
-	tests/pool/pool_cancel_many.sh
+	tests/pool/pool_cancel_many.sh \
+	tests/pool/pool_terminate_wide.sh
 ## Issue 16's acceptance tests ("Checked by"), against `mpibatch pool`
 ## under real mpirun; they skip (77) only while `mpibatch pool --help`
 ## fails (accept_nopool.sh never skips).  Each runs under with-timeout's
