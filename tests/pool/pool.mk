@@ -13,9 +13,7 @@ pool_tests = \
 	tests/pool/pool_prep.sh \
 	tests/pool/pool_resume.sh \
 	tests/pool/pool_join.sh \
-	tests/pool/pool_jobs.sh \
-	tests/pool/pool_cancel_many.sh \
-	tests/pool/pool_terminate_wide.sh
+	tests/pool/pool_jobs.sh
 ## Issue 16's acceptance tests ("Checked by"), against `mpibatch pool`
 ## under real mpirun; they skip (77) only while `mpibatch pool --help`
 ## fails (accept_nopool.sh never skips).  Each runs under with-timeout's
@@ -28,5 +26,9 @@ pool_tests += \
 	tests/pool/accept_bad.sh \
 	tests/pool/accept_submit.sh \
 	tests/pool/accept_life.sh
+## Requests that must not hold a pool alone (many ids, many running tasks).
+pool_tests += \
+	tests/pool/pool_cancel_many.sh \
+	tests/pool/pool_terminate_wide.sh
 TESTS += $(pool_tests)
 EXTRA_DIST += $(pool_tests) tests/pool/accept-lib.sh
