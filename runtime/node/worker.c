@@ -842,11 +842,19 @@ void worker_interrupt_all (worker_t *w)
             launcher_interrupt (w->l, w->run[i].tag);
 }
 
+/* A task's attempt (or its coordination command), not a node's
+ * preparation or release: those number their node (and a pool's job), so
+ * their index may equal any task's. */
+static int is_task_kind (int kind)
+{
+    return kind == LAUNCH_TASK || kind == LAUNCH_COORD;
+}
+
 void worker_cancel (worker_t *w, uint32_t task)
 {
     int k = 0;
     for (int i = 0; i < w->nqueue; i++) {
-        if (w->queue[i].task == task) {
+        if (w->queue[i].task == task && is_task_kind (w->queue[i].kind)) {
             fail_now (w, &w->queue[i], LAUNCH_INTERRUPTED, "cancelled before it started");
             assign_free (&w->queue[i]);
         }
@@ -855,7 +863,8 @@ void worker_cancel (worker_t *w, uint32_t task)
     }
     w->nqueue = k;
     for (int i = 0; i < w->nrun_cap; i++)
-        if (w->run[i].used && (uint32_t)(w->run[i].tag >> 32) == task)
+        if (w->run[i].used && (uint32_t)(w->run[i].tag >> 32) == task
+            && is_task_kind (w->run[i].kind))
             launcher_interrupt (w->l, w->run[i].tag);
 }
 

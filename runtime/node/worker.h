@@ -46,7 +46,8 @@ void worker_unqueue (worker_t *w);
 void worker_interrupt_all (worker_t *w);
 /* `mpibatch cancel`: withdraw the attempts of task (the service's index)
  * not started yet, and interrupt those running (SIGTERM, then SIGKILL
- * after the grace period).  Their results come back interrupted. */
+ * after the grace period).  Their results come back interrupted.  A
+ * node's preparation or release is never one of them, whatever its index. */
 void worker_cancel (worker_t *w, uint32_t task);
 
 /* Append the results of finished attempts to `out` as result items and

@@ -369,15 +369,26 @@ int svc_unplaceable (service_t *svc)
  * the other jobs' go on): CANCEL of each to the worker that runs it. */
 void svc_job_interrupt (service_t *svc, svc_job_t *J)
 {
-    uint32_t buf[256];
+    uint32_t stack[256];
     size_t l;
     for (int i = 0; i < svc->nworkers; i++) {
         if (!svc->w[i].alive)
             continue;
-        size_t n = sched_worker_tasks (svc->s, i, buf, 256);
-        for (size_t k = 0; k < n && k < 256; k++)
+        /* Every one: a worker of more than 256 slots holds more (those
+         * beyond ran on to their end, and the job with them). */
+        uint32_t *buf = stack;
+        size_t n = sched_worker_tasks (svc->s, i, stack, 256);
+        if (n > 256 && (buf = malloc (n * sizeof (*buf))))
+            n = sched_worker_tasks (svc->s, i, buf, n);
+        else if (n > 256) {
+            buf = stack;   /* out of memory: the first 256 */
+            n = 256;
+        }
+        for (size_t k = 0; k < n; k++)
             if (svc_task_job (svc, buf[k], &l) == J)
                 svc_send_ctrl (svc, i, CTRL_CANCEL, (int)buf[k]);
+        if (buf != stack)
+            free (buf);
     }
 }
 

@@ -167,6 +167,14 @@ static svc_job_t *job_create (service_t *svc, jobfile_t *jf, int resume, int pri
             return NULL;
         }
     }
+    /* Its preparation's and release's attempts carry job << 16 | node
+     * (service_prep.c): a number beyond 16 bits would be another job's. */
+    if ((job->prep || job->release) && svc->njobs + 1 > 0xffff) {
+        snprintf (reason, rlen, "the pool holds %d jobs: one with a job_preparation or "
+                  "job_release can no longer be numbered (65535 at most)", svc->njobs);
+        jobfile_destroy (jf);
+        return NULL;
+    }
     svc_job_t *J = svc_job_new (svc, jf, svc->njobs + 1, 1);
     if (!J) {
         snprintf (reason, rlen, "out of memory");

@@ -22,7 +22,9 @@ trap 'stop_serve; mb_cleanup' EXIT
 start_serve () {
     "$SERVE" "$P" "$@" >>"$tmp/serve.out" 2>>"$tmp/serve.err" &
     spid=$!
-    for _ in $(seq 50); do
+    # --resume replays 100,000 added lines first: seconds under ASan on a
+    # loaded machine (5 s was too short there), so up to 30 s.
+    for _ in $(seq 300); do
         grep -q '^ready' "$tmp/serve.out" 2>/dev/null && return 0
         sleep 0.1
     done

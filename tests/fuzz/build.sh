@@ -6,7 +6,8 @@
 #
 # Needs a config.h: from a configured build directory (the current one, or
 # BUILDDIR=...), else a minimal one is written into OUTDIR.  Targets land in
-# OUTDIR (default ./fuzz-bin): fuzz_jobfile, fuzz_journal, fuzz_poolreq.
+# OUTDIR (default ./fuzz-bin): fuzz_jobfile, fuzz_journal, fuzz_poolreq,
+# fuzz_proto.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-fuzz-bin}
@@ -34,6 +35,8 @@ jobfile_src="io/jobfile.c io/jobfile_util.c io/jobfile_spec.c io/jobfile_check.c
     common/err.c common/buf.c common/graph.c common/json.c common/names.c common/clock.c"
 journal_src="io/journal.c io/fdio.c common/err.c common/buf.c"
 poolreq_src="$jobfile_src io/pooldir_req.c"
+# The rank messages: proto.c alone (the types of jobfile.h and launch.h).
+proto_src="runtime/node/proto.c common/buf.c"
 
 build () {
     name=$1
@@ -52,3 +55,5 @@ build fuzz_jobfile $jobfile_src
 build fuzz_journal $journal_src
 # shellcheck disable=SC2086
 build fuzz_poolreq $poolreq_src
+# shellcheck disable=SC2086
+build fuzz_proto $proto_src

@@ -1,10 +1,14 @@
 ## tests/fuzz: the libFuzzer targets, built here without libFuzzer (a small
 ## main() replays files) so make check replays every kept crash input and
 ## the seed corpora.  tests/fuzz/run.sh builds the real fuzzers with clang.
-check_PROGRAMS += tests/fuzz/replay_jobfile tests/fuzz/replay_journal tests/fuzz/replay_poolreq
+check_PROGRAMS += tests/fuzz/replay_jobfile tests/fuzz/replay_journal tests/fuzz/replay_poolreq \
+	tests/fuzz/replay_proto
 tests_fuzz_replay_poolreq_SOURCES = tests/fuzz/fuzz_poolreq.c tests/fuzz/replay_main.c
 tests_fuzz_replay_poolreq_CFLAGS = $(unit_cflags)
 tests_fuzz_replay_poolreq_LDADD = $(unit_libs)
+tests_fuzz_replay_proto_SOURCES = tests/fuzz/fuzz_proto.c tests/fuzz/replay_main.c
+tests_fuzz_replay_proto_CFLAGS = $(unit_cflags)
+tests_fuzz_replay_proto_LDADD = $(unit_libs)
 tests_fuzz_replay_jobfile_SOURCES = tests/fuzz/fuzz_jobfile.c tests/fuzz/replay_main.c
 tests_fuzz_replay_jobfile_CFLAGS = $(unit_cflags)
 tests_fuzz_replay_jobfile_LDADD = $(unit_libs)
@@ -20,7 +24,10 @@ EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/build.sh tests/fuzz/run.sh \
 	tests/fuzz/fuzz_poolreq.c tests/fuzz/seeds/poolreq/submit.req \
 	tests/fuzz/seeds/poolreq/add.req tests/fuzz/seeds/poolreq/add-lines.req \
 	tests/fuzz/seeds/poolreq/cancel.req tests/fuzz/seeds/poolreq/shutdown.req \
-	tests/fuzz/seeds/poolreq/alloc-add.req tests/fuzz/seeds/poolreq/alloc-remove.req
+	tests/fuzz/seeds/poolreq/alloc-add.req tests/fuzz/seeds/poolreq/alloc-remove.req \
+	tests/fuzz/fuzz_proto.c tests/fuzz/seeds/proto/job.bin tests/fuzz/seeds/proto/job-prep.bin \
+	tests/fuzz/seeds/proto/jobinfo.bin tests/fuzz/seeds/proto/assign.bin \
+	tests/fuzz/seeds/proto/result.bin tests/fuzz/seeds/proto/hello.bin
 ## Crash inputs found by fuzzing (each must replay cleanly once fixed).
 EXTRA_DIST += $(FUZZ_REGRESS)
 FUZZ_REGRESS = \

@@ -7,7 +7,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=.}"
 st=0
-for t in jobfile journal poolreq; do
+for t in jobfile journal poolreq proto; do
     bin=$top_builddir/tests/fuzz/replay_$t
     [ -x "$bin" ] || { echo "ERROR: $bin not built" >&2; exit 99; }
     dirs=""
@@ -18,6 +18,8 @@ for t in jobfile journal poolreq; do
         dirs="$dirs $top_srcdir/examples $top_srcdir/tests/cli/bad $top_srcdir/tests/cli/good"
     elif [ "$t" = poolreq ]; then
         dirs="$dirs $top_srcdir/tests/fuzz/seeds/poolreq"
+    elif [ "$t" = proto ]; then
+        dirs="$dirs $top_srcdir/tests/fuzz/seeds/proto"
     else
         dirs="$dirs $top_srcdir/tests/fuzz/seeds/journal"
     fi

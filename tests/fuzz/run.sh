@@ -34,6 +34,7 @@ seed fuzz_jobfile "$src"/examples/*.cfg "$src"/tests/cli/bad/*.cfg "$src"/tests/
     "$src"/tests/unit/data/* "$src"/tests/hostile/*.cfg
 seed fuzz_journal "$src"/tests/fuzz/seeds/journal/*
 seed fuzz_poolreq "$src"/tests/fuzz/seeds/poolreq/*
+seed fuzz_proto "$src"/tests/fuzz/seeds/proto/*
 
 # The libconfig grammar, for the job file target.
 dict=$work/jobfile.dict
@@ -64,7 +65,7 @@ cat >"$dict" <<'DICT'
 DICT
 
 status=0
-for t in ${FUZZ_TARGETS:-fuzz_jobfile fuzz_journal fuzz_poolreq}; do
+for t in ${FUZZ_TARGETS:-fuzz_jobfile fuzz_journal fuzz_poolreq fuzz_proto}; do
     mkdir -p "$work/artifacts/$t"
     extra=""
     [ "$t" = fuzz_jobfile ] && extra="-dict=$dict"

@@ -27,5 +27,9 @@ pool_tests += \
 	tests/pool/accept_bad.sh \
 	tests/pool/accept_submit.sh \
 	tests/pool/accept_life.sh
+## Requests that must not hold a pool alone (many ids, many running tasks).
+pool_tests += \
+	tests/pool/pool_cancel_many.sh \
+	tests/pool/pool_terminate_wide.sh
 TESTS += $(pool_tests)
 EXTRA_DIST += $(pool_tests) tests/pool/accept-lib.sh
