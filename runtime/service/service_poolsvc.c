@@ -301,11 +301,16 @@ void svc_pool_submitted (service_t *svc, int accepted)
 /* --resume: one accepted request of the earlier pool.  Submissions make
  * their job again: its job file from the request, its added tasks and
  * what was asked of it from its own journal, its tasks' states as `run
- * --resume` finds them.  Before the scheduler starts. */
+ * --resume` finds them.  A shutdown (not --drain) holds again: the
+ * resumed pool takes nothing new and ends when its jobs have; a drain
+ * stopped the pool for --resume to continue, so it is not done again.
+ * Before the scheduler starts. */
 static int resume_cb (void *arg, const pool_req_t *r)
 {
     service_t *svc = arg;
     char reason[4096] = "", path[4200];
+    if (r->op == POOL_OP_SHUTDOWN && !r->drain)
+        svc->shutdown = 1;
     if (r->op != POOL_OP_SUBMIT)
         return 0;   /* the jobs' journals hold the rest */
     errlist_t *errs = errlist_create (20);
@@ -400,8 +405,10 @@ int svc_pool_start (service_t *svc)
         fprintf (stderr, "mpibatch: pool --resume: cannot restore the jobs\n");
     else if (svc->opts->verbose >= 0) {
         char n[32];
-        snprintf (n, sizeof (n), "%d", svc->njobs);
-        pool_say (svc, "resuming: %s job%s restored", n, svc->njobs == 1 ? "" : "s");
+        snprintf (n, sizeof (n), "%d job%s", svc->njobs, svc->njobs == 1 ? "" : "s");
+        pool_say (svc, "resuming: %s restored%s", n,
+                  svc->shutdown ? "; shutdown was accepted before: the pool takes nothing new "
+                                  "and ends when its jobs have" : "");
     }
     return rc ? -1 : 0;
 }
