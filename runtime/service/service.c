@@ -436,7 +436,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     if (!svc->pool_mode) {
         svc_job_t *J = svc->jobs[0];
         J->sj = 0;
-        J->submitted = J->started = svc->started;
+        J->submitted = svc->started;   /* started: at its first attempt's start */
         if (svc_journal_run_start (svc, J) < 0) {
             fprintf (stderr, "mpibatch: cannot write the journal: %s\n", strerror (errno));
             goto shutdown;

@@ -175,7 +175,7 @@ static svc_job_t *job_create (service_t *svc, jobfile_t *jf, int resume, int pri
     }
     J->priority = priority;
     J->open = open;
-    J->submitted = J->started = mb_clock_real ();
+    J->submitted = mb_clock_real ();   /* started: at its first attempt's start */
     if (svc_job_nodes (svc, J) < 0
         || svc_job_records_open (svc, J, resume, file, reason, rlen) != 0) {
         if (!reason[0])
@@ -445,7 +445,7 @@ int svc_pool_jobs (service_t *svc, double now, size_t held)
         /* max_wall_clock: the job alone drains, as a run would: its
          * running tasks are interrupted, it ends "interrupted", and a
          * `pool --resume` runs what is left of it. */
-        if (!J->drained && J->job->max_wall_clock > 0 && now - J->started >= J->job->max_wall_clock) {
+        if (!J->drained && J->job->max_wall_clock > 0 && now - J->submitted >= J->job->max_wall_clock) {
             J->drained = 1;
             sched_job_hold (svc->s, J->sj);
             svc_job_interrupt (svc, J);
