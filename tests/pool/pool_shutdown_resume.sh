@@ -4,7 +4,8 @@
 # --resume` resumes shutting down (refuses submissions, ends on its own
 # with exit 0 once its job has ended, the job's task run to success).  A
 # `shutdown --drain` is not done again: the pool it stopped is resumed to
-# serve (a submission is accepted) until told again.
+# serve (a submission is accepted) until told again.  A resumed pool
+# prepares again (documented): the job's preparation runs on the node again.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/torture/torture-lib.sh"
 mb_init pool_shutdown_resume
@@ -57,6 +58,7 @@ ended_within () {
 # A job whose task waits for a gate file, so it is still running when the
 # pool is killed and when the resumed pool starts.
 job gated <<CFG
+job_preparation = { command = "echo p >>$tmp/prep"; };
 tasks = ( { id = "g"; command = "echo x >>$tmp/starts; while [ ! -f $tmp/go ]; do sleep 0.1; done; echo g >>$tmp/ok"; } );
 CFG
 job late <<CFG
@@ -90,6 +92,8 @@ got=$(report_py "$tmp/jobs/gated/report.h5" 'print(s(f.attrs["status"]))')
 check_eq "the job succeeded" "$got" succeeded
 check_eq "its task succeeded once" "$(grep -c '^g$' "$tmp/ok" 2>/dev/null)" 1
 check_eq "the refused job never ran" "$(grep -c '^l$' "$tmp/ok" 2>/dev/null)" 0
+check_eq "the job's preparation ran again after --resume (one node)" \
+    "$(cat "$tmp/prep" 2>/dev/null | wc -l)" 2
 
 # shutdown --drain: the pool stops (exit 4); --resume continues and serves.
 rm -f "$tmp/go"
