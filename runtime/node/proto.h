@@ -12,8 +12,9 @@
 #include "runtime/launcher/launch.h"
 
 /* 2: strings carry their NUL (buf_pack_str, the one string packing).
- * 3: every ASSIGN item names its job (TAG_JOB). */
-#define PROTO_VERSION 3
+ * 3: every ASSIGN item names its job (TAG_JOB).
+ * 4: CTRL_UNQUEUE names the job whose waiting attempts go (was: all). */
+#define PROTO_VERSION 4
 
 enum proto_tag {
     TAG_HELLO = 101,    /* worker -> 0: who I am and what I have */
@@ -37,7 +38,7 @@ double proto_heartbeat_timeout (void);
 enum proto_ctrl {
     CTRL_INTERRUPT = 1, /* drain: interrupt every running attempt */
     CTRL_SHUTDOWN = 2,  /* the run is over: stop the launcher and exit */
-    CTRL_UNQUEUE = 3,   /* on_task_failure = stop: withdraw attempts not started */
+    CTRL_UNQUEUE = 3,   /* on_task_failure = stop: withdraw job arg's attempts not started */
     CTRL_CANCEL = 4,    /* `mpibatch cancel`: interrupt or withdraw the attempts of task arg */
 };
 

@@ -825,18 +825,30 @@ int worker_assign (worker_t *w, const void *msg, size_t len)
     return 0;
 }
 
-void worker_unqueue (worker_t *w)
+/* Withdraw the waiting attempts of one job (all with all != 0); the
+ * others keep their order. */
+static void withdraw (worker_t *w, int all, uint32_t job)
 {
+    int k = 0;
     for (int i = 0; i < w->nqueue; i++) {
-        fail_now (w, &w->queue[i], LAUNCH_INTERRUPTED, "withdrawn before it started");
-        assign_free (&w->queue[i]);
+        if (all || w->queue[i].job == job) {
+            fail_now (w, &w->queue[i], LAUNCH_INTERRUPTED, "withdrawn before it started");
+            assign_free (&w->queue[i]);
+        }
+        else
+            w->queue[k++] = w->queue[i];
     }
-    w->nqueue = 0;
+    w->nqueue = k;
+}
+
+void worker_unqueue (worker_t *w, uint32_t job)
+{
+    withdraw (w, 0, job);
 }
 
 void worker_interrupt_all (worker_t *w)
 {
-    worker_unqueue (w);
+    withdraw (w, 1, 0);
     for (int i = 0; i < w->nrun_cap; i++)
         if (w->run[i].used)
             launcher_interrupt (w->l, w->run[i].tag);

@@ -38,9 +38,11 @@ int worker_job (worker_t *w, const void *msg, size_t len, mb_error_t *err);
 /* How many jobs the worker was told of (besides the boot one). */
 int worker_njobs (const worker_t *w);
 
-/* Answer every waiting attempt as interrupted, without starting it
- * (on_task_failure = stop).  Results are read by worker_collect. */
-void worker_unqueue (worker_t *w);
+/* Answer every waiting attempt of job (its number in ASSIGN, 0 for a
+ * run's) as interrupted, without starting it (on_task_failure = stop);
+ * other jobs' waiting attempts stay, in their order.  Results are read by
+ * worker_collect. */
+void worker_unqueue (worker_t *w, uint32_t job);
 
 /* Withdraw the waiting attempts and interrupt every running one (drain). */
 void worker_interrupt_all (worker_t *w);

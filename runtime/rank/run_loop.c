@@ -264,7 +264,7 @@ int worker_main (int rank, launcher_t *l, const jobinfo_t *ji,
                 if (op == CTRL_INTERRUPT && w)
                     worker_interrupt_all (w);
                 else if (op == CTRL_UNQUEUE && w)
-                    worker_unqueue (w);
+                    worker_unqueue (w, (uint32_t)unpack_i32 (&u));
                 else if (op == CTRL_CANCEL && w)
                     worker_cancel (w, (uint32_t)unpack_i32 (&u));
                 else if (op == CTRL_SHUTDOWN) {

@@ -42,8 +42,7 @@ static void dispatch (service_t *svc)
     /* A task ahead of a full worker's next free slot hides the round trip
      * to here between two tasks, which short tasks notice; behind a long
      * task it would wait while another worker may be idle. */
-    sched_set_ahead (svc->s, !svc->pool_mode && svc->recent_n >= 4
-                                 && svc->recent_secs < AHEAD_BELOW);
+    sched_set_ahead (svc->s, svc->recent_n >= 4 && svc->recent_secs < AHEAD_BELOW);
     while (sched_next (svc->s, &a) == 1) {
         int wn = a.parts[0].worker;
         /* Attempt numbers continue across resumed runs, so a later run
@@ -159,15 +158,15 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
     if (((st == SCHED_FAILED && J->job->on_task_failure == JOB_ON_FAILURE_STOP)
          || v.job == EXIT_JOB_STOP) && !J->stop_on_failure) {
         J->stop_on_failure = 1;
-        if (!svc->pool_mode) {
+        if (!svc->pool_mode)
             sched_hold (svc->s);
-            /* Tasks sent ahead and not started yet come back, to be skipped. */
-            for (int i = 0; i < svc->nworkers; i++)
-                if (svc->w[i].alive)
-                    svc_send_ctrl (svc, i, CTRL_UNQUEUE, 0);
-        }
         else
-            sched_job_hold (svc->s, J->sj);   /* nothing goes ahead in a pool */
+            sched_job_hold (svc->s, J->sj);
+        /* This job's tasks sent ahead and not started yet come back, to be
+         * skipped; other jobs' stay queued on the workers. */
+        for (int i = 0; i < svc->nworkers; i++)
+            if (svc->w[i].alive)
+                svc_send_ctrl (svc, i, CTRL_UNQUEUE, J->num);
         if (svc->opts->verbose >= 0)
             fprintf (stderr, "%smpibatch: %s%s%s: starting no more tasks\n", svc_bar_nl (svc),
                      svc->pool_mode ? "job " : "", svc->pool_mode ? J->job->id : "",
@@ -518,7 +517,7 @@ int service_main (service_t *svc, int nranks, launcher_t *l, const jobinfo_t *ji
     if (!svc->pool_mode) {
         svc_job_t *J = svc->jobs[0];
         J->sj = 0;
-        J->submitted = J->started = svc->started;
+        J->submitted = svc->started;   /* started: at its first attempt's start */
         if (svc_journal_run_start (svc, J) < 0) {
             fprintf (stderr, "mpibatch: cannot write the journal: %s\n", strerror (errno));
             goto shutdown;

@@ -125,7 +125,8 @@ typedef struct svc_job {
     int ended;             /* its end is recorded (journal, report) */
     int status;            /* its exit code as a run's (0, 1, 3, 4) once ended */
     const char *end_state; /* succeeded, failed, ... once ended (static) */
-    double submitted, started, finished;
+    double submitted, finished;
+    double started;        /* its first attempt's start (0: none yet; resume: the journal's) */
     char **cancel_pats;    /* resume: the CANCEL records' ids and patterns */
     int ncancel_pats;
     uint8_t *node_state;   /* per node: NODE_* of this job's preparation (NULL: none) */

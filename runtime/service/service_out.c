@@ -105,7 +105,7 @@ void svc_print_summary (service_t *svc, svc_job_t *J)
         sched_job_counts (svc->s, J->sj, c);
     else
         sched_counts (svc->s, c);
-    double t0 = J->started ? J->started : svc->started;
+    double t0 = J->submitted ? J->submitted : svc->started;
     double t1 = J->finished ? J->finished : svc->finished;
     char wall[32];
     fmt_duration (t1 - t0, wall, sizeof (wall));

@@ -183,7 +183,7 @@ static svc_job_t *job_create (service_t *svc, jobfile_t *jf, int resume, int pri
     }
     J->priority = priority;
     J->open = open;
-    J->submitted = J->started = mb_clock_real ();
+    J->submitted = mb_clock_real ();   /* started: at its first attempt's start */
     if (svc_job_nodes (svc, J) < 0
         || svc_job_records_open (svc, J, resume, file, reason, rlen) != 0) {
         if (!reason[0])
@@ -309,11 +309,16 @@ void svc_pool_submitted (service_t *svc, int accepted)
 /* --resume: one accepted request of the earlier pool.  Submissions make
  * their job again: its job file from the request, its added tasks and
  * what was asked of it from its own journal, its tasks' states as `run
- * --resume` finds them.  Before the scheduler starts. */
+ * --resume` finds them.  A shutdown (not --drain) holds again: the
+ * resumed pool takes nothing new and ends when its jobs have; a drain
+ * stopped the pool for --resume to continue, so it is not done again.
+ * Before the scheduler starts. */
 static int resume_cb (void *arg, const pool_req_t *r)
 {
     service_t *svc = arg;
     char reason[4096] = "", path[4200];
+    if (r->op == POOL_OP_SHUTDOWN && !r->drain)
+        svc->shutdown = 1;
     if (r->op != POOL_OP_SUBMIT)
         return 0;   /* the jobs' journals hold the rest */
     errlist_t *errs = errlist_create (20);
@@ -408,8 +413,10 @@ int svc_pool_start (service_t *svc)
         fprintf (stderr, "mpibatch: pool --resume: cannot restore the jobs\n");
     else if (svc->opts->verbose >= 0) {
         char n[32];
-        snprintf (n, sizeof (n), "%d", svc->njobs);
-        pool_say (svc, "resuming: %s job%s restored", n, svc->njobs == 1 ? "" : "s");
+        snprintf (n, sizeof (n), "%d job%s", svc->njobs, svc->njobs == 1 ? "" : "s");
+        pool_say (svc, "resuming: %s restored%s", n,
+                  svc->shutdown ? "; shutdown was accepted before: the pool takes nothing new "
+                                  "and ends when its jobs have" : "");
     }
     return rc ? -1 : 0;
 }
@@ -446,7 +453,7 @@ int svc_pool_jobs (service_t *svc, double now, size_t held)
         /* max_wall_clock: the job alone drains, as a run would: its
          * running tasks are interrupted, it ends "interrupted", and a
          * `pool --resume` runs what is left of it. */
-        if (!J->drained && J->job->max_wall_clock > 0 && now - J->started >= J->job->max_wall_clock) {
+        if (!J->drained && J->job->max_wall_clock > 0 && now - J->submitted >= J->job->max_wall_clock) {
             J->drained = 1;
             sched_job_hold (svc->s, J->sj);
             svc_job_interrupt (svc, J);

@@ -113,6 +113,9 @@ static int replay_cb (const journal_rec_t *r, void *arg)
     if (i < 0)
         return 0;   /* a task no longer in the job file */
     if (r->type == JREC_ATTEMPT_START) {
+        /* The job started at its first attempt, in whichever run. */
+        if (r->start_time > 0 && (!rp->J->started || r->start_time < rp->J->started))
+            rp->J->started = r->start_time;
         rp->open_attempt[i] = r->attempt;
         rp->open_start[i] = r->start_time;
         rp->open_worker[i] = r->worker;
@@ -527,8 +530,10 @@ int svc_attempt_start (service_t *svc, uint32_t task, int attempt, int wnum, dou
     svc_job_t *J = svc_task_job (svc, task, &local);
     const wstate_t *w = &svc->w[wnum];
     /* A task became ready when its last prerequisite ended (or its job
-     * started). */
-    double ready = J->started > svc->started ? J->started : svc->started;
+     * was submitted). */
+    double ready = J->submitted > svc->started ? J->submitted : svc->started;
+    if (!J->started)
+        J->started = now;
     uint32_t np;
     const uint32_t *pre = graph_prereqs (svc->g, task, &np);
     for (uint32_t k = 0; k < np; k++) {

@@ -76,7 +76,7 @@ static void deliver (service_t *svc, int wn, int tag, buf_t *b)
             if (op == CTRL_INTERRUPT)
                 worker_interrupt_all (svc->local);
             else if (op == CTRL_UNQUEUE)
-                worker_unqueue (svc->local);
+                worker_unqueue (svc->local, (uint32_t)unpack_i32 (&u));
             else if (op == CTRL_CANCEL)
                 worker_cancel (svc->local, (uint32_t)unpack_i32 (&u));
         }

@@ -12,6 +12,8 @@ pool_tests = \
 	tests/pool/pool_basic.sh \
 	tests/pool/pool_prep.sh \
 	tests/pool/pool_resume.sh \
+	tests/pool/pool_shutdown_resume.sh \
+	tests/pool/pool_started.sh \
 	tests/pool/pool_join.sh \
 	tests/pool/pool_bigger.sh \
 	tests/pool/pool_jobs.sh
