@@ -54,7 +54,9 @@ bg=$!
 wait_for 60 test -f "$tmp/m/mbh3" || fail "no task started on mbh3"
 t0=$(date +%s)
 pids=$(ip netns pids mbh3)
-[ -n "$pids" ] && kill -9 $pids
+# Stopped first, then killed: as in a crash, none of them sees another die
+# (a launcher outliving its task by a moment would report it failed).
+[ -n "$pids" ] && kill -STOP $pids && kill -9 $pids
 # Usually mpirun ends the whole job within seconds (exit status 9).  Some
 # runs, Open MPI's runtime trips over the dead daemon ("unable to reliably
 # start one or more daemons") and stalls the job instead; then what ends
@@ -91,8 +93,15 @@ else
     *) pass "host killed: mpirun ended the job (exit status $st) in $el s" ;;
     esac
 fi
-check_eq "host killed: the run is recorded as interrupted" \
-    "$(status_json kill 's["status"]')" interrupted
+# Usually mpirun ends the job; on a loaded machine the service may find the
+# host's workers lost first and finish on the others (as when a host is cut
+# off, below).  Both are right; what is owed: nothing running or failed,
+# and after a resume (if needed) every task succeeded exactly once.
+kst=$(status_json kill 's["status"]')
+case $kst in
+interrupted|succeeded) pass "host killed: the run is recorded as $kst" ;;
+*) fail "host killed: the run is recorded as $kst (want interrupted, or succeeded)" ;;
+esac
 check_eq "host killed: nothing recorded running or failed" \
     "$(status_json kill '(s["counts"]["running"], s["counts"]["failed"])')" "(0, 0)"
 MB_TIMEOUT=90 cl_run 5 "$(cl_hosts 3 2)" --resume kill.cfg

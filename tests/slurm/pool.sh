@@ -66,6 +66,12 @@ check "its ompi-server wrote its contact into POOLDIR" test -s "$P/ompi-server.u
 k=0
 while [ $k -lt 100 ] && [ ! -s "$P/join.port" ]; do sleep 0.1; k=$((k + 1)); done
 check "the pool takes workers: join.port" test -s "$P/join.port"
+# The worker command is printed just after join.port is written.
+k=0
+while [ $k -lt 100 ] && ! grep -q "workers join with: " "$tmp/pool.sbatch-$id.out" 2>/dev/null; do
+    sleep 0.1
+    k=$((k + 1))
+done
 check "it says how workers join" grep -q "workers join with: mpirun --ompi-server file:$P/ompi-server.uri" \
     "$tmp/pool.sbatch-$id.out"
 
