@@ -25,8 +25,11 @@ static int unpack_env (unpack_t *u, jobfile_env_t *e)
     e->n = (int)n;
     e->names = calloc (n + 1, sizeof (char *));
     e->values = calloc (n + 1, sizeof (char *));
-    if (!e->names || !e->values)
+    if (!e->names || !e->values) {
+        /* free_env reads both arrays for n entries: none, then */
+        e->n = 0;
         return -1;
+    }
     for (uint32_t i = 0; i < n; i++) {
         e->names[i] = unpack_strdup (u);
         e->values[i] = unpack_strdup (u);

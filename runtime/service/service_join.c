@@ -196,9 +196,10 @@ static int add_joined (service_t *svc, comm_ep_t *ep, const void *p, size_t n)
     if (svc->opts->verbose >= 0) {
         /* Its end, which placement heeds (walltime-aware starts). */
         char until[48] = "";
-        time_t t = (time_t)end;
+        /* A joiner's word: only a time a time_t holds is converted. */
+        time_t t = end > 0 && end < 4e12 ? (time_t)end : 0;
         struct tm tm;
-        if (end > 0 && localtime_r (&t, &tm))
+        if (t > 0 && localtime_r (&t, &tm))
             strftime (until, sizeof (until), ", until %Y-%m-%d %H:%M:%S", &tm);
         fprintf (stderr, "%smpibatch: worker rank %d joined on %s (%d slot%s%s)\n",
                  svc_bar_nl (svc), rank, h.node, w->slots, w->slots == 1 ? "" : "s", until);
