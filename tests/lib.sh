@@ -81,6 +81,19 @@ fail () {
     return 0
 }
 
+# wait_for SECONDS CMD...: run CMD (its output dropped) every 0.2 s until it
+# succeeds (0) or SECONDS have passed (1).
+wait_for () {
+    n=$(($1 * 5))
+    shift
+    while [ "$n" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+        n=$((n - 1))
+    done
+    return 1
+}
+
 # check WHAT CMD...: pass when CMD succeeds, fail otherwise.
 check () {
     what=$1

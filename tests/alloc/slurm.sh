@@ -64,17 +64,6 @@ req () {
     timeout 20 "$M" "$@" >"$tmp/out" 2>"$tmp/err"
     st=$?
 }
-# wait_for SECONDS CMD...: poll CMD every 0.2 s.
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
 # ours: the jobs of this pool in the real squeue (names mbw-<token>-...).
 ours () {
     squeue -h -o '%i %T %j' 2>/dev/null | grep " mbw-" || true

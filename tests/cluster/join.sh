@@ -22,17 +22,6 @@ jc=""
 # is left in them), then the scratch directory.
 trap 'for p in $jb $jc $pool $server; do kill -9 "$p" 2>/dev/null; done; cl_down; [ -n "${MB_KEEP:-}" ] || mb_cleanup' EXIT
 
-# wait_for SECONDS CMD...: poll CMD every 0.2 s.
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
 # running PID: the process exists and is not a zombie (PID 1 may not reap).
 running () {
     s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)

@@ -18,18 +18,6 @@ cl_up 3
 H7=$(cl_hosts 3 2 2)
 REC="--enable-recovery --mca orte_abort_on_non_zero_status 0 -x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=4"
 
-# wait_for SECONDS CMD...: poll CMD every 0.2 s.
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
-
 # once JOB: every task succeeded, and exactly one attempt of each did.
 once () {
     report_py "$tmp/jobs/$1/report.h5" '

@@ -22,16 +22,6 @@ jb=""
 jc=""
 trap 'for p in $jb $jc $pool $server; do kill -9 "$p" 2>/dev/null; done; cl_down; [ -n "${MB_KEEP:-}" ] || mb_cleanup' EXIT
 
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
 running () {
     s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
     [ -n "$s" ] && [ "$s" != Z ]

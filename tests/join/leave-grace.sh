@@ -23,17 +23,6 @@ for i in $(seq 1 50); do [ -s "$uri" ] && break; sleep 0.1; done
 export MPIBATCH_HEARTBEAT=0.5 MPIBATCH_HEARTBEAT_TIMEOUT=3
 HB="-x MPIBATCH_HEARTBEAT -x MPIBATCH_HEARTBEAT_TIMEOUT"
 
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
-
 # On the joiner (HOLD in its environment) the task (its shell too) ignores
 # SIGTERM, notes its worker rank and outlives the kill grace; elsewhere it
 # just runs.

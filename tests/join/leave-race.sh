@@ -26,18 +26,6 @@ for i in $(seq 1 50); do [ -s "$uri" ] && break; sleep 0.1; done
 export MPIBATCH_HEARTBEAT=0.5 MPIBATCH_HEARTBEAT_TIMEOUT=3
 HB="-x MPIBATCH_HEARTBEAT -x MPIBATCH_HEARTBEAT_TIMEOUT"
 
-# wait_for SECONDS CMD...: poll CMD every 0.2 s.
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
-
 # The racing task (RACE set: it runs on joiner RACE; the first such task
 # races): its side effect, then the `mpibatch worker` rank it descends
 # from (the nearest such ancestor: the launcher is another program,

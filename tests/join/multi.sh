@@ -24,17 +24,6 @@ for i in $(seq 1 50); do [ -s "$uri" ] && break; sleep 0.1; done
 export MPIBATCH_HEARTBEAT=0.5 MPIBATCH_HEARTBEAT_TIMEOUT=3 MPIBATCH_TOPOLOGY="pack:1 core:1 pu:1"
 X="-x MPIBATCH_HEARTBEAT -x MPIBATCH_HEARTBEAT_TIMEOUT -x MPIBATCH_TOPOLOGY"
 
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
-
 job mi <<EOF2
 open = true;
 tasks = ( { id = "first"; command = "true"; } );

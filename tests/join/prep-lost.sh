@@ -24,16 +24,6 @@ killall_marked () {
     done
 }
 trap 'killall_marked; kill "$server" 2>/dev/null; mb_cleanup' EXIT
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
 gone () { [ -z "$(marked "$tmp/j1")" ]; }
 for _ in $(seq 50); do [ -s "$uri" ] && break; sleep 0.1; done
 [ -s "$uri" ] || die "ompi-server did not write its URI"

@@ -26,16 +26,6 @@ stop_all () {
 }
 trap 'stop_all; slurm_down; mb_cleanup' EXIT
 
-wait_for () {
-    n=$(($1 * 5))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2
-        n=$((n - 1))
-    done
-    return 1
-}
 ours () {
     squeue -h -o '%i %T %j' 2>/dev/null | awk '$3 ~ /^mbw-/ { print $1, $2 }'
 }
