@@ -319,6 +319,9 @@ int svc_poll_messages (service_t *svc, buf_t *msg);
 /* Worker wn is lost (`why` says how, e.g. "silent for 30 s"): its running
  * attempts are requeued without using a retry. */
 void svc_lose_worker (service_t *svc, int wn, const char *why);
+/* Requeue, without using a retry, the attempts worker wn still holds:
+ * they end interrupted for `reason` (a lost or leaving worker). */
+void svc_requeue_worker (service_t *svc, int wn, const char *reason);
 /* Send heartbeats due and lose workers silent too long. */
 void svc_check_heartbeats (service_t *svc);
 int svc_alive_workers (service_t *svc);

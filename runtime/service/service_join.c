@@ -55,8 +55,6 @@ struct svc_join {
     buf_t info;              /* the packed jobinfo every joined rank gets */
 };
 
-#define LOST_CHUNK 4096
-
 /* POOLDIR/join.bell: "HOST PORT", where the service's doorbell listens,
  * for the joiners to ring it after their messages (written whole: tmp +
  * rename).  0 (nothing to write without a doorbell) or -1. */
@@ -236,35 +234,6 @@ static void drop_pending (service_t *svc, int k, const char *why)
     j->pend[k] = j->pend[--j->npend];
 }
 
-/* Requeue, without using a retry, the attempts worker wn still holds:
- * they end interrupted for `reason`. */
-static void requeue_held (service_t *svc, int wn, const char *reason)
-{
-    uint32_t tasks[LOST_CHUNK];
-    size_t n;
-    double now = mb_clock_real ();
-    while ((n = sched_worker_tasks (svc->s, wn, tasks, LOST_CHUNK)) > 0) {
-        if (n > LOST_CHUNK)
-            n = LOST_CHUNK;
-        for (size_t i = 0; i < n; i++) {
-            result_t res;
-            memset (&res, 0, sizeof (res));
-            res.task = tasks[i];
-            res.kind = LAUNCH_TASK;
-            res.attempt = svc->last_started ? svc->last_started[tasks[i]] : 0;
-            res.r.outcome = LAUNCH_INTERRUPTED;
-            res.r.exit_code = -1;
-            res.r.start_time = now;
-            res.r.end_time = now;
-            snprintf (res.r.reason, sizeof (res.r.reason), "%s", reason);
-            svc_attempt_end (svc, &res, wn);
-            sched_attempt_end (svc->s, tasks[i], SCHED_REQUEUE);
-            svc->running--;
-            svc->requeues++;
-        }
-    }
-}
-
 /* One step of a leaving worker: wait for its attempts (bounded), then run
  * release on its node if it was prepared there and no other worker stays
  * there (once the others leaving it have no attempts left), then let it
@@ -281,7 +250,7 @@ static int leave_step (service_t *svc, leave_t *lv, double mono)
         char reason[sizeof (lv->reason) + 64];
         snprintf (reason, sizeof (reason), "%s, its results not in after %.0f s", lv->reason,
                   LEAVE_KILL_GRACE + svc->hb_timeout);
-        requeue_held (svc, wn, reason);
+        svc_requeue_worker (svc, wn, reason);
         lv->stale = 1;
     }
     int nd = w->node;

@@ -362,25 +362,8 @@ int svc_poll_messages (service_t *svc, buf_t *msg)
 /* Tasks requeued per call of sched_worker_tasks when a worker is lost. */
 #define LOST_CHUNK 4096
 
-/* A worker that fell silent, or did not take what it was sent, is lost
- * (Azure's node failure): its running attempts go back to the ready queue
- * without using a retry, and it gets nothing more.  Open MPI 4.1 has no
- * ULFM, so silence is the only sign of a dead rank. */
-void svc_lose_worker (service_t *svc, int wn, const char *why)
+void svc_requeue_worker (service_t *svc, int wn, const char *reason)
 {
-    wstate_t *w = &svc->w[wn];
-    if (!w->alive)
-        return;
-    w->alive = 0;
-    if (!w->joined)
-        svc->lost++;
-    comm_ep_lose (w->ep);
-    if (svc->s)
-        sched_worker_enable (svc->s, wn, 0);
-    char reason[sizeof (((launch_result_t *)0)->reason)];
-    snprintf (reason, sizeof (reason), "worker rank %d on %s lost (%s)", w->rank,
-              svc->nodes[w->node].name, why);
-    fprintf (stderr, "%smpibatch: %s: requeueing its tasks\n", svc_bar_nl (svc), reason);
     uint32_t tasks[LOST_CHUNK];
     size_t n;
     double now = mb_clock_real ();
@@ -407,6 +390,28 @@ void svc_lose_worker (service_t *svc, int wn, const char *why)
             svc->requeues++;
         }
     }
+}
+
+/* A worker that fell silent, or did not take what it was sent, is lost
+ * (Azure's node failure): its running attempts go back to the ready queue
+ * without using a retry, and it gets nothing more.  Open MPI 4.1 has no
+ * ULFM, so silence is the only sign of a dead rank. */
+void svc_lose_worker (service_t *svc, int wn, const char *why)
+{
+    wstate_t *w = &svc->w[wn];
+    if (!w->alive)
+        return;
+    w->alive = 0;
+    if (!w->joined)
+        svc->lost++;
+    comm_ep_lose (w->ep);
+    if (svc->s)
+        sched_worker_enable (svc->s, wn, 0);
+    char reason[sizeof (((launch_result_t *)0)->reason)];
+    snprintf (reason, sizeof (reason), "worker rank %d on %s lost (%s)", w->rank,
+              svc->nodes[w->node].name, why);
+    fprintf (stderr, "%smpibatch: %s: requeueing its tasks\n", svc_bar_nl (svc), reason);
+    svc_requeue_worker (svc, wn, reason);
     /* A pool's job preparations and releases on a node left without a
      * worker will not report either. */
     if (svc->pool_mode && svc->s) {
