@@ -299,7 +299,8 @@ static int jnl_open (pooldir_t *pd, int flags, mb_error_t *err)
         return -1;
     if (valid > JNL_MAGIC_LEN && !(flags & POOLDIR_RESUME)) {
         errno = EEXIST;
-        return errprintf (err, "%s: holds the requests an earlier pool accepted", pd->dir);
+        return errprintf (err, "%s: holds the requests an earlier pool accepted: --resume "
+                          "continues them", pd->dir);
     }
     if (valid < st.st_size) {
         logf_ (pd, "%s/accepted.jnl: cut a torn tail of %lld bytes", pd->dir,

@@ -124,8 +124,8 @@ int service_open_pool (service_t *svc)
     if (!svc->pd) {
         int bad = errno == EPERM || errno == EBUSY || errno == EEXIST || errno == EACCES;
         if (errno == EEXIST)
-            fprintf (stderr, "mpibatch: %s (continue it with `mpibatch pool %s --resume`, "
-                     "or start a new pool in another directory)\n", err.text, o->pool_dir);
+            fprintf (stderr, "mpibatch: %s (`mpibatch pool %s --resume`), or start a new pool in "
+                     "another directory\n", err.text, o->pool_dir);
         else
             fprintf (stderr, "mpibatch: %s\n", err.text);
         return bad ? 2 : 3;

@@ -77,7 +77,7 @@ cp "$tmp/ok" "$tmp/ok.before" 2>/dev/null || : >"$tmp/ok.before"
 
 (cd "$tmp" && timeout 30 "$M" pool "$P" >"$tmp/out" 2>"$tmp/err" </dev/null)
 check_eq "a pool with records and no --resume: refused (exit 2)" "$?" 2
-check "... saying how to go on" grep -q "continue it with \`mpibatch pool $P --resume\`" "$tmp/err"
+check "... saying how to go on" grep -q "continues them (\`mpibatch pool $P --resume\`)" "$tmp/err"
 if grep -q -e "--restart" "$tmp/err"; then fail "... naming --restart, which pool has not"; else pass "... and no option the pool has not"; fi
 
 # A request renamed in while no pool runs (written by hand, as a client
