@@ -578,7 +578,8 @@ static int conv_job (conv_t *c, const jv_t *o, poolstatus_job_t *jb, size_t i)
 
 static int conv (conv_t *c, const jv_t *root, poolstatus_t *st)
 {
-    static const char *const states[] = { "running", "shutting_down", "draining", "ended" };
+    static const char *const states[] = { "starting", "running", "shutting_down", "draining",
+                                          "ended" };
     double x;
     if (root->type != JV_OBJ)
         return bad (c, root, "", "status.json", "one JSON object");
@@ -596,7 +597,7 @@ static int conv (conv_t *c, const jv_t *root, poolstatus_t *st)
         known |= !strcmp (st->state, states[k]);
     if (!known)
         return bad (c, get (root, "state"), "", "state",
-                    "running, shutting_down, draining or ended");
+                    "starting, running, shutting_down, draining or ended");
     const jv_t *ws = get (root, "workers"), *js = get (root, "jobs");
     if (!ws)
         return missing (c, root, "", "workers");

@@ -5,7 +5,7 @@
  * Format (one JSON object; times are UNIX seconds, null when not yet):
  *
  *   {"pool": ID, "host": H, "pid": P, "started": T, "updated": T,
- *    "state": "running|shutting_down|draining|ended",
+ *    "state": "starting|running|shutting_down|draining|ended",
  *    "workers": [{"worker": N, "node": "n", "slots": S, "busy": B,
  *                 "joined": false, "alive": true}],
  *    "jobs": [{"id": "j", "state": "active", "priority": 0, "open": true,
@@ -66,7 +66,7 @@ typedef struct {
     char *host;
     long pid;
     double started, updated;
-    char *state;         /* running, shutting_down, draining, ended */
+    char *state;         /* starting, running, shutting_down, draining, ended */
     size_t nworkers;
     poolstatus_worker_t *workers;
     size_t njobs;

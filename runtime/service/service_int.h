@@ -525,6 +525,7 @@ void svc_pool_close (service_t *svc);
  * once a second when something changed, or now with `ended` (the job's
  * final state: succeeded, failed, ...). */
 void svc_pool_status (service_t *svc, double now, const char *ended);
+void svc_pool_status_starting (service_t *svc);
 /* Replay the journal's ADD/CLOSE/PRIORITY records (resume), before the
  * scheduler exists.  0 or -1 (printed). */
 int svc_pool_replay (service_t *svc, svc_job_t *J, const char *journal_path);

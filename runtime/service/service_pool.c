@@ -64,6 +64,7 @@ int svc_pool_open (service_t *svc)
         fprintf (stderr, "mpibatch: %s\n", err.text);
         return bad ? 2 : 3;
     }
+    svc_pool_status_starting (svc);
     return 0;
 }
 
@@ -626,6 +627,27 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
         pool_log (svc, err.text);
     free (ws);
     free (jobs);
+}
+
+/* The pool holds POOLDIR's lock: until it has restored its jobs and heard
+ * from its workers, its status says "starting" (with neither), not what
+ * an earlier pool in the directory last wrote ("ended", a job
+ * "interrupted" that --resume is about to continue). */
+void svc_pool_status_starting (service_t *svc)
+{
+    char host[256] = "";
+    gethostname (host, sizeof (host) - 1);
+    poolstatus_t st;
+    memset (&st, 0, sizeof (st));
+    st.pool = (char *)(svc->pool_mode ? svc->opts->pool_id : svc->jobs[0]->job->id);
+    st.host = host;
+    st.pid = (long)getpid ();
+    st.started = NAN;
+    st.updated = mb_clock_real ();
+    st.state = (char *)"starting";
+    mb_error_t err = { "" };
+    if (poolstatus_write (svc->pool_dir, &st, &err) < 0)
+        pool_log (svc, err.text);
 }
 
 /* ---------------------------------------------------------------- */

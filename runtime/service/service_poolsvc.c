@@ -130,6 +130,7 @@ int service_open_pool (service_t *svc)
             fprintf (stderr, "mpibatch: %s\n", err.text);
         return bad ? 2 : 3;
     }
+    svc_pool_status_starting (svc);
     const char *end = getenv ("SLURM_JOB_END_TIME");
     double until = o->deadline;
     if (!until && end && atof (end) > 0)

@@ -42,12 +42,13 @@ sys.exit(0 if struct.unpack(fmt, got)[0] != fcntl.F_UNLCK else 1)' "$1/pool.lock
 }
 
 # acc_up POOLDIR [SECS]: wait until the pool started last writes its
-# pool.info and holds its lock (a client finds it running); 0 when it does.
+# pool.info and its first status.json ("starting", just after pool.info)
+# and holds its lock (a client finds it running); 0 when it does.
 acc_up () {
     k=0
     while [ $k -lt $((${2:-30} * 10)) ]; do
-        if [ -n "$(find "$1" -maxdepth 1 -name pool.info -newer "$tmp/.pool-start" 2>/dev/null)" ] &&
-            pool_locked "$1"; then
+        if [ "$(find "$1" -maxdepth 1 \( -name pool.info -o -name status.json \) \
+                -newer "$tmp/.pool-start" 2>/dev/null | wc -l)" = 2 ] && pool_locked "$1"; then
             return 0
         fi
         kill -0 "$pool_bg" 2>/dev/null || return 1

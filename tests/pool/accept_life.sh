@@ -3,8 +3,8 @@
 #  - a second pool on one POOLDIR is refused (exit 2, "already running");
 #  - `shutdown --drain` interrupts the running tasks now: the pool exits 4,
 #    the job is "interrupted", nothing of the pool survives; then
-#    `mpibatch pool POOLDIR --resume` continues the job and each task
-#    succeeds exactly once;
+#    `mpibatch pool POOLDIR --resume` says "starting" until it has
+#    restored the job, continues it, and each task succeeds exactly once;
 #  - `shutdown` (no drain) refuses new submissions (exit 2, the reason)
 #    and the pool exits 0 once its running job has ended;
 #  - --idle-timeout: a pool does not end while a job runs, and ends by
@@ -50,6 +50,10 @@ check_eq "no task of L ended" "$(cat "$tmp/l1" "$tmp/l2" | grep -c 'done')" 0
 touch "$tmp/go"
 acc_start 3 "$P" --resume
 check "the pool resumes" acc_up "$P"
+# Holding the lock, before it has restored its jobs, the pool says it is
+# starting: never the earlier pool's "ended" with L "interrupted".
+check "the resumed pool's status: starting or running" \
+    sh -c "echo '$(pool_json "$P" "s['state'] + ' ' + str(len(s['jobs']))")' | grep -Eqx 'starting 0|running 1'"
 check_eq "L succeeded after the resume" "$(wait_job "$P" L 40)" succeeded
 for t in l1 l2 l3; do
     check_eq "$t ended once" "$(grep -c 'done' "$tmp/$t")" 1

@@ -128,6 +128,16 @@ static void test_round_trip (void **state)
     assert_int_equal (got.njobs, 0);
     assert_string_equal (got.state, "ended");
     poolstatus_free (&got);
+    /* A pool that holds the lock and has not restored its jobs yet: no
+     * start time, no workers, no jobs. */
+    st.state = "starting";
+    st.started = NAN;
+    st.nworkers = 0;
+    assert_int_equal (poolstatus_write (root, &st, &err), 0);
+    assert_int_equal (poolstatus_load (root, &got, NULL, &err), 0);
+    assert_string_equal (got.state, "starting");
+    assert_true (isnan (got.started) && got.nworkers == 0 && got.njobs == 0);
+    poolstatus_free (&got);
     char cmd[160];
     snprintf (cmd, sizeof (cmd), "test \"$(ls -A '%s')\" = status.json", root);
     assert_int_equal (system (cmd), 0);
@@ -226,7 +236,7 @@ static void test_torn_and_hostile (void **state)
     expect_bad ("[1,2]", "must be one JSON object");
     expect_bad ("{} x", "more after the object");
     expect_bad ("{\"pool\":\"p\"}", "'state' is missing");
-    expect_bad ("{\"pool\":\"p\",\"state\":\"boiling\",\"updated\":1}", "'state' must be running");
+    expect_bad ("{\"pool\":\"p\",\"state\":\"boiling\",\"updated\":1}", "'state' must be starting, running");
     expect_bad ("{\"pool\":\"p\",\"state\":\"ended\",\"updated\":-5}", "'updated' must be a time");
     expect_bad (GOOD_HEAD "\"jobs\":{}}", "'jobs' must be an array");
     expect_bad (GOOD_HEAD "\n\"jobs\":[{\"id\":\"a\",\"state\":\"active\"}]}",
