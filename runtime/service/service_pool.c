@@ -632,9 +632,15 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
 /* The pool holds POOLDIR's lock: until it has restored its jobs and heard
  * from its workers, its status says "starting" (with neither), not what
  * an earlier pool in the directory last wrote ("ended", a job
- * "interrupted" that --resume is about to continue). */
+ * "interrupted" that --resume is about to continue).  A new directory
+ * gets its first status.json from the running pool, as before: scripts
+ * take that file for "the pool is up". */
 void svc_pool_status_starting (service_t *svc)
 {
+    char path[PATH_MAX + 16];
+    snprintf (path, sizeof (path), "%s/status.json", svc->pool_dir);
+    if (access (path, F_OK) != 0)
+        return;
     char host[256] = "";
     gethostname (host, sizeof (host) - 1);
     poolstatus_t st;

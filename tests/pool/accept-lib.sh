@@ -42,8 +42,9 @@ sys.exit(0 if struct.unpack(fmt, got)[0] != fcntl.F_UNLCK else 1)' "$1/pool.lock
 }
 
 # acc_up POOLDIR [SECS]: wait until the pool started last writes its
-# pool.info and its first status.json ("starting", just after pool.info)
-# and holds its lock (a client finds it running); 0 when it does.
+# pool.info and its first status.json (a resumed pool's "starting", just
+# after pool.info; a new one's when it runs) and holds its lock (a client
+# finds it running); 0 when it does.
 acc_up () {
     k=0
     while [ $k -lt $((${2:-30} * 10)) ]; do
