@@ -110,6 +110,8 @@ void svc_on_result (service_t *svc, const result_t *res, int wn)
         svc_on_node_result (svc, res, wn);
         return;
     }
+    result_t fixed;
+    res = svc_mi_result (svc, res, &fixed);
     svc_mi_forget (svc, res->task);
     /* The exit conditions decide (retry, requeue, fail, succeed) and the
      * attempt is recorded with the rule that did. */

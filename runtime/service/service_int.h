@@ -560,5 +560,14 @@ void svc_mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t
 void svc_mi_coord_result (service_t *svc, const result_t *res, int wn);
 /* The primary's command ended: forget the attempt's state. */
 void svc_mi_forget (service_t *svc, uint32_t task);
+/* Worker wn, holding a part of task's attempt, is lost or left: 1 when
+ * the attempt is a multi-instance one that goes on elsewhere (its other
+ * parts are interrupted and it ends, interrupted, when they have: the
+ * caller must not requeue it now), 0 when the caller requeues it. */
+int svc_mi_part_lost (service_t *svc, uint32_t task, int wn, const char *reason);
+/* The primary's result as it counts: a primary interrupted because a part
+ * was lost ends "interrupted" with that reason (requeued without a retry),
+ * whatever its command made of the signal.  Returns res or *fixed. */
+const result_t *svc_mi_result (service_t *svc, const result_t *res, result_t *fixed);
 
 #endif

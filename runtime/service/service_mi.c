@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "runtime/service/service_int.h"
 
 /* A multi-instance attempt in flight. */
@@ -23,7 +24,11 @@ typedef struct {
     int part_slots[64];
     char *host_list;
     int coord_pending;
+    uint64_t coord_parts;   /* parts that run a coordination command (one per node) */
+    uint64_t coord_ended;   /* ... whose command ended (or whose worker is lost) */
+    int primary_sent;
     int failed;
+    int lost;               /* a part's worker is lost or left: the attempt is interrupted */
     int outcome;
     char reason[256];
 } mi_t;
@@ -100,6 +105,7 @@ static void send_primary (service_t *svc, mi_t *m)
                       svc_make_tag (m->task, m->attempt, LAUNCH_TASK),
                       m->attempt, LAUNCH_TASK, &x);
     svc->running++;
+    m->primary_sent = 1;
     jobfile_task_clear (&t);
 }
 
@@ -144,25 +150,17 @@ void svc_mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t
                           &x);
         svc->running++;
         m->coord_pending++;
+        m->coord_parts |= (uint64_t)1 << i;
     }
 }
 
 /* A coordination command ended.  When the last one has, the primary
  * starts, or the attempt ends with the first failure's reason. */
-void svc_mi_coord_result (service_t *svc, const result_t *res, int wn)
+/* The coordination commands have all ended (or their workers are gone):
+ * the primary starts, or the attempt ends with the first failure's
+ * reason. */
+static void coord_over (service_t *svc, mi_t *m, double start, double end)
 {
-    mi_t *m = mi_find (svc, res->task);
-    if (!m || m->attempt != res->attempt)
-        return;
-    m->coord_pending--;
-    if (res->r.outcome != LAUNCH_SUCCEEDED && !m->failed) {
-        m->failed = 1;
-        m->outcome = res->r.outcome == LAUNCH_INTERRUPTED ? LAUNCH_INTERRUPTED : LAUNCH_FAILED;
-        snprintf (m->reason, sizeof (m->reason), "coordination command failed on %.60s: %.150s",
-                  svc->nodes[svc->w[wn].node].name, res->r.reason);
-    }
-    if (m->coord_pending > 0)
-        return;
     if (!m->failed && !svc->draining) {
         send_primary (svc, m);
         return;
@@ -175,13 +173,91 @@ void svc_mi_coord_result (service_t *svc, const result_t *res, int wn)
     r.kind = LAUNCH_TASK;
     r.r.outcome = m->failed ? m->outcome : LAUNCH_INTERRUPTED;
     r.r.exit_code = -1;
-    r.r.start_time = res->r.start_time;
-    r.r.end_time = res->r.end_time;
+    r.r.start_time = start;
+    r.r.end_time = end;
     snprintf (r.r.reason, sizeof (r.r.reason), "%s", m->failed ? m->reason : "interrupted");
     int primary = m->part_worker[0];
     mi_free (m);
     svc->running++;   /* svc_on_result counts this result as one that was awaited */
     svc_on_result (svc, &r, primary);
+}
+
+void svc_mi_coord_result (service_t *svc, const result_t *res, int wn)
+{
+    mi_t *m = mi_find (svc, res->task);
+    if (!m || m->attempt != res->attempt)
+        return;
+    for (int i = 0; i < m->nparts; i++)
+        if (m->part_worker[i] == wn && (m->coord_parts >> i & 1) && !(m->coord_ended >> i & 1)) {
+            m->coord_ended |= (uint64_t)1 << i;
+            break;
+        }
+    m->coord_pending--;
+    if (res->r.outcome != LAUNCH_SUCCEEDED && !m->failed) {
+        m->failed = 1;
+        m->outcome = res->r.outcome == LAUNCH_INTERRUPTED ? LAUNCH_INTERRUPTED : LAUNCH_FAILED;
+        snprintf (m->reason, sizeof (m->reason), "coordination command failed on %.60s: %.150s",
+                  svc->nodes[svc->w[wn].node].name, res->r.reason);
+    }
+    if (m->coord_pending > 0)
+        return;
+    coord_over (svc, m, res->r.start_time, res->r.end_time);
+}
+
+int svc_mi_part_lost (service_t *svc, uint32_t task, int wn, const char *reason)
+{
+    mi_t *m = mi_find (svc, task);
+    if (!m)
+        return 0;
+    if (m->primary_sent && m->part_worker[0] == wn) {
+        /* The primary itself is gone with its worker: the other parts
+         * only hold slots, freed when the caller requeues the task. */
+        mi_free (m);
+        return 0;
+    }
+    if (!m->lost) {
+        m->lost = 1;
+        m->failed = 1;
+        m->outcome = LAUNCH_INTERRUPTED;
+        snprintf (m->reason, sizeof (m->reason), "%s", reason);
+        /* What still runs of the attempt elsewhere (the primary's
+         * command, other nodes' coordination commands) is interrupted;
+         * the attempt ends when it has, so two attempts of one task never
+         * run at once. */
+        for (int i = 0; i < m->nparts; i++) {
+            int pw = m->part_worker[i], seen = pw == wn;
+            for (int k = 0; k < i; k++)
+                seen |= m->part_worker[k] == pw;
+            if (!seen && svc->w[pw].alive && !svc->w[pw].leaving)
+                svc_send_ctrl (svc, pw, CTRL_CANCEL, (int)task);
+        }
+    }
+    if (m->primary_sent)
+        return 1;   /* ends with the primary's result (svc_mi_result) */
+    /* Coordination: the lost worker's commands will not report. */
+    for (int i = 0; i < m->nparts; i++)
+        if (m->part_worker[i] == wn && (m->coord_parts >> i & 1) && !(m->coord_ended >> i & 1)) {
+            m->coord_ended |= (uint64_t)1 << i;
+            m->coord_pending--;
+            svc->running--;
+        }
+    if (m->coord_pending <= 0) {
+        double now = mb_clock_real ();
+        coord_over (svc, m, now, now);
+    }
+    return 1;
+}
+
+const result_t *svc_mi_result (service_t *svc, const result_t *res, result_t *fixed)
+{
+    mi_t *m = mi_find (svc, res->task);
+    if (!m || !m->lost || m->attempt != res->attempt || res->r.outcome == LAUNCH_SUCCEEDED)
+        return res;
+    *fixed = *res;
+    fixed->r.outcome = LAUNCH_INTERRUPTED;
+    fixed->r.exit_code = -1;
+    snprintf (fixed->r.reason, sizeof (fixed->r.reason), "%s", m->reason);
+    return fixed;
 }
 
 /* The primary's command ended: forget the attempt's state. */

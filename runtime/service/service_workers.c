@@ -369,11 +369,17 @@ void svc_requeue_worker (service_t *svc, int wn, const char *reason)
     double now = mb_clock_real ();
     /* sched_worker_tasks returns how many the worker holds, which may be
      * more than it copied; each pass requeues those copied, which leaves
-     * the worker. */
+     * the worker, except the parts of multi-instance attempts that go on
+     * elsewhere until their primary has ended (svc_mi_part_lost): they
+     * stay, and the passes end when a pass finds nothing else. */
     while (svc->s && (n = sched_worker_tasks (svc->s, wn, tasks, LOST_CHUNK)) > 0) {
         if (n > LOST_CHUNK)
             n = LOST_CHUNK;
+        size_t done = 0;
         for (size_t i = 0; i < n; i++) {
+            if (svc_mi_part_lost (svc, tasks[i], wn, reason))
+                continue;
+            done++;
             result_t res;
             memset (&res, 0, sizeof (res));
             res.task = tasks[i];
@@ -389,6 +395,8 @@ void svc_requeue_worker (service_t *svc, int wn, const char *reason)
             svc->running--;
             svc->requeues++;
         }
+        if (!done)
+            break;
     }
 }
 
