@@ -565,6 +565,10 @@ void svc_mi_forget (service_t *svc, uint32_t task);
  * parts are interrupted and it ends, interrupted, when they have: the
  * caller must not requeue it now), 0 when the caller requeues it. */
 int svc_mi_part_lost (service_t *svc, uint32_t task, int wn, const char *reason);
+/* Worker wn said it leaves: a multi-instance attempt whose primary's
+ * command runs on another worker is interrupted there now (the leaver's
+ * own attempts are interrupted by the leave and awaited). */
+void svc_mi_part_leaving (service_t *svc, uint32_t task, int wn, const char *reason);
 /* The primary's result as it counts: a primary interrupted because a part
  * was lost ends "interrupted" with that reason (requeued without a retry),
  * whatever its command made of the signal.  Returns res or *fixed. */

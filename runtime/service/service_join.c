@@ -252,6 +252,10 @@ static int leave_step (service_t *svc, leave_t *lv, double mono)
                   LEAVE_KILL_GRACE + svc->hb_timeout);
         svc_requeue_worker (svc, wn, reason);
         lv->stale = 1;
+        /* What it still holds are parts of multi-instance attempts that
+         * end with their primary, interrupted elsewhere: wait for it. */
+        if (sched_worker_tasks (svc->s, wn, NULL, 0) > 0)
+            return 0;
     }
     int nd = w->node;
     node_t *node = &svc->nodes[nd];
@@ -387,6 +391,17 @@ void svc_join_leave (service_t *svc, int wn, const void *msg, size_t len)
      * ASSIGN that crossed the leave reaches the worker before this
      * interrupt and is given back the same way. */
     svc_send_ctrl (svc, wn, CTRL_INTERRUPT, 0);
+    /* A part of a multi-instance task whose primary runs elsewhere runs
+     * nothing here: the primary is interrupted, and its result ends the
+     * attempt (and frees this part). */
+    size_t n = sched_worker_tasks (svc->s, wn, NULL, 0);
+    uint32_t *t = n ? malloc (n * sizeof (*t)) : NULL;
+    if (t) {
+        n = sched_worker_tasks (svc->s, wn, t, n);
+        for (size_t i = 0; i < n; i++)
+            svc_mi_part_leaving (svc, t[i], wn, lv->reason);
+        free (t);
+    }
 }
 
 int svc_join_result (service_t *svc, int wn, result_t *res)

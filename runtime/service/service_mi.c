@@ -204,6 +204,34 @@ void svc_mi_coord_result (service_t *svc, const result_t *res, int wn)
     coord_over (svc, m, res->r.start_time, res->r.end_time);
 }
 
+/* A part's worker is gone or going: the attempt is interrupted, and what
+ * still runs of it elsewhere (the primary's command, other nodes'
+ * coordination commands) is interrupted too; the attempt ends when it has
+ * ended, so two attempts of one task never run at once. */
+static void mark_lost (service_t *svc, mi_t *m, int wn, const char *reason)
+{
+    if (m->lost)
+        return;
+    m->lost = 1;
+    m->failed = 1;
+    m->outcome = LAUNCH_INTERRUPTED;
+    snprintf (m->reason, sizeof (m->reason), "%s", reason);
+    for (int i = 0; i < m->nparts; i++) {
+        int pw = m->part_worker[i], seen = pw == wn;
+        for (int k = 0; k < i; k++)
+            seen |= m->part_worker[k] == pw;
+        if (!seen && svc->w[pw].alive && !svc->w[pw].leaving)
+            svc_send_ctrl (svc, pw, CTRL_CANCEL, (int)m->task);
+    }
+}
+
+void svc_mi_part_leaving (service_t *svc, uint32_t task, int wn, const char *reason)
+{
+    mi_t *m = mi_find (svc, task);
+    if (m && m->primary_sent && m->part_worker[0] != wn)
+        mark_lost (svc, m, wn, reason);
+}
+
 int svc_mi_part_lost (service_t *svc, uint32_t task, int wn, const char *reason)
 {
     mi_t *m = mi_find (svc, task);
@@ -215,23 +243,7 @@ int svc_mi_part_lost (service_t *svc, uint32_t task, int wn, const char *reason)
         mi_free (m);
         return 0;
     }
-    if (!m->lost) {
-        m->lost = 1;
-        m->failed = 1;
-        m->outcome = LAUNCH_INTERRUPTED;
-        snprintf (m->reason, sizeof (m->reason), "%s", reason);
-        /* What still runs of the attempt elsewhere (the primary's
-         * command, other nodes' coordination commands) is interrupted;
-         * the attempt ends when it has, so two attempts of one task never
-         * run at once. */
-        for (int i = 0; i < m->nparts; i++) {
-            int pw = m->part_worker[i], seen = pw == wn;
-            for (int k = 0; k < i; k++)
-                seen |= m->part_worker[k] == pw;
-            if (!seen && svc->w[pw].alive && !svc->w[pw].leaving)
-                svc_send_ctrl (svc, pw, CTRL_CANCEL, (int)task);
-        }
-    }
+    mark_lost (svc, m, wn, reason);
     if (m->primary_sent)
         return 1;   /* ends with the primary's result (svc_mi_result) */
     /* Coordination: the lost worker's commands will not report. */

@@ -12,7 +12,9 @@
 # killed -9 while it runs: whichever part the joiner held, the attempt
 # ends interrupted only once nothing of it runs any more (the primary on
 # the pool's worker is interrupted first), waits for a worker that joins
-# (one slot is not enough), and runs again there, exactly once.
+# (one slot is not enough), and runs again there, exactly once.  A third
+# one the same way with the second joiner leaving (SIGUSR1 to its
+# mpirun) instead of dying.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 command -v ompi-server >/dev/null 2>&1 || skip "no ompi-server (Open MPI's rendezvous daemon)"
 [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 || skip "needs root and unshare (a host name of its own)"
@@ -100,6 +102,25 @@ check "the pool noticed the lost joiner" wait_for 20 grep -q "worker rank 2 on m
 join mbjoin2 w2
 check "a second joiner joined" wait_for 30 grep -q "joined on mbjoin2 (1 slot)" "$tmp/pool.err"
 check "mi2 ran to its end" wait_for 30 test -s "$tmp/ends2"
+
+sed -e 's/mi2/mi3/' -e 's/starts2/starts3/g' -e 's/first2/first3/' -e 's/overlap2/overlap3/' \
+    -e 's/ends2/ends3/' "$tmp/frag2.cfg" >"$tmp/frag3.cfg"
+mb add "$tmp/jobs/mi/pool" mi frag3.cfg
+check_status "add the third multi-instance task" 0
+check "its primary runs" wait_for 30 test -s "$tmp/starts3"
+echo "# mi3's primary on $(cut -d' ' -f1 "$tmp/starts3")"
+mr=""
+for p in $(marked "multi-$$-w2"); do
+    case "$(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)" in "$MPIRUN "*|mpirun\ *) mr=$p ;; esac
+done
+check "the second joiner's mpirun was found" test -n "$mr"
+[ -n "$mr" ] && kill -USR1 "$mr"
+wait $jpid
+check "the second joiner left (exit 0 or 4)" grep -Eqx "0|4" "$tmp/w2.st"
+check "the pool saw it leave" grep -q "worker rank 3 on mbjoin2 left (SIGUSR1)" "$tmp/pool.err"
+join mbjoin3 w3
+check "a third joiner joined" wait_for 30 grep -q "joined on mbjoin3 (1 slot)" "$tmp/pool.err"
+check "mi3 ran to its end" wait_for 30 test -s "$tmp/ends3"
 mb close "$tmp/jobs/mi/pool" mi
 check_status "close the job" 0
 wait $pool
@@ -107,7 +128,7 @@ pool=""
 wait $jpid
 jpid=""
 check_eq "the pool exits 0" "$(cat "$tmp/pool.st" 2>/dev/null)" 0
-check_eq "the second joiner exits 0 when the run ends" "$(cat "$tmp/w2.st" 2>/dev/null)" 0
+check_eq "the third joiner exits 0 when the run ends" "$(cat "$tmp/w3.st" 2>/dev/null)" 0
 check_eq "coordination ran once on each node" \
     "$(cut -d' ' -f1 "$tmp/coord" 2>/dev/null | sort | tr '\n' ' ')" "$(printf '%s\n' "$h" mbjoin | sort | tr '\n' ' ')"
 check_eq "one of them on the primary's node, which ran the command" \
@@ -127,5 +148,13 @@ ids = [s(x) for x in f["tasks"]["id"]]
 a = [r for r in f["/attempts"][:] if ids[int(r["task"])] == "mi2"]
 print(" ".join("%s:%s" % (s(r["outcome"]), "lost" if "lost" in s(r["reason"]) else "-") for r in a[:5]), len(a))')
 check_eq "mi2's attempts: interrupted (lost), then succeeded" "$got" "interrupted:lost succeeded:- 2"
-check_eq "status: the three tasks succeeded" "$(status_json mi 's["counts"]["succeeded"]')" 3
+check_eq "mi3: started twice, ended once" "$(wc -l <"$tmp/starts3") $(cat "$tmp/ends3")" "2 end"
+check_eq "mi3: its first attempt's primary had ended when the second started" \
+    "$(cat "$tmp/overlap3" 2>/dev/null)" "first: gone"
+got=$(report_py "$tmp/jobs/mi/report.h5" '
+ids = [s(x) for x in f["tasks"]["id"]]
+a = [r for r in f["/attempts"][:] if ids[int(r["task"])] == "mi3"]
+print(" ".join("%s:%s" % (s(r["outcome"]), "left" if "left" in s(r["reason"]) else "-") for r in a[:5]), len(a))')
+check_eq "mi3's attempts: interrupted (left), then succeeded" "$got" "interrupted:left succeeded:- 2"
+check_eq "status: the four tasks succeeded" "$(status_json mi 's["counts"]["succeeded"]')" 4
 mb_finish
