@@ -552,6 +552,25 @@ static void job_counts (service_t *svc, svc_job_t *J, uint64_t counts[PS_NCOUNTS
     memcpy (counts, v, sizeof (v));
 }
 
+/* POOLDIR/status.json: st's workers, jobs and allocations, with this
+ * pool's name, host and pid (under run, the pool is its job's). */
+static void write_status (service_t *svc, poolstatus_t *st, const char *state, double started,
+                          double now)
+{
+    char host[256] = "";
+    gethostname (host, sizeof (host) - 1);
+    st->pool = (char *)(svc->pool_mode ? svc->opts->pool_id : svc->jobs[0]->job->id);
+    st->host = host;
+    st->pid = (long)getpid ();
+    st->started = started;
+    st->updated = now;
+    st->state = (char *)state;
+    mb_error_t err = { "" };
+    if (poolstatus_write (svc->pool_dir, st, &err) < 0)
+        pool_log (svc, err.text);
+    st->host = NULL;   /* this frame's */
+}
+
 void svc_pool_status (service_t *svc, double now, const char *ended)
 {
     if (!svc->pd || !svc->s)
@@ -606,25 +625,14 @@ void svc_pool_status (service_t *svc, double now, const char *ended)
         ws[i].alive = svc->w[i].alive;
         ws[i].joined = svc->w[i].joined;
     }
-    char host[256] = "";
-    gethostname (host, sizeof (host) - 1);
     poolstatus_t st;
     memset (&st, 0, sizeof (st));
-    /* under run, the pool is its job's */
-    st.pool = (char *)(svc->pool_mode ? svc->opts->pool_id : svc->jobs[0]->job->id);
-    st.host = host;
-    st.pid = (long)getpid ();
-    st.started = svc->started;
-    st.updated = now;
-    st.state = (char *)state;
     st.nworkers = (size_t)svc->nworkers;
     st.workers = ws;
     st.njobs = (size_t)nj;
     st.jobs = jobs;
     st.allocations = svc_alloc_json (svc);
-    mb_error_t err = { "" };
-    if (poolstatus_write (svc->pool_dir, &st, &err) < 0)
-        pool_log (svc, err.text);
+    write_status (svc, &st, state, svc->started, now);
     free (ws);
     free (jobs);
 }
@@ -641,19 +649,9 @@ void svc_pool_status_starting (service_t *svc)
     snprintf (path, sizeof (path), "%s/status.json", svc->pool_dir);
     if (access (path, F_OK) != 0)
         return;
-    char host[256] = "";
-    gethostname (host, sizeof (host) - 1);
     poolstatus_t st;
     memset (&st, 0, sizeof (st));
-    st.pool = (char *)(svc->pool_mode ? svc->opts->pool_id : svc->jobs[0]->job->id);
-    st.host = host;
-    st.pid = (long)getpid ();
-    st.started = NAN;
-    st.updated = mb_clock_real ();
-    st.state = (char *)"starting";
-    mb_error_t err = { "" };
-    if (poolstatus_write (svc->pool_dir, &st, &err) < 0)
-        pool_log (svc, err.text);
+    write_status (svc, &st, "starting", NAN, mb_clock_real ());
 }
 
 /* ---------------------------------------------------------------- */
