@@ -81,6 +81,32 @@ fail () {
     return 0
 }
 
+# env_has PID VAR=VALUE: process PID's environment has VAR=VALUE.
+env_has () { { tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | grep -qx "$2"; }
+
+# mb_marked V: pids of live (not zombie: PID 1 here reaps no orphans)
+# processes whose environment has MB_MARK=V.
+mb_marked () {
+    for d in /proc/[0-9]*; do
+        p=${d#/proc/}
+        env_has "$p" "MB_MARK=$1" || continue
+        st=$(awk '{print $3}' "$d/stat" 2>/dev/null)
+        [ -n "$st" ] && [ "$st" != Z ] && echo "$p"
+    done
+}
+
+# mpi_rank_pid JOB RANK MARK: the pid of MPI rank RANK of `mpibatch run
+# JOB.cfg` started with MB_MARK=MARK (the oldest process with that
+# environment: the rank's launcher, a child of it, has it too); nothing
+# when there is none.
+mpi_rank_pid () {
+    for p in $(pgrep -f "$MPIBATCH run $1.cfg"); do
+        env_has "$p" "OMPI_COMM_WORLD_RANK=$2" && env_has "$p" "MB_MARK=$3" &&
+            ! env_has "$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)" "OMPI_COMM_WORLD_RANK=$2" &&
+            { echo "$p"; return; }
+    done
+}
+
 # wait_for SECONDS CMD...: run CMD (its output dropped) every 0.2 s until it
 # succeeds (0) or SECONDS have passed (1).
 wait_for () {

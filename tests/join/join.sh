@@ -11,21 +11,10 @@ mb_init join
 
 MARK="join-$$"
 export MB_MARK="$MARK"
-env_has () { { tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | grep -qx "$2"; }
-# marked V: pids of live (not zombie) processes whose environment has
-# MB_MARK=V.
-marked () {
-    for d in /proc/[0-9]*; do
-        p=${d#/proc/}
-        env_has "$p" "MB_MARK=$1" || continue
-        s=$(awk '{print $3}' "$d/stat" 2>/dev/null)
-        [ -n "$s" ] && [ "$s" != Z ] && echo "$p"
-    done
-}
 # ranks V: the joiner's MPI ranks (a rank's launcher has the same
 # environment, but its parent is the rank).
 ranks () {
-    for p in $(marked "$1"); do
+    for p in $(mb_marked "$1"); do
         env_has "$p" OMPI_COMM_WORLD_RANK=0 || env_has "$p" OMPI_COMM_WORLD_RANK=1 || continue
         pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
         env_has "$pp" "MB_MARK=$1" && env_has "$pp" OMPI_COMM_WORLD_RANK=0 && continue
@@ -35,7 +24,7 @@ ranks () {
 }
 gone () {
     for i in $(seq 1 50); do
-        [ -z "$(marked "$1")" ] && return 0
+        [ -z "$(mb_marked "$1")" ] && return 0
         sleep 0.2
     done
     return 1
@@ -83,7 +72,7 @@ start_worker () {
 # of its marked ones running `sleep`).
 running_on () {
     for i in $(seq 1 100); do
-        for p in $(marked "$MARK-$1"); do
+        for p in $(mb_marked "$MARK-$1"); do
             grep -q '^sleep' "/proc/$p/cmdline" 2>/dev/null && return 0
         done
         sleep 0.1
@@ -161,7 +150,7 @@ start_worker jb2 wb2
 check "(b2) a task runs on the joiner" running_on wb2
 sleep 0.3
 mr=""
-for p in $(marked "$MARK-wb2"); do
+for p in $(mb_marked "$MARK-wb2"); do
     case "$(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)" in "$MPIRUN "*|mpirun\ *) mr=$p ;; esac
 done
 check "(b2) the joiner's mpirun was found" test -n "$mr"
@@ -184,7 +173,7 @@ check "(c) the run publishes its port" start_run jc
 start_worker jc wc
 check "(c) a task runs on the joiner" running_on wc
 sleep 0.3
-victims=$(marked "$MARK-wc")
+victims=$(mb_marked "$MARK-wc")
 check "(c) the joiner's processes were found" test -n "$victims"
 # Stop them all first: a task killed before its launcher would be reported
 # as a failure by the launcher, not lost with its worker.

@@ -57,16 +57,6 @@ join () {
      echo $? >"$tmp/$2.st") &
     jpid=$!
 }
-env_has () { { tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | grep -qx "$2"; }
-# marked V: pids of live (not zombie) processes marked MB_MARK=V.
-marked () {
-    for d in /proc/[0-9]*; do
-        p=${d#/proc/}
-        env_has "$p" "MB_MARK=$1" || continue
-        st=$(awk '{print $3}' "$d/stat" 2>/dev/null)
-        [ -n "$st" ] && [ "$st" != Z ] && echo "$p"
-    done
-}
 join mbjoin w
 check "the joiner joined on its own host name" wait_for 30 grep -q "joined on mbjoin (1 slot)" "$tmp/pool.err"
 # status.json is rewritten at most once a second.
@@ -84,7 +74,7 @@ tasks = ( { id = "mi2"; instances = 2; slots = 1; max_retries = 0;
             command = "echo \$(hostname) \$\$ >>$tmp/starts2;
                        if mkdir $tmp/first2 2>/dev/null; then exec sleep 300; fi;
                        p=\$(awk 'NR == 1 { print \$2 }' $tmp/starts2);
-                       s=\$(awk '{ print \$3 }' /proc/\$p/stat 2>/dev/null);
+                       s=\$(awk '\$3 != \"Z\" { print \$3 }' /proc/\$p/stat 2>/dev/null);
                        echo \"first: \${s:-gone}\" >$tmp/overlap2; echo end >>$tmp/ends2"; } );
 EOF2
 mb add "$tmp/jobs/mi/pool" mi frag2.cfg
@@ -93,7 +83,7 @@ check "its primary runs" wait_for 30 test -s "$tmp/starts2"
 echo "# mi2's primary on $(cut -d' ' -f1 "$tmp/starts2")"
 # Stop them all first: a task killed before its launcher would be
 # reported as a failure by the launcher, not lost with its worker.
-victims=$(marked "multi-$$-w")
+victims=$(mb_marked "multi-$$-w")
 check "the joiner's processes were found" test -n "$victims"
 for p in $victims; do kill -STOP "$p" 2>/dev/null; done
 for p in $victims; do kill -9 "$p" 2>/dev/null; done
@@ -110,7 +100,7 @@ check_status "add the third multi-instance task" 0
 check "its primary runs" wait_for 30 test -s "$tmp/starts3"
 echo "# mi3's primary on $(cut -d' ' -f1 "$tmp/starts3")"
 mr=""
-for p in $(marked "multi-$$-w2"); do
+for p in $(mb_marked "multi-$$-w2"); do
     case "$(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)" in "$MPIRUN "*|mpirun\ *) mr=$p ;; esac
 done
 check "the second joiner's mpirun was found" test -n "$mr"

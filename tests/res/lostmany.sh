@@ -6,18 +6,6 @@
 mb_init lostmany
 N=4200
 
-# find_rank JOB RANK MARK: print the pid of the MPI rank RANK of the run
-# marked MARK: the oldest process with that environment (its launcher, a
-# child of it, has the same one).
-find_rank () {
-    for p in $(pgrep -f "$MPIBATCH run $1.cfg"); do
-        env_has "$p" "OMPI_COMM_WORLD_RANK=$2" && env_has "$p" "MB_MARK=$3" &&
-            ! env_has "$(awk '{print $4}' "/proc/$p/stat")" "OMPI_COMM_WORLD_RANK=$2" &&
-            { echo "$p"; return; }
-    done
-}
-env_has () { tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qx "$2"; }
-
 # fill = "pack" puts all N tasks on the first worker (rank 1).  The first
 # start of a task leaves a mark and waits (one sleep process, killed with
 # its rank); the start after the requeue records that it ran.
@@ -51,7 +39,7 @@ for i in $(seq 1 600); do
     [ "$started" = "$N" ] && break
 done
 running=$(status_json many 's["counts"]["running"]')
-victim=$(find_rank many 1 "$MARK")
+victim=$(mpi_rank_pid many 1 "$MARK")
 [ -n "$victim" ] && kill -9 "$victim"
 wait $bg
 check_eq "all $N tasks started" "$started" "$N"

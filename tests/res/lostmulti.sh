@@ -13,18 +13,8 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 mb_init lostmulti
 
-env_has () { tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qx "$2"; }
-# find_rank RANK MARK: the pid of MPI rank RANK of the run marked MARK (its
-# launcher, a child of it, has the same environment).
-find_rank () {
-    for p in $(pgrep -f "$MPIBATCH run $3.cfg"); do
-        env_has "$p" "OMPI_COMM_WORLD_RANK=$1" && env_has "$p" "MB_MARK=$2" &&
-            ! env_has "$(awk '{print $4}' "/proc/$p/stat")" "OMPI_COMM_WORLD_RANK=$1" &&
-            { echo "$p"; return; }
-    done
-}
-# alive PID: a process that is neither gone nor a zombie.
-alive () { s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null); [ -n "$s" ] && [ "$s" != Z ]; }
+# gone PID: no such process, or a zombie (PID 1 here reaps no orphans).
+gone () { st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null); [ -z "$st" ] || [ "$st" = Z ]; }
 
 # Three workers of one slot; the task needs two.  Its first attempt's
 # primary records its pid and waits; a later attempt records whether the
@@ -35,7 +25,7 @@ tasks = ( { id = "mi"; instances = 2; slots = 1; max_retries = 0;
             command = "echo \$MPIBATCH_TASK_ATTEMPT \$MPIBATCH_WORKER_RANK \$\$ >>$tmp/starts;
                        if mkdir $tmp/first 2>/dev/null; then exec sleep 300; fi;
                        p=\$(awk 'NR == 1 { print \$3 }' $tmp/starts);
-                       s=\$(awk '{ print \$3 }' /proc/\$p/stat 2>/dev/null);
+                       s=\$(awk '\$3 != \"Z\" { print \$3 }' /proc/\$p/stat 2>/dev/null);
                        echo \"first attempt's process: \${s:-gone}\" >$tmp/overlap;
                        echo end >>$tmp/ends"; } );
 EOF2
@@ -60,7 +50,7 @@ wait_for 10 sh -c "[ -n \"\$(\"$PYTHON\" -c 'import json,sys; s=json.load(open(s
 secondary=$(busy)
 echo "# primary on worker rank $primary (pid $pid1), secondary on rank $secondary"
 check "the secondary part is on another worker rank" test -n "$secondary" -a "$secondary" != "$primary"
-victim=$(find_rank "$secondary" "$MARK" lm)
+victim=$(mpi_rank_pid lm "$secondary" "$MARK")
 check "the secondary's rank was found" test -n "$victim"
 [ -n "$victim" ] && kill -9 "$victim"
 wait $bg
@@ -74,7 +64,7 @@ check_eq "the task succeeded" "$(status_json lm 's["counts"]["succeeded"]')" 1
 check_eq "it ran again, once" "$(wc -l <"$tmp/starts" 2>/dev/null) $(cat "$tmp/ends" 2>/dev/null)" "2 end"
 check_eq "the first attempt's primary had ended when the second started" \
     "$(cat "$tmp/overlap" 2>/dev/null)" "first attempt's process: gone"
-check "the first attempt's primary is gone" sh -c "! { s=\$(awk '{print \$3}' /proc/$pid1/stat 2>/dev/null); [ -n \"\$s\" ] && [ \"\$s\" != Z ]; }"
+check "the first attempt's primary is gone" gone "$pid1"
 got=$(report_py "$tmp/jobs/lm/report.h5" '
 a = f["/attempts"][:]
 print(" ".join("%s:%s" % (s(r["outcome"]), "lost" if "lost" in s(r["reason"]) else "-") for r in a[:5]), len(a))')
@@ -95,7 +85,7 @@ EOF2
 bg=$!
 check "(b) the coordination command starts" wait_for 30 test -s "$tmp/cstarts"
 coord=$(awk 'NR == 1 { print $1 }' "$tmp/cstarts")
-victim=$(find_rank "$coord" "$MARK" lc)
+victim=$(mpi_rank_pid lc "$coord" "$MARK")
 check "(b) the coordinating rank was found" test -n "$victim"
 [ -n "$victim" ] && kill -9 "$victim"
 wait $bg

@@ -13,14 +13,10 @@ find_rank () {
     for i in $(seq 1 50); do
         sleep 0.2
         [ -s "$tmp/jobs/$1/journal" ] || continue
-        for p in $(pgrep -f "$MPIBATCH run $1.cfg"); do
-            env_has "$p" "OMPI_COMM_WORLD_RANK=$2" && env_has "$p" "MB_MARK=$3" &&
-                ! env_has "$(awk '{print $4}' "/proc/$p/stat")" "OMPI_COMM_WORLD_RANK=$2" &&
-                { echo "$p"; return; }
-        done
+        p=$(mpi_rank_pid "$1" "$2" "$3")
+        [ -n "$p" ] && { echo "$p"; return; }
     done
 }
-env_has () { tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qx "$2"; }
 job lost <<'EOF2'
 sweeps = ( { id = "s-${i}"; command = "sleep 1; echo ${i} >> $MPIBATCH_STORAGE_DIR/done"; max_retries = 0;
              parameters = { i = { from = 1; to = 8; }; }; } );

@@ -11,16 +11,6 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 mb_init sendcap
 
-env_has () { tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qx "$2"; }
-# find_rank JOB RANK MARK: the pid of MPI rank RANK of the run marked MARK
-# (the oldest process with that environment: its launcher has it too).
-find_rank () {
-    for p in $(pgrep -f "$MPIBATCH run $1.cfg"); do
-        env_has "$p" "OMPI_COMM_WORLD_RANK=$2" && env_has "$p" "MB_MARK=$3" &&
-            ! env_has "$(awk '{print $4}' "/proc/$p/stat")" "OMPI_COMM_WORLD_RANK=$2" &&
-            { echo "$p"; return; }
-    done
-}
 
 # Each task carries 20 KB of text: messages far above the eager size,
 # which wait for the receiver.
@@ -43,7 +33,7 @@ victim=""
 for i in $(seq 1 100); do
     sleep 0.1
     [ -s "$tmp/jobs/cap/journal" ] || continue
-    victim=$(find_rank cap 2 "$MARK")
+    victim=$(mpi_rank_pid cap 2 "$MARK")
     [ -n "$victim" ] && break
 done
 [ -n "$victim" ] && kill -STOP "$victim"
