@@ -30,13 +30,14 @@ static int node_place (int rank, int *k, int *m)
     return 0;
 }
 
-/* The job's worker settings, sent by the service once it accepted us;
- * given up after the heartbeat timeout. */
-static int get_jobinfo (comm_ep_t *svc, jobinfo_t *ji)
+/* The job's worker settings, sent by the service once its loop has taken
+ * the connection; given up after `wait` seconds (a loaded pool took
+ * longer than a short heartbeat timeout, 3 s in tests). */
+static int get_jobinfo (comm_ep_t *svc, jobinfo_t *ji, double wait)
 {
     buf_t msg = { 0 };
     comm_msg_t m;
-    double end = mb_clock_mono () + proto_heartbeat_timeout ();
+    double end = mb_clock_mono () + wait;
     int rc;
     while ((rc = comm_recv (svc, TAG_JOBINFO, &msg, &m, 0)) == 0 && mb_clock_mono () < end)
         run_wait (-1, -1, 20000);
@@ -119,7 +120,8 @@ int rank_join (const join_opts_t *o)
         goto out;
     }
     ring_service (o->pooldir, svc);
-    if (get_jobinfo (svc, &ji) < 0) {
+    double hbt = proto_heartbeat_timeout ();
+    if (get_jobinfo (svc, &ji, o->connect_timeout > hbt ? o->connect_timeout : hbt) < 0) {
         fprintf (stderr, "mpibatch worker: rank %d: the pool sent no job information: %s\n",
                  rank, errno == EPROTO ? "malformed" : comm_error ());
         goto lost;

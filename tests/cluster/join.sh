@@ -44,7 +44,7 @@ wait_for 10 test -s "$uri" || die "ompi-server did not write its URI: $(cat "$tm
 echo "# ompi-server: $(cat "$uri")"
 # Its pid as the host sees it ($server is the shell that started it).
 srvpid=$(ip netns pids mbh1)
-HB="-x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=3"
+HB="-x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=10"
 # Each mpirun runs on its own host, as a job script runs on the first node
 # of its allocation, and starts its ranks there.  (An mpirun that starts
 # daemons on other hosts does not do here: Open MPI 4.1.4's orted crashes
@@ -108,7 +108,7 @@ cpids=$(ip netns pids mbh3)
 check "C's processes were found in mbh3" test -n "$cpids"
 kill -STOP $cpids 2>/dev/null
 kill -9 $cpids 2>/dev/null
-check "the service notices C's workers lost" wait_for 20 grep -q "worker rank [0-9]* on mbh3 lost" "$tmp/pool.err"
+check "the service notices C's workers lost" wait_for 30 grep -q "worker rank [0-9]* on mbh3 lost" "$tmp/pool.err"
 check "the pool's own mpirun survives the lost group" running "$pool"
 check "nothing is left in mbh3" wait_for 10 empty_ns mbh3
 

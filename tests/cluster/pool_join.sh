@@ -36,7 +36,7 @@ on mbh1 ompi-server --no-daemonize -r "$uri" >"$tmp/server.out" 2>&1 &
 server=$!
 wait_for 10 test -s "$uri" || die "ompi-server did not write its URI: $(cat "$tmp/server.out")"
 srvpid=$(ip netns pids mbh1)
-HB="-x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=3"
+HB="-x MPIBATCH_HEARTBEAT=0.5 -x MPIBATCH_HEARTBEAT_TIMEOUT=10"
 SRV="--ompi-server file:$uri"
 P=$tmp/pool
 
@@ -87,7 +87,7 @@ cpids=$(ip netns pids mbh3)
 check "C's processes were found in mbh3" test -n "$cpids"
 kill -STOP $cpids 2>/dev/null
 kill -9 $cpids 2>/dev/null
-check "the service notices C's workers lost" wait_for 20 grep -q "worker rank [0-9]* on mbh3 lost" "$tmp/pool.err"
+check "the service notices C's workers lost" wait_for 30 grep -q "worker rank [0-9]* on mbh3 lost" "$tmp/pool.err"
 check "the pool's mpirun survives the lost group" running "$pool"
 check "nothing is left in mbh3" wait_for 10 empty_ns mbh3
 
