@@ -154,8 +154,6 @@ void svc_mi_start (service_t *svc, const sched_assign_t *a, const jobfile_task_t
     }
 }
 
-/* A coordination command ended.  When the last one has, the primary
- * starts, or the attempt ends with the first failure's reason. */
 /* The coordination commands have all ended (or their workers are gone):
  * the primary starts, or the attempt ends with the first failure's
  * reason. */
@@ -182,6 +180,8 @@ static void coord_over (service_t *svc, mi_t *m, double start, double end)
     svc_on_result (svc, &r, primary);
 }
 
+/* A coordination command ended: the attempt goes on when the last one
+ * has. */
 void svc_mi_coord_result (service_t *svc, const result_t *res, int wn)
 {
     mi_t *m = mi_find (svc, res->task);
