@@ -590,8 +590,11 @@ static void test_recycle (void **state)
     run_rec ("d5", "rm ../stdout.txt");
     assert_string_equal (run_rec ("d6", "echo fine"), "fine\n");
 
-    /* Two at once, in two spares: each in a directory of its own. */
-    const char *cmds[2][2] = { { "true", "true" },
+    /* Two at once, in two spares: each in a directory of its own.  The
+     * first round's tasks last a while so both surely run at once (two
+     * `true`s could run one after the other, the second in the spare the
+     * first left, on a loaded machine: one spare, not two). */
+    const char *cmds[2][2] = { { "sleep 0.5", "sleep 0.5" },
                                { "sleep 0.3; ls -A ..", "sleep 0.3; ls -A .." } };
     for (int round = 0; round < 2; round++) {
         launch_req_t rr[2];
