@@ -159,6 +159,39 @@ static int take_lock (int fd)
     return fcntl (fd, F_SETLK, &fl);
 }
 
+int pooldir_join_lock (const char *dir, double timeout, mb_error_t *err)
+{
+    char path[PATH_MAX];
+    if ((size_t)snprintf (path, sizeof (path), "%s/join.lock", dir) >= sizeof (path)) {
+        errno = ENAMETOOLONG;
+        return errprintf (err, "%s: path too long", dir);
+    }
+    int fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errprintf (err, "%s: %s", path, strerror (errno));
+    double end = mb_clock_mono () + timeout;
+    while (take_lock (fd) < 0) {
+        int e = errno;
+        if ((e != EAGAIN && e != EACCES) || mb_clock_mono () >= end) {
+            close (fd);
+            errno = e == EAGAIN || e == EACCES ? ETIMEDOUT : e;
+            if (errno == ETIMEDOUT)
+                return errprintf (err, "another worker group has been joining for %.0f s "
+                                  "(it holds %s)", timeout, path);
+            return errprintf (err, "%s: %s", path, strerror (e));
+        }
+        struct timespec ts = { 0, 50000000 };
+        nanosleep (&ts, NULL);
+    }
+    return fd;
+}
+
+void pooldir_join_unlock (int fd)
+{
+    if (fd >= 0)
+        close (fd);
+}
+
 /* "host H, pid P, started T" from pool.info, into buf. */
 void pd_info_text (const char *dir, char *buf, size_t len, double *mtime)
 {

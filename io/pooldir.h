@@ -7,6 +7,8 @@
  *   pool.lock     held by the running pool with a write lock (open file
  *                 description lock, fcntl) for its whole life; a client
  *                 asks with F_GETLK whether a pool runs
+ *   join.lock     held by the rank 0 of a group of workers while it
+ *                 connects (pooldir_join_lock): one group joins at a time
  *   pool.info     "host H\npid P\nstarted T\n"; its mtime is refreshed
  *                 every few seconds: when the pool was last seen
  *   requests/     a client writes requests/.tmp.<host>.<pid>.<n>, fsyncs
@@ -198,6 +200,17 @@ pooldir_t *pooldir_open (const char *dir, int flags, pooldir_log_f log, void *lo
                          mb_error_t *err);
 /* Release the lock and close (pool.info stays: "last seen").  NULL ok. */
 void pooldir_close (pooldir_t *pd);
+
+/* The turn of a group of workers joining the pool: Open MPI 4.1 pairs a
+ * connect with an accept through the ompi-server by keys named after the
+ * port, so two groups connecting to one port at once can take each
+ * other's keys and neither joins.  Rank 0 of a joining group holds a
+ * write lock on POOLDIR/join.lock while it connects (the kernel drops it
+ * if the process dies).  Waits up to `timeout` seconds; the descriptor
+ * holding the lock, or -1 (errno ETIMEDOUT when another group held it
+ * all along) with err. */
+int pooldir_join_lock (const char *dir, double timeout, mb_error_t *err);
+void pooldir_join_unlock (int fd);
 
 /* The accepted requests of earlier pools (POOLDIR_RESUME), in order: cb
  * is called with each (decoded; seq and accepted_time set; valid during

@@ -87,7 +87,9 @@ static struct {
     pthread_t thread;
     int running;
     int stopping;
-    int failed;
+    int failed;              /* MPI_Comm_accept failures not told yet */
+    int failed_rc;           /* the last one's code */
+    int gave_up;             /* the thread stopped accepting */
     char port[MPI_MAX_PORT_NAME];
     char *portfile;
 } J;
@@ -655,26 +657,37 @@ static comm_group_t *group_new (MPI_Comm ic)
     return g;
 }
 
+/* Consecutive failed accepts after which the port is taken for broken. */
+#define ACCEPT_TRIES 5
+
 static void *accept_main (void *arg)
 {
     (void)arg;
+    int failures = 0;
     for (;;) {
         MPI_Comm ic = MPI_COMM_NULL;
         int rc = MPI_Comm_accept (J.port, MPI_INFO_NULL, 0, MPI_COMM_SELF, &ic);
         pthread_mutex_lock (&join_lock);
         if (J.stopping) {
             pthread_mutex_unlock (&join_lock);
-            /* The wake-up connection from comm_join_close. */
             if (rc == MPI_SUCCESS)
                 MPI_Comm_disconnect (&ic);
             return NULL;
         }
         if (rc != MPI_SUCCESS) {
-            /* Do not spin on a broken port: stop accepting. */
-            J.failed = rc;
+            /* A group that died while it connected fails one accept; the
+             * next group may still come.  Told to the caller; a pause, and
+             * no spinning on a broken port. */
+            J.failed++;
+            J.failed_rc = rc;
+            J.gave_up = ++failures >= ACCEPT_TRIES;
             pthread_mutex_unlock (&join_lock);
-            return NULL;
+            if (J.gave_up)
+                return NULL;
+            sleep (1);
+            continue;
         }
+        failures = 0;
         /* Only this list is shared with the main thread: C.groups is
          * the main thread's alone. */
         comm_group_t *g = group_new (ic);
@@ -717,7 +730,7 @@ int comm_join_open (const char *portfile)
         return -1;
     }
     free (tmp);
-    J.stopping = J.failed = 0;
+    J.stopping = J.failed = J.gave_up = 0;
     if (pthread_create (&J.thread, NULL, accept_main, NULL) != 0) {
         unlink (J.portfile);
         free (J.portfile);
@@ -727,6 +740,18 @@ int comm_join_open (const char *portfile)
     }
     J.running = 1;
     return 0;
+}
+
+int comm_join_failures (int *stopped)
+{
+    pthread_mutex_lock (&join_lock);
+    int n = J.failed, rc = J.failed_rc;
+    J.failed = 0;
+    *stopped = n > 0 && J.gave_up;
+    pthread_mutex_unlock (&join_lock);
+    if (n > 0)
+        mpi_fail (rc, "MPI_Comm_accept");
+    return n;
 }
 
 comm_group_t *comm_join_take (void)
@@ -753,14 +778,11 @@ int comm_join_close (void)
         return 0;
     pthread_mutex_lock (&join_lock);
     J.stopping = 1;
-    int failed = J.failed;
     pthread_mutex_unlock (&join_lock);
     /* Nothing in MPI wakes MPI_Comm_accept, and connecting to our own
      * port deadlocks in Open MPI 4.1.4 (measured: the main thread waits in
      * ompi_comm_set, the accept thread in PMIx_Lookup).  The thread is left
      * in MPI_Comm_accept; it ends with the process. */
-    (void)failed;
-    int rc = MPI_SUCCESS;
     pthread_detach (J.thread);
     J.running = 0;
     MPI_Close_port (J.port);
@@ -769,16 +791,18 @@ int comm_join_close (void)
         free (J.portfile);
         J.portfile = NULL;
     }
-    return rc == MPI_SUCCESS ? 0 : mpi_fail (rc, "MPI_Comm_connect (to stop accepting)");
+    return 0;
 }
 
-int comm_join_connect (const char *portfile, double timeout, comm_ep_t **svc)
+int comm_join_connect (const char *portfile, double timeout, int root_ok, comm_ep_t **svc)
 {
     char port[MPI_MAX_PORT_NAME + 1] = "";
     int rank, ok = 0;
     *svc = NULL;
     CHECK (MPI_Comm_rank (MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
-    if (rank == 0) {
+    if (rank == 0 && !root_ok)
+        ok = -1;
+    else if (rank == 0) {
         double end = mb_clock_mono () + timeout;
         for (;;) {
             FILE *f = fopen (portfile, "r");
@@ -795,6 +819,8 @@ int comm_join_connect (const char *portfile, double timeout, comm_ep_t **svc)
         }
     }
     CHECK (MPI_Bcast (&ok, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    if (ok < 0)
+        return fail (ECANCELED, "rank 0 did not get its turn to connect");
     if (!ok)
         return fail (ENOENT, "no pool port in %s after %.0f s (is the pool running and "
                              "accepting workers?)", portfile, timeout);

@@ -137,19 +137,25 @@ const char *comm_join_server_uri (void);
  * rename) and start the accept thread.  Needs comm_init_threaded.  0 or
  * -1. */
 int comm_join_open (const char *portfile);
+/* Accepts that failed since the last call (a group that died while it
+ * connected, a broken port), with the last one's error in comm_error();
+ * *stopped: accepting stopped after repeated failures.  0 when none. */
+int comm_join_failures (int *stopped);
 /* The next group that connected since, or NULL.  Its endpoints are not
  * looked at by comm_recv(NULL, ...) until comm_group_admit.  The group is
  * comm's, valid until comm_group_drop/comm_group_leave or comm_finalize. */
 comm_group_t *comm_join_take (void);
-/* Stop accepting: the accept thread is woken (this process connects to
- * its own port once), ends, and the port file is removed.  Groups already
- * taken stay.  0 or -1. */
+/* Stop accepting: the port is closed and the port file removed.  The
+ * accept thread stays in MPI_Comm_accept (nothing in Open MPI 4.1 wakes
+ * it) and ends with the process.  Groups already taken stay.  0 or -1. */
 int comm_join_close (void);
 
 /* A joining job: connect every rank of MPI_COMM_WORLD (collective) to the
  * port named in `portfile`, waiting up to `timeout` seconds for the file
- * to appear.  *svc: the service's endpoint (remote rank 0).  0 or -1. */
-int comm_join_connect (const char *portfile, double timeout, comm_ep_t **svc);
+ * to appear.  root_ok (rank 0's value counts): rank 0 holds the group's
+ * turn to connect; 0 makes every rank return -1 (ECANCELED) without
+ * connecting.  *svc: the service's endpoint (remote rank 0).  0 or -1. */
+int comm_join_connect (const char *portfile, double timeout, int root_ok, comm_ep_t **svc);
 
 int comm_group_size (const comm_group_t *g);
 /* Endpoint of remote rank i of the group (comm's; NULL if out of range). */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "io/pooldir.h"
 #include "runtime/rank/comm.h"
 #include "runtime/rank/rank.h"
 
@@ -113,8 +114,15 @@ int rank_join (const join_opts_t *o)
     comm_ep_t *svc = NULL;
     jobinfo_t ji;
     memset (&ji, 0, sizeof (ji));
-    if (comm_join_connect (portfile, o->connect_timeout, &svc) < 0) {
-        if (rank == 0)
+    /* One group connects at a time (see pooldir_join_lock). */
+    int turn = -1;
+    if (rank == 0 && (turn = pooldir_join_lock (o->pooldir, o->connect_timeout, &err)) < 0)
+        fprintf (stderr, "mpibatch worker: cannot join the pool in %s: %s\n", o->pooldir,
+                 err.text);
+    int joined = comm_join_connect (portfile, o->connect_timeout, turn >= 0, &svc);
+    pooldir_join_unlock (turn);
+    if (joined < 0) {
+        if (rank == 0 && turn >= 0)
             fprintf (stderr, "mpibatch worker: cannot join the pool in %s: %s\n", o->pooldir,
                      comm_error ());
         goto out;

@@ -299,6 +299,11 @@ void svc_join_poll (service_t *svc)
     if (!j)
         return;
     double mono = mb_clock_mono ();
+    int stopped, failed = comm_join_failures (&stopped);
+    if (failed > 0)
+        fprintf (stderr, "%smpibatch: %d worker group%s failed to join: %s%s\n",
+                 svc_bar_nl (svc), failed, failed == 1 ? "" : "s", comm_error (),
+                 stopped ? "; no more workers can join this pool" : "");
     comm_group_t *g;
     while ((g = comm_join_take ())) {
         int n = comm_group_size (g);
