@@ -151,7 +151,19 @@ check_range () {
 }
 
 # mb_finish: print the counts and exit with the verdict.
+# mb_show FILE...: files whose ends mb_finish prints when a check failed
+# (what the programs said, for a reader of CI's last lines).
+mb_shown=""
+mb_show () { mb_shown="$mb_shown $*"; }
+
 mb_finish () {
+    if [ "$nfail" -gt 0 ]; then
+        for f in $mb_shown; do
+            [ -s "$f" ] || continue
+            echo "# ---- the end of ${f#"$tmp"/}:"
+            tail -n 12 "$f" | cut -c1-240 | sed 's/^/#   /'
+        done
+    fi
     echo "$test_name: $npass passed, $nfail failed"
     [ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]
     exit $?

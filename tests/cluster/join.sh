@@ -63,6 +63,7 @@ sweeps = ( { id = "t-\${i}"; max_retries = 0;
              parameters = { i = { from = 1; to = 30; }; }; } );
 EOF2
 pooldir=$tmp/jobs/cj/pool
+mb_show "$tmp/pool.err" "$tmp/b.err" "$tmp/c.err"
 
 # The pool: 2 ranks on mbh1 (the service and a worker).
 (cd "$tmp" && on mbh1 timeout -k 5 150 $MPIRUN -n 2 --oversubscribe $MB_MCA --host mbh1:2 \
@@ -73,6 +74,9 @@ pool=$!
 check "the pool publishes its port" wait_for 40 test -s "$pooldir/join.port"
 # The command the pool prints for worker jobs: B runs exactly it (with
 # its own mpirun options and --idle-timeout added).
+# The line comes through mpirun's forwarding of stderr, which may lag
+# behind the port file.
+wait_for 20 grep -q "^mpibatch: workers join with: " "$tmp/pool.err"
 cmd=$(sed -n 's/^mpibatch: workers join with: //p' "$tmp/pool.err")
 echo "# printed: $cmd"
 check_eq "the pool prints the worker command" "$cmd" \

@@ -58,7 +58,11 @@ done
     >"$tmp/pool.out" 2>"$tmp/pool.err" </dev/null
  echo $? >"$tmp/pool.st") &
 pool=$!
+mb_show "$tmp/pool.err" "$tmp/b.err" "$tmp/c.err"
 check "the pool publishes its port" wait_for 40 test -s "$P/join.port"
+# The line comes through mpirun's forwarding of stderr, which may lag
+# behind the port file.
+wait_for 20 grep -q "^mpibatch: workers join with: " "$tmp/pool.err"
 cmd=$(sed -n 's/^mpibatch: workers join with: //p' "$tmp/pool.err")
 echo "# printed: $cmd"
 check_eq "the pool prints the worker command" "$cmd" \
