@@ -150,12 +150,13 @@ check_range () {
     fi
 }
 
-# mb_finish: print the counts and exit with the verdict.
 # mb_show FILE...: files whose ends mb_finish prints when a check failed
 # (what the programs said, for a reader of CI's last lines).
 mb_shown=""
 mb_show () { mb_shown="$mb_shown $*"; }
 
+# mb_finish: print the counts (after the ends of the mb_show files when a
+# check failed) and exit with the verdict.
 mb_finish () {
     if [ "$nfail" -gt 0 ]; then
         for f in $mb_shown; do
